@@ -1,0 +1,3 @@
+from dutyctl.cli import main
+
+main()
