@@ -225,6 +225,7 @@ class Plan:
     goals: tuple[Goal, ...] = ()
     overrides: tuple[Override, ...] = ()
     double_duty: bool = False  # may one person hold two duties on the same day?
+    skills: tuple[str, ...] | None = None  # declared skills; None: whatever people list
     # Where each value was written, keyed by its path ("roster[2].department"),
     # so that checks made after loading can still point at a line.
     source: str = "plan.yaml"

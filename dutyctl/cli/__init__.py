@@ -1,5 +1,74 @@
-"""The command line: a thin Typer shell over the library."""
+"""The command line: a thin Typer shell. Each command parses, calls the library, renders.
+
+Heavy modules (ruamel.yaml, dateutil, holidays, icalendar, the renderers) are
+imported inside command bodies, so that ``--help`` and the cron path stay fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from dutyctl import __version__
+from dutyctl.cli import plan as plan_commands
+from dutyctl.cli.common import RepoOption, RevOption, root_options, typer_app
+
+app = typer_app(
+    "Share out social-media and blog duties in a small team, and measure them.\n\n"
+    "dutyctl reads plan.yaml (team, roster, duties, KPIs) from a git repository, "
+    "computes a fair rotation, logs KPI entries to CSV and reports on them.",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dutyctl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    repo: RepoOption = None,
+    rev: RevOption = None,
+    no_color: Annotated[
+        bool, typer.Option("--no-color", help="No colour, even on a terminal (as NO_COLOR=1).")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only what scripts need; errors still go to stderr.")
+    ] = False,
+    version: Annotated[
+        Optional[bool],
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = None,
+) -> None:
+    """Share out social-media and blog duties in a small team, and measure them."""
+    from dutyctl import render
+
+    root_options.update(repo=repo, rev=rev)
+    render.configure(color=not no_color, quiet=quiet)
+
+
+@app.command("init")
+def init(
+    directory: Annotated[
+        Path, typer.Argument(help="Folder for the new duty repository (created if missing).")
+    ] = Path("."),
+    team: Annotated[
+        Optional[str], typer.Option("--team", help="The team's name (default: from the folder).")
+    ] = None,
+) -> None:
+    """Create a duty repository: a commented plan.yaml, logs/, git attributes; never overwrites."""
+    from dutyctl.clock import today
+    from dutyctl.render.setup import init_done
+    from dutyctl.scaffold import init_repository
+
+    init_done(init_repository(directory, today=today(), team=team))
+
+
+app.add_typer(plan_commands.app, name="plan")
 
 
 def main() -> None:
-    raise SystemExit("not yet")
+    app(prog_name="dutyctl")

@@ -1,0 +1,149 @@
+"""Options every command shares, defined once so they mean the same thing everywhere."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from typer.core import TyperGroup
+
+from dutyctl.errors import DutyctlError
+
+
+class DutyctlGroup(TyperGroup):
+    """Catches every DutyctlError in one place: a clear message on stderr and its exit code."""
+
+    def invoke(self, ctx: typer.Context):
+        try:
+            return super().invoke(ctx)
+        except DutyctlError as exc:
+            from dutyctl.render import print_error
+
+            print_error(exc)
+            ctx.exit(exc.exit_code)
+        except OSError as exc:
+            # A file system refusal we did not foresee still gets a message, not a traceback.
+            from dutyctl.errors import InputError
+            from dutyctl.render import print_error
+
+            where = f"{exc.filename}: " if exc.filename else ""
+            print_error(InputError(f"{where}{exc.strerror or exc}"))
+            ctx.exit(2)
+
+
+def typer_app(help: str, **options) -> typer.Typer:
+    return typer.Typer(
+        cls=DutyctlGroup,
+        help=help,
+        no_args_is_help=True,
+        rich_markup_mode=None,
+        pretty_exceptions_show_locals=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+        **options,
+    )
+
+
+def complete_from_plan(kind: str):
+    """Shell completion of ids (people, duties, metrics, channels) read from the plan."""
+
+    def complete(ctx: typer.Context, incomplete: str) -> list[str]:
+        try:
+            from dutyctl.loading import load_for_completion
+
+            root = ctx.find_root().params
+            plan = load_for_completion(ctx.params.get("repo") or root.get("repo"))
+        except Exception:  # completion must never break the shell
+            return []
+        ids = {
+            "person": [p.id for p in plan.roster],
+            "duty": list(plan.duties),
+            "metric": list(plan.metrics),
+            "channel": list(plan.channels),
+            "department": list(plan.departments),
+        }[kind]
+        return [i for i in sorted(ids) if i.startswith(incomplete)]
+
+    return complete
+
+
+# What was given before the command name (dutyctl --repo X today); set by the root
+# callback on every invocation.
+root_options: dict[str, Any] = {}
+
+
+def repo_arg(repo: Optional[Path]) -> Optional[Path]:
+    """The command's --repo, else the one given before the command (dutyctl --repo X ...)."""
+    return repo if repo is not None else root_options.get("repo")
+
+
+def rev_arg(rev: Optional[str]) -> Optional[str]:
+    return rev if rev is not None else root_options.get("rev")
+
+
+RepoOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--repo",
+        metavar="PATH",
+        help="Duty repository to use (default: $DUTYCTL_REPO, else the first folder "
+        "upwards that holds plan.yaml).",
+        show_default=False,
+    ),
+]
+RevOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--rev",
+        metavar="REV",
+        help="Read the plan (and roster) as committed at this git revision.",
+        show_default=False,
+    ),
+]
+DateOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--date", "-d", metavar="DATE",
+        help="The day: today, yesterday, tomorrow or YYYY-MM-DD (default: today in the "
+        "plan's time zone).",
+        show_default=False,
+    ),
+]
+MonthOption = Annotated[
+    Optional[str],
+    typer.Option("--month", "-m", metavar="MONTH", help="A month: YYYY-MM, this or last.",
+                 show_default=False),
+]
+PersonOption = Annotated[
+    Optional[str],
+    typer.Option("--person", "-p", metavar="ID", help="Only this person (an id from the roster).",
+                 autocompletion=complete_from_plan("person"), show_default=False),
+]
+DepartmentOption = Annotated[
+    Optional[str],
+    typer.Option("--department", metavar="ID", help="Only this department.",
+                 autocompletion=complete_from_plan("department"), show_default=False),
+]
+DutyOption = Annotated[
+    Optional[str],
+    typer.Option("--duty", metavar="ID", help="Only this duty.",
+                 autocompletion=complete_from_plan("duty"), show_default=False),
+]
+OutputOption = Annotated[
+    Optional[Path],
+    typer.Option("--output", "-o", metavar="FILE",
+                 help="Write to FILE instead of standard output.", show_default=False),
+]
+
+
+def format_option(*choices: str):
+    """``--format`` with the choices a command supports (values compare equal to strings)."""
+    kind = StrEnum("Format_" + "_".join(choices), {c: c for c in choices})
+    return Annotated[
+        kind,
+        typer.Option(
+            "--format", "-f", case_sensitive=False,
+            help="Output format: " + ", ".join(choices) + ".",
+        ),
+    ]

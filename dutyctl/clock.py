@@ -1,0 +1,30 @@
+"""What day it is for the team: today in the plan's time zone.
+
+``DUTYCTL_TODAY=YYYY-MM-DD`` pins the date, so that tests, demos and a re-run of a
+missed morning see the day they mean.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from dutyctl.errors import UsageError
+from dutyctl.syntax import parse_date
+
+
+def today(tz_name: str = "UTC") -> date:
+    pinned = os.environ.get("DUTYCTL_TODAY")
+    if pinned:
+        try:
+            return parse_date(pinned)
+        except Exception:
+            raise UsageError(
+                f"DUTYCTL_TODAY='{pinned}' is not a date", hint="use YYYY-MM-DD or unset it"
+            ) from None
+    return datetime.now(ZoneInfo(tz_name)).date()
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)

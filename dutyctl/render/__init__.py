@@ -1,0 +1,110 @@
+"""Rendering for people (Rich) and for programs (JSON, CSV). The only place Rich is used.
+
+Colour only on a terminal; ``NO_COLOR`` (any value) and ``--no-color`` turn it off.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from typing import IO, TYPE_CHECKING, Any
+
+from dutyctl.errors import DutyctlError, Problem
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+_settings = {"color": True, "quiet": False}
+
+
+def configure(*, color: bool | None = None, quiet: bool | None = None) -> None:
+    if color is not None:
+        _settings["color"] = color
+    if quiet is not None:
+        _settings["quiet"] = quiet
+
+
+def quiet() -> bool:
+    return bool(_settings["quiet"])
+
+
+def console(*, stderr: bool = False, file: IO[str] | None = None, record: bool = False) -> Console:
+    from rich.console import Console
+
+    no_color = not _settings["color"] or "NO_COLOR" in os.environ
+    stream = file or (sys.stderr if stderr else sys.stdout)
+    return Console(
+        file=stream,
+        no_color=no_color,
+        highlight=False,
+        emoji=False,
+        record=record,
+        width=None if stream.isatty() else 100,
+    )
+
+
+def table(*columns: str, title: str | None = None, **options: Any):
+    """A table that is boxed on a terminal and plain, stable text in a pipe."""
+    from rich import box
+    from rich.table import Table
+
+    boxed = sys.stdout.isatty()
+    result = Table(
+        title=title,
+        box=box.ROUNDED if boxed else box.SIMPLE_HEAD,
+        title_justify="left",
+        header_style="bold" if boxed else "",
+        **options,
+    )
+    for column in columns:
+        result.add_column(column)
+    return result
+
+
+def write_json(data: Any, out: IO[str] | None = None) -> None:
+    out = out or sys.stdout
+    out.write(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
+
+
+def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], out: IO[str] | None = None) -> None:
+    import csv
+
+    from dutyctl.entries import neutralise
+
+    writer = csv.writer(out or sys.stdout, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else neutralise(v) if isinstance(v, str) else v for v in row])
+
+
+def problem_text(problem: Problem) -> str:
+    return str(problem)
+
+
+def print_error(exc: DutyctlError) -> None:
+    """Every problem an error carries, then the error itself, on stderr."""
+    err = console(stderr=True)
+    for problem in exc.problems:
+        print_problem(problem, err)
+    if not exc.problems or exc.message:
+        head = f"{exc.location}: " if exc.location else ""
+        err.print(f"[bold red]error:[/] {_escape(head + exc.message)}")
+        if exc.hint:
+            err.print(f"  hint: {_escape(exc.hint)}")
+
+
+def print_problem(problem: Problem, out: Console | None = None) -> None:
+    out = out or console(stderr=True)
+    style = "bold red" if problem.severity == "error" else "bold yellow"
+    head = f"{problem.location}: " if problem.location else ""
+    out.print(f"{_escape(head)}[{style}]{problem.severity}:[/] {_escape(problem.message)}")
+    if problem.hint:
+        out.print(f"  hint: {_escape(problem.hint)}")
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
