@@ -117,6 +117,9 @@ class _Reader:
                 line, col = lc.line, lc.col
             elif isinstance(key, int) and isinstance(container, list):
                 line, col = lc.item(key)
+            elif key not in container:
+                # A missing value is reported where its mapping starts.
+                line, col = lc.line, lc.col
             elif of_key:
                 line, col = lc.key(key)
             else:
@@ -217,7 +220,10 @@ class _Reader:
             if required:
                 self.error(self.at(container), f"{path} is required", f"add '{key}: ...'")
             return None
-        if _tagged(value) or isinstance(value, dict | list):
+        if _tagged(value):
+            self.error(location, f"{path}: YAML tags are not allowed", "remove the '!tag'")
+            return None
+        if isinstance(value, dict | list):
             self.error(location, f"{path} must be a single value, found {_kind(value)}")
             return None
         try:
