@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Developer tasks with nothing but Python 3.11+ and git: a venv, an install, a run.
 
-    python3 tasks.py demo    install into .venv and run dutyctl on examples/
-    python3 tasks.py test    install into .venv and run ruff and every test
-    python3 tasks.py bench   install into .venv and run the benchmarks (bench/)
+python3 tasks.py demo    install into .venv and run dutyctl on examples/
+python3 tasks.py test    install into .venv and run ruff and every test
+python3 tasks.py bench   install into .venv and run the benchmarks (bench/)
 """
 
 from __future__ import annotations
@@ -36,8 +36,16 @@ def install(extras: str = "test") -> None:
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if stamp.exists() and stamp.read_text() == digest:
         return
-    run(BIN / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        "-e", f".[{extras}]")
+    run(
+        BIN / "python",
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "-e",
+        f".[{extras}]",
+    )
     stamp.write_text(digest)
 
 

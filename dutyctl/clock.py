@@ -7,7 +7,7 @@ missed morning see the day they mean.
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from dutyctl.errors import UsageError
@@ -27,4 +27,4 @@ def today(tz_name: str = "UTC") -> date:
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -13,7 +13,9 @@ from dutyctl.serialize import jsonable
 def plan_overview(plan: Plan, today: date, reviews: int = 3) -> dict[str, Any]:
     review_dates: list[date] = []
     if plan.review is not None:
-        review_dates = occurrences(plan.review.every, plan.start, today, today + timedelta(days=400))
+        review_dates = occurrences(
+            plan.review.every, plan.start, today, today + timedelta(days=400)
+        )
     return {
         "team": plan.team,
         "timezone": plan.timezone,

@@ -76,12 +76,8 @@ TOP_KEYS = {
     "overrides": "one-off replacements in the rotation",
     "rotation": "rotation settings",
 }
-PERSON_KEYS = (
-    "id name email department skills channels budget away from until note"
-).split()
-DUTY_KEYS = (
-    "name every people channels requires kpi kpi_per due department description"
-).split()
+PERSON_KEYS = ("id name email department skills channels budget away from until note").split()
+DUTY_KEYS = ("name every people channels requires kpi kpi_per due department description").split()
 METRIC_KEYS = ["kind", "points", "unit", "description"]
 CHANNEL_KEYS = ["name", "owner"]
 DEPARTMENT_KEYS = ["name", "coordinator"]
@@ -362,7 +358,10 @@ def build_plan(
             )
         plan = _read_plan(reader, data, roster_source, years)
     except DutyctlError as exc:
-        return None, [*reader.problems, Problem(exc.location or Location(source), exc.message, exc.hint)]
+        return None, [
+            *reader.problems,
+            Problem(exc.location or Location(source), exc.message, exc.hint),
+        ]
     if plan is not None:
         reader.problems.extend(check_plan(plan))
     problems = sorted(reader.problems, key=_problem_order)
@@ -460,7 +459,7 @@ def _entries(reader: _Reader, top: dict, key: str, what: str):
         return
     location = reader.at(top, key)
     if isinstance(raw, list):
-        for index, item in enumerate(raw):
+        for index in range(len(raw)):
             item_id = reader.ident(raw, index, f"{key}[{index}]")
             if item_id is not None:
                 yield item_id, None, f"{key}.{item_id}", reader.at(raw, index), raw, index
@@ -674,7 +673,9 @@ def _positive_int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise InputError(f"expected a whole number of 1 or more, found '{value}'")
     if value > 10_000:
-        raise InputError(f"{value} is more people than a slot can need", hint="use a smaller number")
+        raise InputError(
+            f"{value} is more people than a slot can need", hint="use a smaller number"
+        )
     return value
 
 
@@ -825,7 +826,9 @@ def _read_overrides(reader: _Reader, top: dict) -> tuple[Override, ...]:
         if None in (day, duty, from_person, to_person):
             continue
         overrides.append(
-            Override(day, duty, from_person, to_person, reader.text(body, "reason", f"{path}.reason"))
+            Override(
+                day, duty, from_person, to_person, reader.text(body, "reason", f"{path}.reason")
+            )
         )
     return tuple(overrides)
 
@@ -842,20 +845,20 @@ def read_source(repo: Repo, path: Path, rev: str | None) -> bytes:
         repo.inside(str(path.resolve()), what="file", location=Location(shown))
     if path.is_dir():
         raise InputError(
-            f"{shown} is a directory, not a file", location=Location(shown),
+            f"{shown} is a directory, not a file",
+            location=Location(shown),
             hint=f"remove the directory or rename it, then create {path.name}",
         )
     try:
         return path.read_bytes()
     except FileNotFoundError:
         raise InputError(
-            f"{shown} does not exist", location=Location(shown),
+            f"{shown} does not exist",
+            location=Location(shown),
             hint="create it, or run 'dutyctl init' for a new duty repository",
         ) from None
     except OSError as exc:
-        raise InputError(
-            f"cannot read {shown}: {exc.strerror}", location=Location(shown)
-        ) from None
+        raise InputError(f"cannot read {shown}: {exc.strerror}", location=Location(shown)) from None
 
 
 def check_plan_file(

@@ -98,7 +98,9 @@ def init_repository(target: Path, *, today: date, team: str | None = None) -> In
     target.mkdir(parents=True, exist_ok=True)
     monday = today - timedelta(days=today.weekday())
     plan_text = PLAN_TEMPLATE.format(
-        team=_yaml_text(team or target.name.replace("-", " ").replace("_", " ").title() or "Our team"),
+        team=_yaml_text(
+            team or target.name.replace("-", " ").replace("_", " ").title() or "Our team"
+        ),
         timezone="Europe/Berlin",
         start=monday.isoformat(),
     )
@@ -139,12 +141,16 @@ def _git_init(target: Path) -> bool:
         return False
     inside = subprocess.run(
         ["git", "rev-parse", "--is-inside-work-tree"],
-        cwd=target, capture_output=True, stdin=subprocess.DEVNULL,
+        cwd=target,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
     )
     if inside.returncode == 0:
         return False
     subprocess.run(
-        ["git", "init", "--quiet", str(target)], capture_output=True, check=True,
+        ["git", "init", "--quiet", str(target)],
+        capture_output=True,
+        check=True,
         stdin=subprocess.DEVNULL,
     )
     return True

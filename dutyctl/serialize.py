@@ -15,7 +15,10 @@ def jsonable(value: Any) -> Any:
             if f.name != "locations"
         }
     if isinstance(value, dict):
-        return {str(k if not isinstance(k, date) else k.isoformat()): jsonable(v) for k, v in value.items()}
+        return {
+            str(k if not isinstance(k, date) else k.isoformat()): jsonable(v)
+            for k, v in value.items()
+        }
     if isinstance(value, list | tuple | set | frozenset):
         items = [jsonable(v) for v in value]
         return sorted(items) if isinstance(value, set | frozenset) else items

@@ -20,7 +20,9 @@ _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 _WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$", re.IGNORECASE)
 _QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$", re.IGNORECASE)
 _YEAR_RE = re.compile(r"^(\d{4})$")
-_DURATION_RE = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*/\s*(day|week|month)\s*$")
+_DURATION_RE = re.compile(
+    r"^\s*(?:(\d+(?:\.\d+)?)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*/\s*(day|week|month)\s*$"
+)
 _NUMBER_RE = re.compile(r"^\s*\d+(?:\.\d+)?\s*$")
 
 # What each word in `every:` stands for, as an RRULE body.
@@ -66,9 +68,7 @@ def parse_span(value: object) -> Span:
             f"'{text}' is not a date range", hint=f"write ranges as {DATE_FORMAT}..{DATE_FORMAT}"
         ) from None
     if end < start:
-        raise InputError(
-            f"range '{text}' ends before it starts", hint="put the earlier date first"
-        )
+        raise InputError(f"range '{text}' ends before it starts", hint="put the earlier date first")
     return Span(start, end)
 
 
@@ -140,9 +140,7 @@ def parse_weekday(value: object) -> int:
     names = [calendar.day_name[i].upper() for i in range(7)]
     if text in names:
         return names.index(text)
-    raise InputError(
-        f"'{value}' is not a weekday", hint="use one of " + ", ".join(WEEKDAY_CODES)
-    )
+    raise InputError(f"'{value}' is not a weekday", hint="use one of " + ", ".join(WEEKDAY_CODES))
 
 
 def parse_cadence(value: object, start: date | None = None) -> Cadence:
@@ -155,8 +153,7 @@ def parse_cadence(value: object, start: date | None = None) -> Cadence:
     if "FREQ=" not in body.upper():
         raise InputError(
             f"'{text}' is not a cadence",
-            hint="use day, weekday, week, month or an RRULE such as "
-            "RRULE:FREQ=MONTHLY;BYDAY=-1FR",
+            hint="use day, weekday, week, month or an RRULE such as RRULE:FREQ=MONTHLY;BYDAY=-1FR",
         )
     parts = {}
     for part in body.split(";"):
@@ -181,7 +178,8 @@ def parse_cadence(value: object, start: date | None = None) -> Cadence:
     freq = parts.get("FREQ", "")
     if freq not in ("DAILY", "WEEKLY", "MONTHLY", "YEARLY"):
         raise InputError(
-            f"cadence '{text}' repeats {freq.lower() or 'never'}; duties repeat by the day or longer",
+            f"cadence '{text}' repeats {freq.lower() or 'never'}; "
+            "duties repeat by the day or longer",
             hint="use FREQ=DAILY, WEEKLY, MONTHLY or YEARLY",
         )
     if first is None:
@@ -251,12 +249,16 @@ def parse_week(text: str, today: date) -> Period:
     else:
         match = _WEEK_RE.match(word)
         if not match:
-            raise UsageError(f"'{text}' is not a week", hint="use YYYY-Www (2026-W48), this or last")
+            raise UsageError(
+                f"'{text}' is not a week", hint="use YYYY-Www (2026-W48), this or last"
+            )
         year, week = int(match.group(1)), int(match.group(2))
     try:
         monday = date.fromisocalendar(year, week, 1)
     except ValueError:
-        raise UsageError(f"'{text}' is not a week of {year}", hint="ISO weeks run 01 to 52 or 53") from None
+        raise UsageError(
+            f"'{text}' is not a week of {year}", hint="ISO weeks run 01 to 52 or 53"
+        ) from None
     return Period(f"{year:04d}-W{week:02d}", Span(monday, monday + timedelta(days=6)))
 
 
@@ -270,7 +272,9 @@ def parse_quarter(text: str, today: date) -> Period:
     else:
         match = _QUARTER_RE.match(word)
         if not match:
-            raise UsageError(f"'{text}' is not a quarter", hint="use YYYY-Qn (2026-Q4), this or last")
+            raise UsageError(
+                f"'{text}' is not a quarter", hint="use YYYY-Qn (2026-Q4), this or last"
+            )
         year, quarter = int(match.group(1)), int(match.group(2))
     first = 3 * (quarter - 1) + 1
     return Period(

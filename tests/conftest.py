@@ -34,21 +34,28 @@ def run_cli(*args: str, env: dict[str, str] | None = None, input: str | None = N
 
     render.configure(color=True, quiet=False)
     base = {"NO_COLOR": "1", "COLUMNS": "120", "DUTYCTL_PERSON": None, "DUTYCTL_REPO": None}
-    result = CliRunner().invoke(app, list(args), env={**base, **(env or {})}, input=input,
-                                catch_exceptions=True)
+    result = CliRunner().invoke(
+        app, list(args), env={**base, **(env or {})}, input=input, catch_exceptions=True
+    )
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
     return Outcome(result.exit_code, result.stdout, result.stderr)
 
 
-def run_process(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-                timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_process(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     """The real CLI as a separate process (python -m dutyctl)."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("DUTYCTL_")}
     full_env.update({"NO_COLOR": "1", **(env or {})})
     return subprocess.run(
-        [sys.executable, "-m", "dutyctl", *args], cwd=cwd, env=full_env, capture_output=True,
-        text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+        [sys.executable, "-m", "dutyctl", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
     )
 
 

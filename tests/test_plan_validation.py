@@ -75,19 +75,34 @@ CASES = [
     ("start: 2026-01-05", "start: soon", "'soon' is not a date", 3, 8),
     ("timezone: Europe/Berlin", "timezone: Mars/Olympus", "not an IANA time zone", 2, 11),
     ("- {id: bob,", "- {id: anna,", "person id 'anna' is used twice (first at line 14)", 15, 10),
-    ("department: marketing, skills: [writing]", "department: marketng, skills: [writing]",
-     "unknown department 'marketng'", 15, 27),
+    (
+        "department: marketing, skills: [writing]",
+        "department: marketng, skills: [writing]",
+        "unknown department 'marketng'",
+        15,
+        27,
+    ),
     ("channels: [blog]}", "channels: [blgo]}", "unknown channel 'blgo'", 15, 75),
     ("skills: [photo], from", "skills: [fotos], from", "unknown skill 'fotos'", 16, 51),
     ("kpi: {photo: 1}", "kpi: {phot: 1}", "unknown metric 'phot'", 18, 77),
     ("kpi: {article: 1..2}", "kpi: {article: 2..1}", "maximum below its minimum", 19, 87),
     ("kpi: {photo: 1}", "kpi: {photo: lots}", "'lots' is not a KPI minimum", 18, 83),
     ("every: weekday", "every: weekdays", "'weekdays' is not a cadence", 18, 19),
-    ("\"RRULE:FREQ=MONTHLY;BYDAY=-1FR\"", "\"RRULE:FREQ=MONTHLY;BYDAY=-1XX\"", "not a valid RRULE",
-     20, 17),
-    ("\"RRULE:FREQ=MONTHLY;BYDAY=-1FR\"", "\"RRULE:FREQ=DAILY;UNTIL=20200101\"", "yields no date",
-     20, 17),
-    ("\"RRULE:FREQ=MONTHLY;BYDAY=-1FR\"", "\"RRULE:FREQ=HOURLY\"", "repeats hourly", 20, 17),
+    (
+        '"RRULE:FREQ=MONTHLY;BYDAY=-1FR"',
+        '"RRULE:FREQ=MONTHLY;BYDAY=-1XX"',
+        "not a valid RRULE",
+        20,
+        17,
+    ),
+    (
+        '"RRULE:FREQ=MONTHLY;BYDAY=-1FR"',
+        '"RRULE:FREQ=DAILY;UNTIL=20200101"',
+        "yields no date",
+        20,
+        17,
+    ),
+    ('"RRULE:FREQ=MONTHLY;BYDAY=-1FR"', '"RRULE:FREQ=HOURLY"', "repeats hourly", 20, 17),
     ("people: 1, requires", "people: 3, requires", "needs 3 people per slot but only 2", 19, 36),
     ("requires: [writing]", "requires: [video]", "unknown skill 'video'", 19, 56),
     ("budget: 3h/week", "budget: 3 hours", "'3 hours' is not a time budget", 14, 74),
@@ -148,8 +163,12 @@ def test_every_problem_is_reported_at_once():
         ("team: [a, b\n", "YAML", 2),
         ("", "the plan is empty", 1),
         ("- just\n- a list\n", "must be a mapping", 1),
-        ("team: x\nstart: 2026-01-05\nroster: []\nduties: {a: {every: !!python/object:os.system x}}\n",
-         "tags are not allowed", 4),
+        (
+            "team: x\nstart: 2026-01-05\nroster: []\n"
+            "duties: {a: {every: !!python/object:os.system x}}\n",
+            "tags are not allowed",
+            4,
+        ),
     ],
 )
 def test_yaml_level_problems_have_a_line(text, message, line):
@@ -195,7 +214,9 @@ def test_roster_in_its_own_file(tmp_path):
     from dutyctl.planfile import check_plan_file
     from dutyctl.repo import Repo
 
-    text = BASE.split("roster:")[0] + "roster: people/roster.yaml\nduties:" + BASE.split("duties:")[1]
+    text = (
+        BASE.split("roster:")[0] + "roster: people/roster.yaml\nduties:" + BASE.split("duties:")[1]
+    )
     (tmp_path / "plan.yaml").write_text(text)
     (tmp_path / "people").mkdir()
     roster = textwrap.dedent("""\

@@ -7,7 +7,7 @@ imported inside command bodies, so that ``--help`` and the cron path stay fast.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -36,11 +36,16 @@ def root(
         bool, typer.Option("--no-color", help="No colour, even on a terminal (as NO_COLOR=1).")
     ] = False,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print only what scripts need; errors still go to stderr.")
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="Print only what scripts need; errors still go to stderr."
+        ),
     ] = False,
     version: Annotated[
-        Optional[bool],
-        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+        bool | None,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
     ] = None,
 ) -> None:
     """Share out social-media and blog duties in a small team, and measure them."""
@@ -56,7 +61,7 @@ def init(
         Path, typer.Argument(help="Folder for the new duty repository (created if missing).")
     ] = Path("."),
     team: Annotated[
-        Optional[str], typer.Option("--team", help="The team's name (default: from the folder).")
+        str | None, typer.Option("--team", help="The team's name (default: from the folder).")
     ] = None,
 ) -> None:
     """Create a duty repository: a commented plan.yaml, logs/, git attributes; never overwrites."""

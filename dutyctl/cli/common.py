@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -73,17 +73,17 @@ def complete_from_plan(kind: str):
 root_options: dict[str, Any] = {}
 
 
-def repo_arg(repo: Optional[Path]) -> Optional[Path]:
+def repo_arg(repo: Path | None) -> Path | None:
     """The command's --repo, else the one given before the command (dutyctl --repo X ...)."""
     return repo if repo is not None else root_options.get("repo")
 
 
-def rev_arg(rev: Optional[str]) -> Optional[str]:
+def rev_arg(rev: str | None) -> str | None:
     return rev if rev is not None else root_options.get("rev")
 
 
 RepoOption = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option(
         "--repo",
         metavar="PATH",
@@ -93,7 +93,7 @@ RepoOption = Annotated[
     ),
 ]
 RevOption = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--rev",
         metavar="REV",
@@ -102,38 +102,62 @@ RevOption = Annotated[
     ),
 ]
 DateOption = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
-        "--date", "-d", metavar="DATE",
+        "--date",
+        "-d",
+        metavar="DATE",
         help="The day: today, yesterday, tomorrow or YYYY-MM-DD (default: today in the "
         "plan's time zone).",
         show_default=False,
     ),
 ]
 MonthOption = Annotated[
-    Optional[str],
-    typer.Option("--month", "-m", metavar="MONTH", help="A month: YYYY-MM, this or last.",
-                 show_default=False),
+    str | None,
+    typer.Option(
+        "--month", "-m", metavar="MONTH", help="A month: YYYY-MM, this or last.", show_default=False
+    ),
 ]
 PersonOption = Annotated[
-    Optional[str],
-    typer.Option("--person", "-p", metavar="ID", help="Only this person (an id from the roster).",
-                 autocompletion=complete_from_plan("person"), show_default=False),
+    str | None,
+    typer.Option(
+        "--person",
+        "-p",
+        metavar="ID",
+        help="Only this person (an id from the roster).",
+        autocompletion=complete_from_plan("person"),
+        show_default=False,
+    ),
 ]
 DepartmentOption = Annotated[
-    Optional[str],
-    typer.Option("--department", metavar="ID", help="Only this department.",
-                 autocompletion=complete_from_plan("department"), show_default=False),
+    str | None,
+    typer.Option(
+        "--department",
+        metavar="ID",
+        help="Only this department.",
+        autocompletion=complete_from_plan("department"),
+        show_default=False,
+    ),
 ]
 DutyOption = Annotated[
-    Optional[str],
-    typer.Option("--duty", metavar="ID", help="Only this duty.",
-                 autocompletion=complete_from_plan("duty"), show_default=False),
+    str | None,
+    typer.Option(
+        "--duty",
+        metavar="ID",
+        help="Only this duty.",
+        autocompletion=complete_from_plan("duty"),
+        show_default=False,
+    ),
 ]
 OutputOption = Annotated[
-    Optional[Path],
-    typer.Option("--output", "-o", metavar="FILE",
-                 help="Write to FILE instead of standard output.", show_default=False),
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write to FILE instead of standard output.",
+        show_default=False,
+    ),
 ]
 
 
@@ -143,7 +167,9 @@ def format_option(*choices: str):
     return Annotated[
         kind,
         typer.Option(
-            "--format", "-f", case_sensitive=False,
+            "--format",
+            "-f",
+            case_sensitive=False,
             help="Output format: " + ", ".join(choices) + ".",
         ),
     ]

@@ -41,7 +41,8 @@ def console(*, stderr: bool = False, file: IO[str] | None = None, record: bool =
         highlight=False,
         emoji=False,
         record=record,
-        width=None if stream.isatty() else 100,
+        soft_wrap=stderr,  # messages stay one line each, for grep and for cron mail
+        width=None if stream.isatty() or "COLUMNS" in os.environ else 100,
     )
 
 
@@ -68,7 +69,9 @@ def write_json(data: Any, out: IO[str] | None = None) -> None:
     out.write(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
 
 
-def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], out: IO[str] | None = None) -> None:
+def write_csv(
+    header: Sequence[str], rows: Iterable[Sequence[Any]], out: IO[str] | None = None
+) -> None:
     import csv
 
     from dutyctl.entries import neutralise
@@ -76,7 +79,9 @@ def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], out: IO[str]
     writer = csv.writer(out or sys.stdout, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if v is None else neutralise(v) if isinstance(v, str) else v for v in row])
+        writer.writerow(
+            ["" if v is None else neutralise(v) if isinstance(v, str) else v for v in row]
+        )
 
 
 def problem_text(problem: Problem) -> str:

@@ -11,16 +11,26 @@ from dutyctl.render import console, table
 
 def show_plan(view: dict[str, Any]) -> None:
     out = console()
-    out.print(f"[bold]{escape(view['team'])}[/]  (time zone {view['timezone']}, "
-              f"rotation from {view['start']}, today {view['today']})")
+    out.print(
+        f"[bold]{escape(view['team'])}[/]  (time zone {view['timezone']}, "
+        f"rotation from {view['start']}, today {view['today']})"
+    )
     coordinators = [f"coordinator: {view['coordinator']}"] if view["coordinator"] else []
     coordinators += [f"{d['name']}: {d['coordinator'] or '-'}" for d in view["departments"]]
     if coordinators:
         out.print("  " + " | ".join(escape(c) for c in coordinators))
     out.print()
 
-    roster = table("id", "name", "department", "skills", "channels", "budget", "status",
-                   title=f"Roster ({len(view['roster'])} people)")
+    roster = table(
+        "id",
+        "name",
+        "department",
+        "skills",
+        "channels",
+        "budget",
+        "status",
+        title=f"Roster ({len(view['roster'])} people)",
+    )
     for p in view["roster"]:
         if not p["active"]:
             status = "[dim]not on the team[/]"
@@ -28,18 +38,33 @@ def show_plan(view: dict[str, Any]) -> None:
             status = f"[yellow]away {p['away_now']}[/]"
         else:
             status = "[green]available[/]"
-        roster.add_row(p["id"], escape(p["name"]), p["department"] or "",
-                       ", ".join(p["skills"]), ", ".join(p["channels"]), p["budget"] or "", status)
+        roster.add_row(
+            p["id"],
+            escape(p["name"]),
+            p["department"] or "",
+            ", ".join(p["skills"]),
+            ", ".join(p["channels"]),
+            p["budget"] or "",
+            status,
+        )
     out.print(roster)
 
-    duties = table("duty", "every", "people", "requires", "channels", "KPI minimum", "due",
-                   title="Duties")
+    duties = table(
+        "duty", "every", "people", "requires", "channels", "KPI minimum", "due", title="Duties"
+    )
     for d in view["duties"]:
         kpi = ", ".join(f"{m} {b}" for m, b in d["kpi"].items())
         if d["kpi"] and d["kpi_per"] == "person":
             kpi += " (each person)"
-        duties.add_row(f"{d['id']} ({escape(d['name'])})", d["every"], str(d["people"]),
-                       ", ".join(d["requires"]), ", ".join(d["channels"]), kpi, ", ".join(d["due"]))
+        duties.add_row(
+            f"{d['id']} ({escape(d['name'])})",
+            d["every"],
+            str(d["people"]),
+            ", ".join(d["requires"]),
+            ", ".join(d["channels"]),
+            kpi,
+            ", ".join(d["due"]),
+        )
     out.print(duties)
 
     channels = table("channel", "name", "owner", title="Channels")
@@ -53,18 +78,23 @@ def show_plan(view: dict[str, Any]) -> None:
 
     if view["review"]:
         r = view["review"]
-        out.print(f"[bold]{escape(r['title'])}[/] ({r['every']}): next on "
-                  + (", ".join(r["next"]) or "no date to come"))
+        out.print(
+            f"[bold]{escape(r['title'])}[/] ({r['every']}): next on "
+            + (", ".join(r["next"]) or "no date to come")
+        )
     if view["award"]:
         a = view["award"]
-        out.print(f"[bold]Award[/]: {escape(a['title'])}, by {a['by']}, "
-                  f"minimum compliance {a['min_compliance']:.0%}"
-                  + (f", department {a['department']}" if a["department"] else ""))
+        out.print(
+            f"[bold]Award[/]: {escape(a['title'])}, by {a['by']}, "
+            f"minimum compliance {a['min_compliance']:.0%}"
+            + (f", department {a['department']}" if a["department"] else "")
+        )
     if view["goals"]:
         goals = table("goal", "metric", "channel", "target", "by", title="Goals")
         for g in view["goals"]:
-            goals.add_row(escape(g["text"]), g["metric"], g["channel"] or "", str(g["target"]),
-                          g["by"] or "")
+            goals.add_row(
+                escape(g["text"]), g["metric"], g["channel"] or "", str(g["target"]), g["by"] or ""
+            )
         out.print(goals)
     if view["overrides"]:
         overrides = table("date", "duty", "from", "to", "reason", title="Overrides")
@@ -72,7 +102,7 @@ def show_plan(view: dict[str, Any]) -> None:
             overrides.add_row(o["date"], o["duty"], o["from"], o["to"], escape(o["reason"] or ""))
         out.print(overrides)
     if view["holidays"]["upcoming"]:
-        out.print("Holidays in the next 90 days: " + ", ".join(
-            f"{h['date']} {escape(h['name'])}" for h in view["holidays"]["upcoming"]))
-
-
+        out.print(
+            "Holidays in the next 90 days: "
+            + ", ".join(f"{h['date']} {escape(h['name'])}" for h in view["holidays"]["upcoming"])
+        )

@@ -28,21 +28,27 @@ def check_report(source: str, plan: Plan | None, problems: list[Problem], format
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     if format == "json":
-        write_json({
-            "file": source,
-            "ok": plan is not None,
-            "errors": len(errors),
-            "warnings": len(warnings),
-            "problems": [p.as_dict() for p in problems],
-        })
+        write_json(
+            {
+                "file": source,
+                "ok": plan is not None,
+                "errors": len(errors),
+                "warnings": len(warnings),
+                "problems": [p.as_dict() for p in problems],
+            }
+        )
         return
     out = console(stderr=plan is None)
     for problem in problems:
         print_problem(problem, out)
     if plan is None:
-        out.print(f"{escape(source)}: [bold red]{len(errors)} error{'s' if len(errors) != 1 else ''}[/]"
-                  + (f", {len(warnings)} warnings" if warnings else ""))
+        out.print(
+            f"{escape(source)}: [bold red]{len(errors)} error{'s' if len(errors) != 1 else ''}[/]"
+            + (f", {len(warnings)} warnings" if warnings else "")
+        )
     elif not quiet():
         suffix = f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else ""
-        out.print(f"{escape(source)}: [green]OK[/] ({len(plan.roster)} people, "
-                  f"{len(plan.duties)} duties{suffix})")
+        out.print(
+            f"{escape(source)}: [green]OK[/] ({len(plan.roster)} people, "
+            f"{len(plan.duties)} duties{suffix})"
+        )
