@@ -13,6 +13,7 @@ import typer
 
 from dutyctl import __version__
 from dutyctl.cli import plan as plan_commands
+from dutyctl.cli import rotation as rotation_commands
 from dutyctl.cli.common import RepoOption, RevOption, root_options, typer_app
 
 app = typer_app(
@@ -73,6 +74,7 @@ def init(
 
 
 app.add_typer(plan_commands.app, name="plan")
+rotation_commands.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,141 @@
+"""The library behind the commands: options as typed on the command line in, results out.
+
+Each function loads what it needs (plan, rotation), calls the pure core and returns
+a plain result that a renderer shows; the CLI only parses and renders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from dutyctl.errors import UsageError, unknown
+from dutyctl.model import Override, Plan
+from dutyctl.rotation import Assignment, DutyStats
+
+
+@dataclass(frozen=True)
+class RotationResult:
+    plan: Plan
+    start: date
+    end: date
+    today: date
+    assignments: list[Assignment]
+    stats: list[DutyStats] | None
+    person: str | None = None
+
+
+@dataclass(frozen=True)
+class ViewResult:
+    plan: Plan
+    view: dict
+
+
+@dataclass(frozen=True)
+class SwapResult:
+    override: Override
+    plan_file: str
+    names: tuple[str, str]
+
+
+def _check_id(plan: Plan, kind: str, value: str | None, known) -> None:
+    if value is not None and value not in known:
+        message, hint = unknown(kind, value, known)
+        raise UsageError(message, hint=hint)
+
+
+def rotation_period(repo, rev, start, end, month, weeks, duty, person, department,
+                    stats: bool = False) -> RotationResult:
+    from dutyctl.agenda import Filters, select
+    from dutyctl.loading import load, plan_today
+    from dutyctl.rotation import build_rotation, rotation_stats
+    from dutyctl.syntax import parse_day, parse_month
+
+    _, plan = load(repo, rev)
+    today = plan_today(plan)
+    chosen = [name for name, value in (("--from/--to", start or end), ("--month", month),
+                                       ("--weeks", weeks)) if value]
+    if len(chosen) > 1:
+        raise UsageError(f"{' and '.join(chosen)} cannot be used together",
+                         hint="give one period: --from DATE --to DATE, --month M or --weeks N")
+    if start or end:
+        if not (start and end):
+            raise UsageError("--from and --to go together", hint="give both days")
+        first, last = parse_day(start, today), parse_day(end, today)
+        if last < first:
+            raise UsageError(f"--to {last} is before --from {first}", hint="swap the two days")
+    elif weeks:
+        first = today - timedelta(days=today.weekday())
+        last = first + timedelta(days=7 * weeks - 1)
+    else:
+        first, last = parse_month(month or "this", today).span.start, None
+        last = parse_month(month or "this", today).span.end
+    if (last - first).days > 366 * 20:
+        raise UsageError("that period is longer than 20 years", hint="ask for a shorter one")
+    _check_id(plan, "duty", duty, plan.duties)
+    _check_id(plan, "person", person, plan.people)
+    _check_id(plan, "department", department, plan.departments)
+    rotation = build_rotation(plan, last)
+    assignments = select(plan, rotation.between(first, last), Filters(duty, person, department))
+    table = rotation_stats(plan, rotation, max(first, plan.start), last) if stats else None
+    if table is not None and duty:
+        table = [s for s in table if s.duty == duty]
+    return RotationResult(plan, first, last, today, assignments, table, person)
+
+
+def today_duties(repo, rev, day_text: str | None) -> ViewResult:
+    from dutyctl.agenda import today_view
+    from dutyctl.loading import load, plan_today
+    from dutyctl.rotation import build_rotation
+    from dutyctl.syntax import parse_day
+
+    _, plan = load(repo, rev)
+    day = parse_day(day_text, plan_today(plan)) if day_text else plan_today(plan)
+    return ViewResult(plan, today_view(plan, build_rotation(plan, day), day))
+
+
+def next_duties(repo, rev, person: str | None, count: int, day_text: str | None) -> ViewResult:
+    from dutyctl.agenda import upcoming_for
+    from dutyctl.identity import person_id
+    from dutyctl.loading import load, plan_today
+    from dutyctl.rotation import build_rotation
+    from dutyctl.syntax import parse_day
+
+    found, plan = load(repo, rev)
+    pid = person_id(plan, found, person)
+    day = parse_day(day_text, plan_today(plan)) if day_text else plan_today(plan)
+    # Far enough ahead for anyone's next few turns, however large the team.
+    horizon = day + timedelta(days=max(62, 7 * count * max(1, len(plan.roster) // 2)))
+    rotation = build_rotation(plan, min(horizon, day + timedelta(days=3 * 366)))
+    return ViewResult(plan, upcoming_for(plan, rotation, pid, day, count))
+
+
+def swap_slot(repo, day_text: str, duty: str, from_person: str, to_person: str,
+              reason: str | None) -> SwapResult:
+    from dutyctl.loading import load, plan_today
+    from dutyctl.planedit import add_override
+    from dutyctl.rotation import build_rotation, swap_problems
+    from dutyctl.syntax import parse_day
+
+    found, plan = load(repo, None)
+    day = parse_day(day_text, plan_today(plan))
+    _check_id(plan, "duty", duty, plan.duties)
+    _check_id(plan, "person", from_person, plan.people)
+    _check_id(plan, "person", to_person, plan.people)
+    rotation = build_rotation(plan, day)
+    problems = swap_problems(plan, rotation, day, duty, from_person, to_person)
+    if problems:
+        raise UsageError(
+            f"cannot give {from_person}'s {duty} slot of {day} to {to_person}: "
+            + "; ".join(problems),
+            hint="see 'dutyctl rotate --from DATE --to DATE --duty " + duty + "'",
+        )
+    override = Override(day, duty, from_person, to_person, reason)
+    add_override(found, override)
+    names = (plan.people[from_person].name, plan.people[to_person].name)
+    return SwapResult(override, found.relative(found.plan_path), names)
+
+
+def write_output(path: Path, data: bytes) -> None:
+    path.write_bytes(data)

@@ -1,0 +1,70 @@
+"""Dispatch from (result kind, format) to the renderer: one data structure, many formats."""
+
+from __future__ import annotations
+
+from typing import IO
+
+
+def rendered_bytes(result, kind: str, format: str) -> bytes:
+    if kind == "rotation" and format == "ics":
+        from dutyctl.clock import utc_now
+        from dutyctl.render.ics import rotation_ics
+
+        return rotation_ics(result.plan, result.assignments, utc_now().replace(microsecond=0),
+                            result.person)
+    raise ValueError(f"no bytes for {kind}/{format}")
+
+
+def render(result, kind: str, format: str, out: IO[str]) -> None:
+    from dutyctl.agenda import slot_record
+    from dutyctl.render import write_csv, write_json
+    from dutyctl.serialize import jsonable
+
+    if kind == "rotation":
+        from dutyctl.render import rotation as r
+
+        if format == "json":
+            slots = [slot_record(a) for a in result.assignments]
+            if result.stats is None:
+                write_json(slots, out)
+            else:
+                write_json({"slots": slots, "stats": jsonable(result.stats)}, out)
+        elif format == "csv":
+            write_csv(["duty", "start", "end", "people", "override"],
+                      ([a.duty, a.start.isoformat(), a.end.isoformat(), " ".join(a.people),
+                        "yes" if a.override else ""] for a in result.assignments), out)
+        elif format == "md":
+            out.write(r.rotation_markdown(result.plan, result.assignments))
+        elif format == "ics":
+            out.flush()
+            stream = getattr(out, "buffer", None)
+            data = rendered_bytes(result, kind, format)
+            stream.write(data) if stream is not None else out.write(data.decode("utf-8"))
+        else:
+            r.rotation_table(result.plan, result.assignments, result.start, result.end,
+                             result.today)
+            if result.stats is not None:
+                r.stats_table(result.plan, result.stats)
+    elif kind == "today":
+        from dutyctl.render.rotation import today_text
+
+        view = dict(result.view)
+        if format == "json":
+            write_json(jsonable({
+                "date": view["date"],
+                "duties": [{k: d[k] for k in ("duty", "start", "end", "people", "kpi")}
+                           for d in view["duties"]],
+                "review_today": view["review_today"],
+                "next_review": view["next_review"],
+            }), out)
+        else:
+            out.write(today_text(result.plan, view))
+    elif kind == "who":
+        from dutyctl.render.rotation import upcoming_table
+
+        if format == "json":
+            write_json(jsonable(result.view), out)
+        else:
+            upcoming_table(result.plan, result.view)
+    else:
+        raise ValueError(f"no renderer for {kind}")

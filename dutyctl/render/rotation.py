@@ -1,0 +1,131 @@
+"""The rotation calendar, today's duties and a person's next duties, for people."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.markup import escape
+
+from dutyctl.agenda import weeks
+from dutyctl.model import Plan
+from dutyctl.render import console, table
+from dutyctl.rotation import Assignment, DutyStats
+
+
+def _names(plan: Plan, people: tuple[str, ...] | list[str]) -> str:
+    return ", ".join(plan.people[p].name for p in people) or "[red]nobody[/]"
+
+
+def rotation_table(plan: Plan, assignments: list[Assignment], start: date, end: date,
+                   today: date) -> None:
+    out = console()
+    grid = table("week", "day", "duty", "people", "note",
+                 title=f"{plan.team}: rotation {start} to {end}")
+    by_week = weeks(start, end)
+    for monday, sunday in by_week:
+        rows = [a for a in assignments if monday <= a.start <= sunday]
+        holidays = [(d, n) for d, n in sorted(plan.holiday_dates.items())
+                    if monday <= d <= sunday and start <= d <= end]
+        events = [(a.start, 0, a) for a in rows] + [(d, 1, n) for d, n in holidays]
+        first = True
+        for day, kind, item in sorted(events, key=lambda e: (e[0], e[1])):
+            label = f"{monday.isocalendar()[0]}-W{monday.isocalendar()[1]:02d}" if first else ""
+            first = False
+            day_text = f"{day:%a} {day.isoformat()}"
+            if day == today:
+                day_text = f"[bold reverse]{day_text}[/] (today)"
+            if kind == 1:
+                grid.add_row(label, day_text, "", "", f"[magenta]holiday: {escape(item)}[/]")
+                continue
+            a: Assignment = item
+            notes = []
+            if a.end != a.start:
+                notes.append(f"until {a.end.isoformat()}")
+                if a.start <= today <= a.end and day != today:
+                    notes.append("(today)")
+            if a.override:
+                notes.append("[yellow]override[/] for " + ", ".join(a.replaced))
+            if a.short:
+                notes.append(f"[red]{a.short} place(s) empty[/]")
+            grid.add_row(label, day_text, plan.duties[a.duty].name, _names(plan, a.people),
+                         " ".join(notes))
+        if rows or holidays:
+            grid.add_section()
+    if not assignments:
+        out.print("No slots in this period.")
+        return
+    out.print(grid)
+
+
+def stats_table(plan: Plan, stats: list[DutyStats]) -> None:
+    out = console()
+    for duty in stats:
+        grid = table("person", "slots", "available days", "fair share", "difference",
+                     title=f"{plan.duties[duty.duty].name}: {duty.slots} slots, "
+                     f"balance {duty.balance:.2f}" + (f", {duty.short} empty" if duty.short else ""))
+        for p in duty.people:
+            colour = "green" if abs(p.difference) < 1 else "yellow"
+            grid.add_row(p.person, str(p.assigned), str(p.available_days), f"{p.fair_share:.2f}",
+                         f"[{colour}]{p.difference:+.2f}[/]")
+        out.print(grid)
+
+
+def rotation_markdown(plan: Plan, assignments: list[Assignment]) -> str:
+    lines = ["| start | end | duty | people | override |", "|---|---|---|---|---|"]
+    for a in assignments:
+        people = ", ".join(plan.people[p].name for p in a.people)
+        lines.append(f"| {a.start} | {a.end} | {plan.duties[a.duty].name} | {people} | "
+                     f"{'yes' if a.override else ''} |")
+    return "\n".join(lines) + "\n"
+
+
+def today_text(plan: Plan, view: dict) -> str:
+    """Plain text: what cron mails and what a person reads in the morning."""
+    day = date.fromisoformat(view["date"])
+    lines = [f"{plan.team}: {day:%A} {day.isoformat()}"]
+    if view["holiday"]:
+        lines.append(f"Holiday: {view['holiday']}")
+    if not view["duties"]:
+        lines.append("Nobody is on duty today.")
+    for d in view["duties"]:
+        who = ", ".join(d["names"]) or "nobody (no one eligible)"
+        span = "" if d["start"] == d["end"] else f" (week {d['start']}..{d['end']})"
+        lines.append(f"{d['name']}{span}: {who}")
+        if d["kpi_text"]:
+            per = " each" if d["kpi_per"] == "person" and len(d["people"]) > 1 else ""
+            kpi = ", ".join(f"{m} {b}" for m, b in d["kpi_text"].items())
+            lines.append(f"  minimum{per}: {kpi}")
+        if d["due"]:
+            lines.append(f"  due: {', '.join(d['due'])}" + (" (due today)" if d["due_today"] else ""))
+    if view["review_today"]:
+        lines.append("Review meeting today.")
+    elif view["next_review"]:
+        lines.append(f"Next review: {view['next_review']}")
+    return "\n".join(lines) + "\n"
+
+
+def upcoming_table(plan: Plan, view: dict) -> None:
+    out = console()
+    if not view["duties"]:
+        out.print(f"{escape(view['name'])} has no duty coming up.")
+        return
+    grid = table("start", "end", "duty", "with", "KPI minimum", "due",
+                 title=f"Next duties of {view['name']} ({view['person']})")
+    for d in view["duties"]:
+        others = [p for p in d["people"] if p != view["person"]]
+        kpi = ", ".join(f"{m} {int(v) if float(v).is_integer() else v}" for m, v in d["kpi"].items())
+        grid.add_row(d["start"], d["end"], d["name"], _names(plan, others) if others else "",
+                     kpi, ", ".join(d["due"]))
+    out.print(grid)
+
+
+def swapped(result) -> None:
+    from dutyctl.render import quiet
+
+    if quiet():
+        return
+    o = result.override
+    console().print(
+        f"{o.date}: {escape(result.names[1])} takes {escape(result.names[0])}'s "
+        f"{escape(o.duty)} slot. Written to {escape(result.plan_file)}; commit it to share it."
+    )
