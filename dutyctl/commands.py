@@ -45,6 +45,24 @@ def _check_id(plan: Plan, kind: str, value: str | None, known) -> None:
         raise UsageError(message, hint=hint)
 
 
+def check_plan(repo, rev) -> tuple[str, Plan | None, list]:
+    """Every problem of the plan, and warnings about overrides that change nothing."""
+    from dutyctl.errors import Problem
+    from dutyctl.loading import open_repo
+    from dutyctl.planfile import check_plan_file
+    from dutyctl.rotation import build_rotation, override_problems
+
+    found = open_repo(repo)
+    plan, problems = check_plan_file(found, rev)
+    if plan is not None and plan.overrides:
+        last = max(o.date for o in plan.overrides)
+        for index, message in override_problems(plan, build_rotation(plan, last)):
+            problems.append(Problem(plan.where(f"overrides[{index}]"), f"overrides[{index}]: "
+                                    + message, "fix 'date' or 'from', or remove the override",
+                                    severity="warning"))
+    return found.relative(found.plan_path), plan, problems
+
+
 def rotation_period(repo, rev, start, end, month, weeks, duty, person, department,
                     stats: bool = False) -> RotationResult:
     from dutyctl.agenda import Filters, select

@@ -790,6 +790,7 @@ def _read_goals(reader: _Reader, top: dict) -> tuple[Goal, ...]:
     for index, item in enumerate(reader.sequence(raw, "goals", reader.at(top, "goals"))):
         path = f"goals[{index}]"
         holder = raw if isinstance(raw, list) else [item]
+        reader.remember(path, reader.at(holder, index))
         body = reader.mapping(item, path, reader.at(holder, index), GOAL_KEYS)
         if body is None:
             continue
@@ -816,6 +817,7 @@ def _read_overrides(reader: _Reader, top: dict) -> tuple[Override, ...]:
     for index, item in enumerate(reader.sequence(raw, "overrides", reader.at(top, "overrides"))):
         path = f"overrides[{index}]"
         holder = raw if isinstance(raw, list) else [item]
+        reader.remember(path, reader.at(holder, index))
         body = reader.mapping(item, path, reader.at(holder, index), OVERRIDE_KEYS)
         if body is None:
             continue

@@ -33,7 +33,8 @@ def run_cli(*args: str, env: dict[str, str] | None = None, input: str | None = N
     from dutyctl.cli import app
 
     render.configure(color=True, quiet=False)
-    base = {"NO_COLOR": "1", "COLUMNS": "120", "DUTYCTL_PERSON": None, "DUTYCTL_REPO": None}
+    base = {"NO_COLOR": "1", "COLUMNS": "120", "DUTYCTL_PERSON": None, "DUTYCTL_REPO": None,
+            "DUTYCTL_DEBUG": "1"}
     result = CliRunner().invoke(
         app, list(args), env={**base, **(env or {})}, input=input, catch_exceptions=True
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,6 +11,8 @@ import typer
 from typer.core import TyperGroup
 
 from dutyctl.errors import DutyctlError
+
+INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug in dutyctl, not in the input
 
 
 class DutyctlGroup(TyperGroup):
@@ -31,6 +34,21 @@ class DutyctlGroup(TyperGroup):
             where = f"{exc.filename}: " if exc.filename else ""
             print_error(InputError(f"{where}{exc.strerror or exc}"))
             ctx.exit(2)
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if os.environ.get("DUTYCTL_DEBUG"):
+                raise
+            if type(exc).__module__.startswith(("typer", "click")):
+                raise  # the framework's own usage errors and exits
+            from dutyctl.render import print_error
+
+            print_error(DutyctlError(
+                f"internal error: {type(exc).__name__}: {exc}",
+                hint="this is a bug in dutyctl; run again with DUTYCTL_DEBUG=1 for the "
+                "traceback and report it",
+            ))
+            ctx.exit(INTERNAL_ERROR)
 
 
 def typer_app(help: str, **options) -> typer.Typer:
@@ -40,6 +58,7 @@ def typer_app(help: str, **options) -> typer.Typer:
         no_args_is_help=True,
         rich_markup_mode=None,
         pretty_exceptions_show_locals=False,
+        pretty_exceptions_enable=False,
         context_settings={"help_option_names": ["-h", "--help"]},
         **options,
     )

@@ -16,13 +16,11 @@ def check(
     format: format_option("text", "json") = "text",
 ) -> None:
     """Validate plan.yaml and report every problem with file:line:column (exit 0 ok, 2 problems)."""
-    from dutyctl.loading import open_repo
-    from dutyctl.planfile import check_plan_file
+    from dutyctl.commands import check_plan
     from dutyctl.render.setup import check_report
 
-    found = open_repo(repo_arg(repo))
-    plan, problems = check_plan_file(found, rev_arg(rev))
-    check_report(found.relative(found.plan_path), plan, problems, format)
+    source, plan, problems = check_plan(repo_arg(repo), rev_arg(rev))
+    check_report(source, plan, problems, format)
     if plan is None:
         raise typer.Exit(2)
 

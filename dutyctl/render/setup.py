@@ -39,8 +39,9 @@ def check_report(source: str, plan: Plan | None, problems: list[Problem], format
         )
         return
     out = console(stderr=plan is None)
+    err = console(stderr=True)
     for problem in problems:
-        print_problem(problem, out)
+        print_problem(problem, err)
     if plan is None:
         out.print(
             f"{escape(source)}: [bold red]{len(errors)} error{'s' if len(errors) != 1 else ''}[/]"
