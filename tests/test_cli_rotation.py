@@ -1,0 +1,230 @@
+"""rotate, today, who, swap and the .ics export through the real CLI, on the example plan."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import init_git, run_cli
+
+TODAY = {"DUTYCTL_TODAY": "2026-11-24"}
+
+
+def rotate(repo: Path, *args: str, env=None):
+    return run_cli("rotate", "--repo", str(repo), *args, env={**TODAY, **(env or {})})
+
+
+def slots(repo: Path, *args: str) -> list[dict]:
+    result = rotate(repo, *args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_rotate_json_is_sorted_and_complete(example_repo: Path):
+    data = slots(example_repo, "--month", "2026-11")
+    assert data == sorted(data, key=lambda s: (s["start"], s["duty"]))
+    assert set(data[0]) == {"duty", "start", "end", "people", "override"}
+    social = [s for s in data if s["duty"] == "social"]
+    assert len(social) == 21  # November 2026 has 21 weekdays and no public holiday in Berlin
+    assert all(len(s["people"]) == 1 and s["start"] == s["end"] for s in social)
+    blog = [s for s in data if s["duty"] == "blog"]
+    assert blog[0]["start"] == "2026-10-26"  # the week under way on November 1st
+    for s in blog:
+        assert date.fromisoformat(s["start"]).weekday() == 0
+        assert (date.fromisoformat(s["end"]) - date.fromisoformat(s["start"])).days == 6
+        assert len(s["people"]) == 2
+        assert set(s["people"]) <= {"anna", "carl", "dana", "emma"}  # the writers
+
+
+def test_holidays_remove_day_slots_but_not_weeks(example_repo: Path):
+    data = slots(example_repo, "--from", "2026-12-21", "--to", "2026-12-31")
+    days = {s["start"] for s in data if s["duty"] == "social"}
+    assert days == {"2026-12-21", "2026-12-22", "2026-12-23", "2026-12-28", "2026-12-29",
+                    "2026-12-30"}  # 24th and 31st extra, 25th Christmas
+    assert {s["start"] for s in data if s["duty"] == "blog"} == {"2026-12-21", "2026-12-28"}
+
+
+def test_override_from_the_plan_is_applied_and_marked(example_repo: Path):
+    [slot] = [s for s in slots(example_repo, "--from", "2026-12-02", "--to", "2026-12-02")
+              if s["duty"] == "social"]
+    assert slot == {"duty": "social", "start": "2026-12-02", "end": "2026-12-02",
+                    "people": ["anna"], "override": True}
+    table = rotate(example_repo, "--from", "2026-12-02", "--to", "2026-12-02")
+    assert "override for farid" in table.stdout
+
+
+def test_absent_and_not_yet_joined_people_get_no_slot(example_repo: Path):
+    august = slots(example_repo, "--from", "2026-08-03", "--to", "2026-08-14")
+    assert all("emma" not in s["people"] for s in august)
+    spring = slots(example_repo, "--from", "2026-01-05", "--to", "2026-05-31")
+    assert all("dave" not in s["people"] for s in spring)
+    assert any("dave" in s["people"] for s in slots(example_repo, "--month", "2026-06"))
+
+
+def test_filters_and_period_options(example_repo: Path):
+    only_blog = slots(example_repo, "--weeks", "2", "--duty", "blog")
+    assert {s["duty"] for s in only_blog} == {"blog"} and len(only_blog) == 2
+    mine = slots(example_repo, "--month", "this", "--person", "emma")
+    assert mine and all("emma" in s["people"] for s in mine)
+    sales = slots(example_repo, "--month", "this", "--department", "sales")
+    sales_people = {"carl", "dana", "dave", "greta"}
+    assert sales and all(set(s["people"]) & sales_people for s in sales)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--month", "2026-13"), "'2026-13' is not a month"),
+        (("--month", "this", "--weeks", "2"), "--month and --weeks cannot be used together"),
+        (("--from", "2026-12-01"), "--from and --to go together"),
+        (("--from", "2026-12-10", "--to", "2026-12-01"), "is before --from"),
+        (("--from", "someday", "--to", "2026-12-01"), "'someday' is not a date"),
+        (("--duty", "sociall"), "did you mean 'social'?"),
+        (("--person", "annna"), "did you mean 'anna'?"),
+        (("--format", "xml"), "xml"),
+    ],
+)
+def test_bad_options_exit_2_with_a_clear_message(example_repo: Path, args, message):
+    result = rotate(example_repo, *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_rotate_table_groups_weeks_and_marks_today(example_repo: Path):
+    result = rotate(example_repo, "--month", "2026-11")
+    assert result.exit_code == 0
+    assert "2026-W48" in result.stdout
+    assert "Tue 2026-11-24 (today)" in result.stdout
+    december = rotate(example_repo, "--month", "2026-12")
+    assert "holiday: Christmas Day" in december.stdout
+
+
+def test_rotate_markdown_and_stats(example_repo: Path):
+    md = rotate(example_repo, "--month", "2026-11", "--format", "md")
+    assert md.stdout.startswith("| start | end | duty | people | override |\n|---|")
+    stats = rotate(example_repo, "--from", "2026-01-05", "--to", "2026-11-30", "--stats",
+                   "--format", "json")
+    data = json.loads(stats.stdout)
+    social = next(s for s in data["stats"] if s["duty"] == "social")
+    assert 0.8 < social["balance"] <= 1
+    for person in social["people"]:
+        assert abs(person["difference"]) < 2, person
+    table = rotate(example_repo, "--month", "this", "--stats")
+    assert "balance" in table.stdout and "fair share" in table.stdout
+
+
+def test_today_text_is_exact(example_repo: Path):
+    result = run_cli("today", "--repo", str(example_repo), "--date", "2026-11-24")
+    assert result.exit_code == 0
+    assert result.stdout == (
+        "Acme Marketing: Tuesday 2026-11-24\n"
+        "Blog duty (week 2026-11-23..2026-11-29): Dana Kim, Anna Berg\n"
+        "  minimum: article 1..2\n"
+        "  due: TU, TH (due today)\n"
+        "Social media duty: Dave Ng\n"
+        "  minimum: photo 1, repost 1, news 1\n"
+        "Next review: 2026-11-27\n"
+    )
+
+
+def test_today_json_is_exact_and_knows_review_days(example_repo: Path):
+    result = run_cli("today", "--repo", str(example_repo), "--date", "2026-11-27", "-f", "json")
+    data = json.loads(result.stdout)
+    assert data["review_today"] is True and data["next_review"] == "2026-11-27"
+    assert data["duties"][1] == {"duty": "social", "start": "2026-11-27", "end": "2026-11-27",
+                                 "people": ["greta"], "kpi": {"photo": 1, "repost": 1, "news": 1}}
+    holiday = run_cli("today", "--repo", str(example_repo), "--date", "2026-12-25")
+    assert "Holiday: Christmas Day" in holiday.stdout
+    assert "Social media duty" not in holiday.stdout
+
+
+def test_who_by_argument_environment_and_git_email(example_repo: Path):
+    result = run_cli("who", "emma", "--repo", str(example_repo), "-f", "json", env=TODAY)
+    data = json.loads(result.stdout)
+    assert data["person"] == "emma" and len(data["duties"]) == 5
+    assert all(d["end"] >= "2026-11-24" for d in data["duties"])
+    by_env = run_cli("who", "--repo", str(example_repo), "-f", "json",
+                     env={**TODAY, "DUTYCTL_PERSON": "emma"})
+    assert json.loads(by_env.stdout) == data
+    init_git(example_repo)  # user.email anna@example.com
+    by_git = run_cli("who", "--repo", str(example_repo), "-f", "json", env=TODAY)
+    assert json.loads(by_git.stdout)["person"] == "anna"
+    unknown = run_cli("who", "emmma", "--repo", str(example_repo), env=TODAY)
+    assert unknown.exit_code == 2 and "did you mean 'emma'?" in unknown.stderr
+
+
+def on_social(repo: Path, day: str) -> str:
+    [slot] = [s for s in slots(repo, "--from", day, "--to", day) if s["duty"] == "social"]
+    return slot["people"][0]
+
+
+def test_swap_writes_one_line_and_changes_the_calendar(example_repo: Path):
+    plan = example_repo / "plan.yaml"
+    before = plan.read_text()
+    holder = on_social(example_repo, "2026-12-03")
+    taker = "greta" if holder != "greta" else "farid"
+    result = run_cli("swap", "2026-12-03", "social", holder, taker, "--reason", "dentist",
+                     "--repo", str(example_repo), env=TODAY)
+    assert result.exit_code == 0, result.output
+    assert "takes" in result.stdout and "social slot" in result.stdout
+    after = plan.read_text()
+    added = [line for line in after.splitlines() if line not in before.splitlines()]
+    assert added == [
+        f'  - {{date: 2026-12-03, duty: social, from: {holder}, to: {taker}, reason: "dentist"}}'
+    ]
+    assert len(after.splitlines()) == len(before.splitlines()) + 1
+    [slot] = [s for s in slots(example_repo, "--from", "2026-12-03", "--to", "2026-12-03")
+              if s["duty"] == "social"]
+    assert slot["people"] == [taker] and slot["override"] is True
+    assert run_cli("plan", "check", "--repo", str(example_repo)).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (("2026-12-02", "social", "farid", "greta"), "farid"),  # farid was swapped out
+        (("2026-08-05", "social", "WHO", "emma"), "away"),  # emma away
+        (("2026-12-07", "blog", "dana", "bruno"), "writing"),  # bruno lacks the skill
+        (("2026-12-03", "social", "WHO", "WHO"), "already"),
+        (("2026-12-03", "socal", "bruno", "greta"), "did you mean 'social'?"),
+    ],
+)
+def test_swap_refuses_with_a_reason_and_writes_nothing(example_repo: Path, args, reason):
+    if "WHO" in args:
+        holder = on_social(example_repo, args[0])
+        args = tuple(holder if a == "WHO" else a for a in args)
+    before = (example_repo / "plan.yaml").read_bytes()
+    result = run_cli("swap", *args, "--repo", str(example_repo), env=TODAY)
+    assert result.exit_code == 2, result.output
+    assert reason in result.stderr
+    assert (example_repo / "plan.yaml").read_bytes() == before
+
+
+def test_ics_loads_in_another_parser_with_stable_uids(example_repo: Path, tmp_path: Path):
+    import vobject
+
+    first = tmp_path / "a.ics"
+    second = tmp_path / "b.ics"
+    for out in (first, second):
+        result = rotate(example_repo, "--month", "2026-12", "--format", "ics", "--output", str(out))
+        assert result.exit_code == 0, result.output
+    calendar = vobject.readOne(first.read_text())
+    events = calendar.vevent_list
+    social = [e for e in events if e.summary.value.startswith("Social media duty")]
+    blog = [e for e in events if e.summary.value.startswith("Blog duty")]
+    assert len(social) == 20 and len(blog) == 2 * 5
+    swapped = next(e for e in social if e.dtstart.value == date(2026, 12, 2))
+    assert swapped.summary.value == "Social media duty: Anna Berg"
+    assert "Swapped in for farid" in swapped.description.value
+    assert "KPI minimum: photo 1, repost 1, news 1" in swapped.description.value
+    assert swapped.dtend.value == date(2026, 12, 3)  # all-day, exclusive end
+    uids = lambda path: sorted(e.uid.value for e in vobject.readOne(path.read_text()).vevent_list)  # noqa: E731
+    assert uids(first) == uids(second)
+    assert len(set(uids(first))) == len(uids(first))
+    personal = rotate(example_repo, "--month", "2026-12", "--format", "ics", "--person", "emma")
+    events = vobject.readOne(personal.stdout).vevent_list
+    assert events and all("Emma Fischer" in e.summary.value for e in events)
