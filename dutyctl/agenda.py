@@ -59,21 +59,23 @@ def today_view(plan: Plan, rotation: Rotation, day: date) -> dict:
     duties = []
     for a in sorted(rotation.on(day), key=lambda a: a.duty):
         duty = plan.duties[a.duty]
-        duties.append({
-            "duty": a.duty,
-            "name": duty.name,
-            "start": a.start.isoformat(),
-            "end": a.end.isoformat(),
-            "people": list(a.people),
-            "names": [plan.people[p].name for p in a.people],
-            "kpi": kpi_minimums(plan, a.duty),
-            "kpi_text": {m: str(b) for m, b in duty.kpi.items()},
-            "kpi_per": duty.kpi_per,
-            "due": list(duty.due_codes),
-            "due_today": day.weekday() in duty.due,
-            "override": a.override,
-            "short": a.short,
-        })
+        duties.append(
+            {
+                "duty": a.duty,
+                "name": duty.name,
+                "start": a.start.isoformat(),
+                "end": a.end.isoformat(),
+                "people": list(a.people),
+                "names": [plan.people[p].name for p in a.people],
+                "kpi": kpi_minimums(plan, a.duty),
+                "kpi_text": {m: str(b) for m, b in duty.kpi.items()},
+                "kpi_per": duty.kpi_per,
+                "due": list(duty.due_codes),
+                "due_today": day.weekday() in duty.due,
+                "override": a.override,
+                "short": a.short,
+            }
+        )
     review = next_review(plan, day)
     return {
         "date": day.isoformat(),
@@ -93,8 +95,12 @@ def upcoming_for(plan: Plan, rotation: Rotation, person: str, day: date, count: 
         "name": plan.people[person].name,
         "from": day.isoformat(),
         "duties": [
-            {**slot_record(a), "name": plan.duties[a.duty].name,
-             "kpi": kpi_minimums(plan, a.duty), "due": list(plan.duties[a.duty].due_codes)}
+            {
+                **slot_record(a),
+                "name": plan.duties[a.duty].name,
+                "kpi": kpi_minimums(plan, a.duty),
+                "due": list(plan.duties[a.duty].due_codes),
+            }
             for a in mine
         ],
     }

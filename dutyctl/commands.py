@@ -57,14 +57,20 @@ def check_plan(repo, rev) -> tuple[str, Plan | None, list]:
     if plan is not None and plan.overrides:
         last = max(o.date for o in plan.overrides)
         for index, message in override_problems(plan, build_rotation(plan, last)):
-            problems.append(Problem(plan.where(f"overrides[{index}]"), f"overrides[{index}]: "
-                                    + message, "fix 'date' or 'from', or remove the override",
-                                    severity="warning"))
+            problems.append(
+                Problem(
+                    plan.where(f"overrides[{index}]"),
+                    f"overrides[{index}]: " + message,
+                    "fix 'date' or 'from', or remove the override",
+                    severity="warning",
+                )
+            )
     return found.relative(found.plan_path), plan, problems
 
 
-def rotation_period(repo, rev, start, end, month, weeks, duty, person, department,
-                    stats: bool = False) -> RotationResult:
+def rotation_period(
+    repo, rev, start, end, month, weeks, duty, person, department, stats: bool = False
+) -> RotationResult:
     from dutyctl.agenda import Filters, select
     from dutyctl.loading import load, plan_today
     from dutyctl.rotation import build_rotation, rotation_stats
@@ -72,11 +78,16 @@ def rotation_period(repo, rev, start, end, month, weeks, duty, person, departmen
 
     _, plan = load(repo, rev)
     today = plan_today(plan)
-    chosen = [name for name, value in (("--from/--to", start or end), ("--month", month),
-                                       ("--weeks", weeks)) if value]
+    chosen = [
+        name
+        for name, value in (("--from/--to", start or end), ("--month", month), ("--weeks", weeks))
+        if value
+    ]
     if len(chosen) > 1:
-        raise UsageError(f"{' and '.join(chosen)} cannot be used together",
-                         hint="give one period: --from DATE --to DATE, --month M or --weeks N")
+        raise UsageError(
+            f"{' and '.join(chosen)} cannot be used together",
+            hint="give one period: --from DATE --to DATE, --month M or --weeks N",
+        )
     if start or end:
         if not (start and end):
             raise UsageError("--from and --to go together", hint="give both days")
@@ -129,8 +140,9 @@ def next_duties(repo, rev, person: str | None, count: int, day_text: str | None)
     return ViewResult(plan, upcoming_for(plan, rotation, pid, day, count))
 
 
-def swap_slot(repo, day_text: str, duty: str, from_person: str, to_person: str,
-              reason: str | None) -> SwapResult:
+def swap_slot(
+    repo, day_text: str, duty: str, from_person: str, to_person: str, reason: str | None
+) -> SwapResult:
     from dutyctl.loading import load, plan_today
     from dutyctl.planedit import add_override
     from dutyctl.rotation import build_rotation, swap_problems

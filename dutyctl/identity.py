@@ -45,7 +45,10 @@ def _git_email(repo: Repo) -> str | None:
     if shutil.which("git") is None:
         return None
     result = subprocess.run(
-        ["git", "config", "user.email"], cwd=repo.root, capture_output=True, text=True,
+        ["git", "config", "user.email"],
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
         stdin=subprocess.DEVNULL,
     )
     return result.stdout.strip() or None

@@ -47,7 +47,7 @@ def insert_override(text: str, override: Override, source: str = "plan.yaml") ->
     key_line = data.lc.key("overrides")[0]
     if value is None or (isinstance(value, list) and not value):
         line = lines[key_line]
-        comment = line[line.index("#"):].rstrip("\n") if "#" in line else ""
+        comment = line[line.index("#") :].rstrip("\n") if "#" in line else ""
         lines[key_line] = "overrides:" + (f"  {comment}" if comment else "") + "\n"
         lines.insert(key_line + 1, f"  - {item}\n")
         return "".join(lines)

@@ -42,16 +42,30 @@ def test_rotate_json_is_sorted_and_complete(example_repo: Path):
 def test_holidays_remove_day_slots_but_not_weeks(example_repo: Path):
     data = slots(example_repo, "--from", "2026-12-21", "--to", "2026-12-31")
     days = {s["start"] for s in data if s["duty"] == "social"}
-    assert days == {"2026-12-21", "2026-12-22", "2026-12-23", "2026-12-28", "2026-12-29",
-                    "2026-12-30"}  # 24th and 31st extra, 25th Christmas
+    assert days == {
+        "2026-12-21",
+        "2026-12-22",
+        "2026-12-23",
+        "2026-12-28",
+        "2026-12-29",
+        "2026-12-30",
+    }  # 24th and 31st extra, 25th Christmas
     assert {s["start"] for s in data if s["duty"] == "blog"} == {"2026-12-21", "2026-12-28"}
 
 
 def test_override_from_the_plan_is_applied_and_marked(example_repo: Path):
-    [slot] = [s for s in slots(example_repo, "--from", "2026-12-02", "--to", "2026-12-02")
-              if s["duty"] == "social"]
-    assert slot == {"duty": "social", "start": "2026-12-02", "end": "2026-12-02",
-                    "people": ["anna"], "override": True}
+    [slot] = [
+        s
+        for s in slots(example_repo, "--from", "2026-12-02", "--to", "2026-12-02")
+        if s["duty"] == "social"
+    ]
+    assert slot == {
+        "duty": "social",
+        "start": "2026-12-02",
+        "end": "2026-12-02",
+        "people": ["anna"],
+        "override": True,
+    }
     table = rotate(example_repo, "--from", "2026-12-02", "--to", "2026-12-02")
     assert "override for farid" in table.stdout
 
@@ -106,8 +120,9 @@ def test_rotate_table_groups_weeks_and_marks_today(example_repo: Path):
 def test_rotate_markdown_and_stats(example_repo: Path):
     md = rotate(example_repo, "--month", "2026-11", "--format", "md")
     assert md.stdout.startswith("| start | end | duty | people | override |\n|---|")
-    stats = rotate(example_repo, "--from", "2026-01-05", "--to", "2026-11-30", "--stats",
-                   "--format", "json")
+    stats = rotate(
+        example_repo, "--from", "2026-01-05", "--to", "2026-11-30", "--stats", "--format", "json"
+    )
     data = json.loads(stats.stdout)
     social = next(s for s in data["stats"] if s["duty"] == "social")
     assert 0.8 < social["balance"] <= 1
@@ -135,8 +150,13 @@ def test_today_json_is_exact_and_knows_review_days(example_repo: Path):
     result = run_cli("today", "--repo", str(example_repo), "--date", "2026-11-27", "-f", "json")
     data = json.loads(result.stdout)
     assert data["review_today"] is True and data["next_review"] == "2026-11-27"
-    assert data["duties"][1] == {"duty": "social", "start": "2026-11-27", "end": "2026-11-27",
-                                 "people": ["greta"], "kpi": {"photo": 1, "repost": 1, "news": 1}}
+    assert data["duties"][1] == {
+        "duty": "social",
+        "start": "2026-11-27",
+        "end": "2026-11-27",
+        "people": ["greta"],
+        "kpi": {"photo": 1, "repost": 1, "news": 1},
+    }
     holiday = run_cli("today", "--repo", str(example_repo), "--date", "2026-12-25")
     assert "Holiday: Christmas Day" in holiday.stdout
     assert "Social media duty" not in holiday.stdout
@@ -147,8 +167,9 @@ def test_who_by_argument_environment_and_git_email(example_repo: Path):
     data = json.loads(result.stdout)
     assert data["person"] == "emma" and len(data["duties"]) == 5
     assert all(d["end"] >= "2026-11-24" for d in data["duties"])
-    by_env = run_cli("who", "--repo", str(example_repo), "-f", "json",
-                     env={**TODAY, "DUTYCTL_PERSON": "emma"})
+    by_env = run_cli(
+        "who", "--repo", str(example_repo), "-f", "json", env={**TODAY, "DUTYCTL_PERSON": "emma"}
+    )
     assert json.loads(by_env.stdout) == data
     init_git(example_repo)  # user.email anna@example.com
     by_git = run_cli("who", "--repo", str(example_repo), "-f", "json", env=TODAY)
@@ -167,8 +188,18 @@ def test_swap_writes_one_line_and_changes_the_calendar(example_repo: Path):
     before = plan.read_text()
     holder = on_social(example_repo, "2026-12-03")
     taker = "greta" if holder != "greta" else "farid"
-    result = run_cli("swap", "2026-12-03", "social", holder, taker, "--reason", "dentist",
-                     "--repo", str(example_repo), env=TODAY)
+    result = run_cli(
+        "swap",
+        "2026-12-03",
+        "social",
+        holder,
+        taker,
+        "--reason",
+        "dentist",
+        "--repo",
+        str(example_repo),
+        env=TODAY,
+    )
     assert result.exit_code == 0, result.output
     assert "takes" in result.stdout and "social slot" in result.stdout
     after = plan.read_text()
@@ -177,8 +208,11 @@ def test_swap_writes_one_line_and_changes_the_calendar(example_repo: Path):
         f'  - {{date: 2026-12-03, duty: social, from: {holder}, to: {taker}, reason: "dentist"}}'
     ]
     assert len(after.splitlines()) == len(before.splitlines()) + 1
-    [slot] = [s for s in slots(example_repo, "--from", "2026-12-03", "--to", "2026-12-03")
-              if s["duty"] == "social"]
+    [slot] = [
+        s
+        for s in slots(example_repo, "--from", "2026-12-03", "--to", "2026-12-03")
+        if s["duty"] == "social"
+    ]
     assert slot["people"] == [taker] and slot["override"] is True
     assert run_cli("plan", "check", "--repo", str(example_repo)).exit_code == 0
 

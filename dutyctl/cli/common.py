@@ -43,11 +43,13 @@ class DutyctlGroup(TyperGroup):
                 raise  # the framework's own usage errors and exits
             from dutyctl.render import print_error
 
-            print_error(DutyctlError(
-                f"internal error: {type(exc).__name__}: {exc}",
-                hint="this is a bug in dutyctl; run again with DUTYCTL_DEBUG=1 for the "
-                "traceback and report it",
-            ))
+            print_error(
+                DutyctlError(
+                    f"internal error: {type(exc).__name__}: {exc}",
+                    hint="this is a bug in dutyctl; run again with DUTYCTL_DEBUG=1 for the "
+                    "traceback and report it",
+                )
+            )
             ctx.exit(INTERNAL_ERROR)
 
 

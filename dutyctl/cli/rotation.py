@@ -41,8 +41,11 @@ def rotate(
     format: format_option("table", "json", "csv", "md", "ics") = "table",
     stats: Annotated[
         bool,
-        typer.Option("--stats", help="Add per duty and person: slots, available days, fair "
-                     "share, difference, and a balance score."),
+        typer.Option(
+            "--stats",
+            help="Add per duty and person: slots, available days, fair "
+            "share, difference, and a balance score.",
+        ),
     ] = False,
     output: OutputOption = None,
     repo: RepoOption = None,
@@ -52,8 +55,9 @@ def rotate(
     from dutyctl.cli.output import emit
     from dutyctl.commands import rotation_period
 
-    result = rotation_period(repo_arg(repo), rev_arg(rev), start, end, month, weeks,
-                             duty, person, department, stats)
+    result = rotation_period(
+        repo_arg(repo), rev_arg(rev), start, end, month, weeks, duty, person, department, stats
+    )
     emit(result, "rotation", format, output)
 
 
@@ -73,8 +77,11 @@ def today(
 def who(
     person: Annotated[
         str | None,
-        typer.Argument(help="A person id (default: you, by DUTYCTL_PERSON or git user.email).",
-                       autocompletion=complete_from_plan("person"), show_default=False),
+        typer.Argument(
+            help="A person id (default: you, by DUTYCTL_PERSON or git user.email).",
+            autocompletion=complete_from_plan("person"),
+            show_default=False,
+        ),
     ] = None,
     count: Annotated[int, typer.Option("--count", "-n", min=1, help="How many duties.")] = 5,
     date: DateOption = None,
@@ -91,15 +98,26 @@ def who(
 
 def swap(
     day: Annotated[str, typer.Argument(metavar="DATE", help="A day of the slot (YYYY-MM-DD).")],
-    duty: Annotated[str, typer.Argument(help="The duty id.",
-                                        autocompletion=complete_from_plan("duty"))],
-    from_person: Annotated[str, typer.Argument(metavar="FROM", help="Who the rotation chose.",
-                                               autocompletion=complete_from_plan("person"))],
-    to_person: Annotated[str, typer.Argument(metavar="TO", help="Who takes the slot instead.",
-                                             autocompletion=complete_from_plan("person"))],
-    reason: Annotated[
-        str | None, typer.Option("--reason", help="Why, kept in the plan.")
-    ] = None,
+    duty: Annotated[
+        str, typer.Argument(help="The duty id.", autocompletion=complete_from_plan("duty"))
+    ],
+    from_person: Annotated[
+        str,
+        typer.Argument(
+            metavar="FROM",
+            help="Who the rotation chose.",
+            autocompletion=complete_from_plan("person"),
+        ),
+    ],
+    to_person: Annotated[
+        str,
+        typer.Argument(
+            metavar="TO",
+            help="Who takes the slot instead.",
+            autocompletion=complete_from_plan("person"),
+        ),
+    ],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why, kept in the plan.")] = None,
     repo: RepoOption = None,
 ) -> None:
     """Give FROM's slot of DUTY on DATE to TO: writes an override into plan.yaml, keeping

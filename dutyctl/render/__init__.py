@@ -104,8 +104,9 @@ def print_problem(problem: Problem, out: Console | None = None) -> None:
     out = out or console(stderr=True)
     style = "bold red" if problem.severity == "error" else "bold yellow"
     head = f"{problem.location}: " if problem.location else ""
-    out.print(f"{_escape(head)}[{style}]{problem.severity}:[/] {_escape(problem.message)}",
-              soft_wrap=True)
+    out.print(
+        f"{_escape(head)}[{style}]{problem.severity}:[/] {_escape(problem.message)}", soft_wrap=True
+    )
     if problem.hint:
         out.print(f"  hint: {_escape(problem.hint)}", soft_wrap=True)
 

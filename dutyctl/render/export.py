@@ -10,8 +10,9 @@ def rendered_bytes(result, kind: str, format: str) -> bytes:
         from dutyctl.clock import utc_now
         from dutyctl.render.ics import rotation_ics
 
-        return rotation_ics(result.plan, result.assignments, utc_now().replace(microsecond=0),
-                            result.person)
+        return rotation_ics(
+            result.plan, result.assignments, utc_now().replace(microsecond=0), result.person
+        )
     raise ValueError(f"no bytes for {kind}/{format}")
 
 
@@ -30,9 +31,20 @@ def render(result, kind: str, format: str, out: IO[str]) -> None:
             else:
                 write_json({"slots": slots, "stats": jsonable(result.stats)}, out)
         elif format == "csv":
-            write_csv(["duty", "start", "end", "people", "override"],
-                      ([a.duty, a.start.isoformat(), a.end.isoformat(), " ".join(a.people),
-                        "yes" if a.override else ""] for a in result.assignments), out)
+            write_csv(
+                ["duty", "start", "end", "people", "override"],
+                (
+                    [
+                        a.duty,
+                        a.start.isoformat(),
+                        a.end.isoformat(),
+                        " ".join(a.people),
+                        "yes" if a.override else "",
+                    ]
+                    for a in result.assignments
+                ),
+                out,
+            )
         elif format == "md":
             out.write(r.rotation_markdown(result.plan, result.assignments))
         elif format == "ics":
@@ -41,8 +53,9 @@ def render(result, kind: str, format: str, out: IO[str]) -> None:
             data = rendered_bytes(result, kind, format)
             stream.write(data) if stream is not None else out.write(data.decode("utf-8"))
         else:
-            r.rotation_table(result.plan, result.assignments, result.start, result.end,
-                             result.today)
+            r.rotation_table(
+                result.plan, result.assignments, result.start, result.end, result.today
+            )
             if result.stats is not None:
                 r.stats_table(result.plan, result.stats)
     elif kind == "today":
@@ -50,13 +63,20 @@ def render(result, kind: str, format: str, out: IO[str]) -> None:
 
         view = dict(result.view)
         if format == "json":
-            write_json(jsonable({
-                "date": view["date"],
-                "duties": [{k: d[k] for k in ("duty", "start", "end", "people", "kpi")}
-                           for d in view["duties"]],
-                "review_today": view["review_today"],
-                "next_review": view["next_review"],
-            }), out)
+            write_json(
+                jsonable(
+                    {
+                        "date": view["date"],
+                        "duties": [
+                            {k: d[k] for k in ("duty", "start", "end", "people", "kpi")}
+                            for d in view["duties"]
+                        ],
+                        "review_today": view["review_today"],
+                        "next_review": view["next_review"],
+                    }
+                ),
+                out,
+            )
         else:
             out.write(today_text(result.plan, view))
     elif kind == "who":

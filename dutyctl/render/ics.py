@@ -13,8 +13,9 @@ from dutyctl.model import Plan
 from dutyctl.rotation import Assignment
 
 
-def rotation_ics(plan: Plan, assignments: list[Assignment], stamp: datetime,
-                 person: str | None = None) -> bytes:
+def rotation_ics(
+    plan: Plan, assignments: list[Assignment], stamp: datetime, person: str | None = None
+) -> bytes:
     from icalendar import Calendar, Event
 
     team = re.sub(r"[^a-z0-9]+", "-", plan.team.lower()).strip("-") or "team"

@@ -16,16 +16,21 @@ def _names(plan: Plan, people: tuple[str, ...] | list[str]) -> str:
     return ", ".join(plan.people[p].name for p in people) or "[red]nobody[/]"
 
 
-def rotation_table(plan: Plan, assignments: list[Assignment], start: date, end: date,
-                   today: date) -> None:
+def rotation_table(
+    plan: Plan, assignments: list[Assignment], start: date, end: date, today: date
+) -> None:
     out = console()
-    grid = table("week", "day", "duty", "people", "note",
-                 title=f"{plan.team}: rotation {start} to {end}")
+    grid = table(
+        "week", "day", "duty", "people", "note", title=f"{plan.team}: rotation {start} to {end}"
+    )
     by_week = weeks(start, end)
     for monday, sunday in by_week:
         rows = [a for a in assignments if monday <= a.start <= sunday]
-        holidays = [(d, n) for d, n in sorted(plan.holiday_dates.items())
-                    if monday <= d <= sunday and start <= d <= end]
+        holidays = [
+            (d, n)
+            for d, n in sorted(plan.holiday_dates.items())
+            if monday <= d <= sunday and start <= d <= end
+        ]
         events = [(a.start, 0, a) for a in rows] + [(d, 1, n) for d, n in holidays]
         first = True
         for day, kind, item in sorted(events, key=lambda e: (e[0], e[1])):
@@ -47,8 +52,9 @@ def rotation_table(plan: Plan, assignments: list[Assignment], start: date, end: 
                 notes.append("[yellow]override[/] for " + ", ".join(a.replaced))
             if a.short:
                 notes.append(f"[red]{a.short} place(s) empty[/]")
-            grid.add_row(label, day_text, plan.duties[a.duty].name, _names(plan, a.people),
-                         " ".join(notes))
+            grid.add_row(
+                label, day_text, plan.duties[a.duty].name, _names(plan, a.people), " ".join(notes)
+            )
         if rows or holidays:
             grid.add_section()
     if not assignments:
@@ -60,13 +66,24 @@ def rotation_table(plan: Plan, assignments: list[Assignment], start: date, end: 
 def stats_table(plan: Plan, stats: list[DutyStats]) -> None:
     out = console()
     for duty in stats:
-        grid = table("person", "slots", "available days", "fair share", "difference",
-                     title=f"{plan.duties[duty.duty].name}: {duty.slots} slots, "
-                     f"balance {duty.balance:.2f}" + (f", {duty.short} empty" if duty.short else ""))
+        grid = table(
+            "person",
+            "slots",
+            "available days",
+            "fair share",
+            "difference",
+            title=f"{plan.duties[duty.duty].name}: {duty.slots} slots, "
+            f"balance {duty.balance:.2f}" + (f", {duty.short} empty" if duty.short else ""),
+        )
         for p in duty.people:
             colour = "green" if abs(p.difference) < 1 else "yellow"
-            grid.add_row(p.person, str(p.assigned), str(p.available_days), f"{p.fair_share:.2f}",
-                         f"[{colour}]{p.difference:+.2f}[/]")
+            grid.add_row(
+                p.person,
+                str(p.assigned),
+                str(p.available_days),
+                f"{p.fair_share:.2f}",
+                f"[{colour}]{p.difference:+.2f}[/]",
+            )
         out.print(grid)
 
 
@@ -74,8 +91,10 @@ def rotation_markdown(plan: Plan, assignments: list[Assignment]) -> str:
     lines = ["| start | end | duty | people | override |", "|---|---|---|---|---|"]
     for a in assignments:
         people = ", ".join(plan.people[p].name for p in a.people)
-        lines.append(f"| {a.start} | {a.end} | {plan.duties[a.duty].name} | {people} | "
-                     f"{'yes' if a.override else ''} |")
+        lines.append(
+            f"| {a.start} | {a.end} | {plan.duties[a.duty].name} | {people} | "
+            f"{'yes' if a.override else ''} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -96,7 +115,9 @@ def today_text(plan: Plan, view: dict) -> str:
             kpi = ", ".join(f"{m} {b}" for m, b in d["kpi_text"].items())
             lines.append(f"  minimum{per}: {kpi}")
         if d["due"]:
-            lines.append(f"  due: {', '.join(d['due'])}" + (" (due today)" if d["due_today"] else ""))
+            lines.append(
+                f"  due: {', '.join(d['due'])}" + (" (due today)" if d["due_today"] else "")
+            )
     if view["review_today"]:
         lines.append("Review meeting today.")
     elif view["next_review"]:
@@ -109,13 +130,28 @@ def upcoming_table(plan: Plan, view: dict) -> None:
     if not view["duties"]:
         out.print(f"{escape(view['name'])} has no duty coming up.")
         return
-    grid = table("start", "end", "duty", "with", "KPI minimum", "due",
-                 title=f"Next duties of {view['name']} ({view['person']})")
+    grid = table(
+        "start",
+        "end",
+        "duty",
+        "with",
+        "KPI minimum",
+        "due",
+        title=f"Next duties of {view['name']} ({view['person']})",
+    )
     for d in view["duties"]:
         others = [p for p in d["people"] if p != view["person"]]
-        kpi = ", ".join(f"{m} {int(v) if float(v).is_integer() else v}" for m, v in d["kpi"].items())
-        grid.add_row(d["start"], d["end"], d["name"], _names(plan, others) if others else "",
-                     kpi, ", ".join(d["due"]))
+        kpi = ", ".join(
+            f"{m} {int(v) if float(v).is_integer() else v}" for m, v in d["kpi"].items()
+        )
+        grid.add_row(
+            d["start"],
+            d["end"],
+            d["name"],
+            _names(plan, others) if others else "",
+            kpi,
+            ", ".join(d["due"]),
+        )
     out.print(grid)
 
 
