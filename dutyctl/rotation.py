@@ -14,14 +14,18 @@ Load is relative to a fair share
     entitled to ``places / pool size`` of it. Load = slots held - entitlement. So a
     person back from two weeks away owes nothing for those weeks, and someone who
     joined in June owes nothing for January: they take their turn, not a catch-up
-    streak. Ties go to whoever held the duty longest ago (never first), then to an
-    order derived from a hash of the person id, so reordering the roster file
-    changes nothing.
+    streak. Someone busy on another duty during the slot (given out earlier in the
+    walk) counts as unavailable for it too, unless the plan allows double duty: a
+    week of newsletter does not leave a debt of daily posts. Ties go to whoever
+    held the duty longest ago (never first), then to an order derived from a hash
+    of the person id, so reordering the roster file changes nothing.
 
 Stability: the calendar is always computed from the plan's start, as a pure
 function of the plan, so the slots before a day D stay as they were when the plan
 changes only from D on: someone joins with ``from`` >= D, someone leaves with
-``until`` >= D, an absence or an override is added after D.
+``until`` >= D, an absence or an override is added after D. (A week or month slot
+that straddles D is judged on all its days: an absence that makes someone away for
+the whole of it, or an override dated inside it, changes that slot.)
 
     To remove someone from the team, set their ``until``; do not delete them
     from the roster. Deleting rewrites the past: every slot they held would be
@@ -40,6 +44,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from heapq import heappop, heappush
+from operator import itemgetter
 
 from dutyctl.model import Duty, Override, Person, Plan, Span
 from dutyctl.schedule import Slot, duty_slots
@@ -198,227 +203,282 @@ def _rank(person_id: str) -> str:
 
 # --- The rotation ---------------------------------------------------------------------
 
+# A heap entry: (held * SCALE + base, first day of the last slot held or date.min,
+# person number, version). Person numbers follow the hash order of the ids, so the tuple
+# itself is the whole tie-break and the roster's order never matters.
+_Entry = tuple[int, date, int, int]
+
 
 class _DutyLedger:
     """The running fairness account of one duty while its slots are walked.
 
     Every pool member sits in a heap keyed by ``held * SCALE + base``, where
-    ``entitlement = share_total - base``: since ``share_total`` is the same for all,
-    the key orders people by load without touching everyone at every slot. Someone
-    leaving the pool just becomes stale in the heap (lazy deletion); on return, their
-    base grows by the shares they missed, so absence is neither owed nor banked.
+    ``entitlement = total - base``: since ``total`` (the shares handed out so far)
+    is the same for all, the key orders people by load without touching everyone at
+    every slot. Someone leaving the pool just goes stale in the heap (lazy deletion);
+    on return their base grows by the shares they missed, so time away is neither
+    owed nor banked.
     """
 
     __slots__ = (
-        "duty", "heap", "share_total", "pool", "in_pool", "version", "held", "base",
-        "left_at", "last", "previous", "joins", "leaves",
+        "heap", "total", "pool", "in_pool", "version", "held", "base", "left_at", "last",
+        "previous", "joins", "leaves",
     )
 
-    def __init__(self, duty: Duty) -> None:
-        self.duty = duty
-        self.heap: list[tuple[int, int, str, str, int]] = []
-        self.share_total = 0
+    def __init__(self, people: int) -> None:
+        self.heap: list[_Entry] = []
+        self.total = 0
         self.pool = 0
-        self.in_pool: dict[str, bool] = {}
-        self.version: dict[str, int] = {}
-        self.held: dict[str, int] = {}
-        self.base: dict[str, int] = {}
-        self.left_at: dict[str, int] = {}
-        self.last: dict[str, int] = {}  # ordinal of the last slot start held; 0 = never
-        self.previous: tuple[str, ...] = ()
-        self.joins: dict[int, list[str]] = {}
-        self.leaves: dict[int, list[str]] = {}
+        self.in_pool = [False] * people
+        self.version = [0] * people
+        self.held = [0] * people
+        self.base = [0] * people
+        self.left_at: list[int | None] = [None] * people  # total when they left the pool
+        self.last = [date.min] * people
+        self.previous: tuple[int, ...] = ()
+        self.joins: dict[int, list[int]] = {}
+        self.leaves: dict[int, list[int]] = {}
 
-    def push(self, person_id: str, rank: str) -> None:
-        version = self.version.get(person_id, 0) + 1
-        self.version[person_id] = version
-        key = self.held.get(person_id, 0) * SCALE + self.base[person_id]
-        heappush(self.heap, (key, self.last.get(person_id, 0), rank, person_id, version))
+    def push(self, number: int) -> None:
+        version = self.version[number] + 1
+        self.version[number] = version
+        key = self.held[number] * SCALE + self.base[number]
+        heappush(self.heap, (key, self.last[number], number, version))
 
-    def apply_events(self, index: int, ranks: dict[str, str]) -> None:
-        for person_id in self.leaves.get(index, ()):
-            self.in_pool[person_id] = False
-            self.left_at[person_id] = self.share_total
+    def apply_events(self, index: int) -> None:
+        for number in self.leaves.get(index, ()):
+            self.in_pool[number] = False
+            self.left_at[number] = self.total
             self.pool -= 1
-        for person_id in self.joins.get(index, ()):
-            if person_id in self.left_at:
-                self.base[person_id] += self.share_total - self.left_at.pop(person_id)
+        for number in self.joins.get(index, ()):
+            left_at = self.left_at[number]
+            if left_at is None:
+                self.base[number] = self.total
             else:
-                self.base[person_id] = self.share_total
-            self.in_pool[person_id] = True
+                self.base[number] += self.total - left_at
+                self.left_at[number] = None
+            self.in_pool[number] = True
             self.pool += 1
-            self.push(person_id, ranks[person_id])
+            self.push(number)
 
-    def entitlement(self, person_id: str) -> float:
-        if person_id not in self.base:
-            return 0.0
-        total = self.left_at.get(person_id, self.share_total)
-        return (total - self.base[person_id]) / SCALE
+    def entitlement(self, number: int) -> float:
+        left_at = self.left_at[number]
+        total = self.total if left_at is None else left_at
+        return (total - self.base[number]) / SCALE if self.version[number] else 0.0
 
 
 def build_rotation(plan: Plan, until: date) -> Rotation:
     """The whole calendar from the plan's start to ``until``: a pure function of the plan."""
-    ranks = {person.id: _rank(person.id) for person in plan.roster}
+    ordered = sorted(plan.roster, key=lambda person: (_rank(person.id), person.id))
+    ids = [person.id for person in ordered]
+    number_of = {person_id: number for number, person_id in enumerate(ids)}
     ledgers: dict[str, _DutyLedger] = {}
     walk: list[tuple[date, str, int, Slot]] = []
     overrides_at: dict[tuple[str, int], list[int]] = {}
-    absences = {person.id: _merged_absences(person) for person in plan.roster}
+    absences = [_merged_absences(person) for person in ordered]
 
-    for duty_id, duty in plan.duties.items():
+    for duty_id in sorted(plan.duties):
+        duty = plan.duties[duty_id]
         slots = duty_slots(plan, duty, until)
-        ledger = _DutyLedger(duty)
+        ledger = _DutyLedger(len(ordered))
         ledgers[duty_id] = ledger
         walk.extend((slot.start, duty_id, index, slot) for index, slot in enumerate(slots))
         starts = [slot.start for slot in slots]
         ends = [slot.end for slot in slots]
-        for person in plan.roster:
-            if not qualifies(person, duty):
+        open_to_all = not (duty.requires or duty.department or duty.channels)
+        everything = [(0, len(slots))] if slots else []
+        for number, person in enumerate(ordered):
+            if not open_to_all and not qualifies(person, duty):
                 continue
-            for low, high in _member_ranges(person, absences[person.id], starts, ends):
-                ledger.joins.setdefault(low, []).append(person.id)
+            if absences[number] or person.active_from or person.active_until:
+                ranges = _member_ranges(person, absences[number], starts, ends)
+            else:
+                ranges = everything
+            for low, high in ranges:
+                ledger.joins.setdefault(low, []).append(number)
                 if high < len(slots):
-                    ledger.leaves.setdefault(high, []).append(person.id)
-        for number, override in enumerate(plan.overrides):
-            if override.duty != duty_id:
-                continue
-            index = _slot_index(starts, ends, override.date)
-            if index is not None:
-                overrides_at.setdefault((duty_id, index), []).append(number)
-    walk.sort(key=lambda item: (item[0], item[1]))
+                    ledger.leaves.setdefault(high, []).append(number)
+        for override_number, override in enumerate(plan.overrides):
+            if override.duty == duty_id:
+                index = _slot_index(starts, ends, override.date)
+                if index is not None:
+                    overrides_at.setdefault((duty_id, index), []).append(override_number)
+    # Duties were added in id order, so a stable sort by day keeps them in id order.
+    walk.sort(key=itemgetter(0))
 
-    # Who holds what, per person, as (end, start, duty): to refuse double duty.
-    holding: dict[str, list[tuple[date, date, str]]] = {}
+    # What each person holds, as (end, start, duty), to keep them off two duties at
+    # once; ``busy_until`` is the last day of any of it, to skip the list quickly.
+    holding: list[list[tuple[date, date, str]]] = [[] for _ in ordered]
+    busy_until = [date.min] * len(ordered)
+    double_duty = plan.double_duty
+    shares: dict[tuple[int, int], int] = {}
+    # Every slot held that may still be running, as (end, person number, duty).
+    running: list[tuple[date, int, str]] = []
+    pruned = date.min
     assignments = []
-    for _, duty_id, index, slot in walk:
+    for start, duty_id, index, slot in walk:
         ledger = ledgers[duty_id]
-        ledger.apply_events(index, ranks)
-        chosen, notes = _choose(ledger, slot, holding, plan.double_duty)
-        people = [entry[3] for entry in chosen]
-        applied = []
-        for number in overrides_at.get((duty_id, index), ()):
-            override = plan.overrides[number]
-            if override.from_person in people and override.to_person not in people:
-                people[people.index(override.from_person)] = override.to_person
-                applied.append(number)
-                notes.append(_override_note(override))
-        replaced = tuple(entry[3] for entry in chosen if entry[3] not in people)
+        if index in ledger.joins or index in ledger.leaves:
+            ledger.apply_events(index)
+        end = slot.end
+        chosen, notes = _choose(ledger, slot, holding, busy_until, double_duty, ids)
+        numbers = [entry[2] for entry in chosen]
+        people = [ids[number] for number in numbers]
+        applied: list[int] = []
+        replaced: tuple[str, ...] = ()
+        if overrides_at and (duty_id, index) in overrides_at:
+            applied = _apply_overrides(
+                plan.overrides, overrides_at[(duty_id, index)], people, notes
+            )
+            replaced = tuple(ids[number] for number in numbers if ids[number] not in people)
+            for entry in chosen:
+                if ids[entry[2]] not in people:  # replaced: keeps its key
+                    heappush(ledger.heap, entry)
+            # -1: an override named someone not on the roster (checks report it).
+            numbers = [number_of.get(person_id, -1) for person_id in people]
 
-        start_day = slot.start.toordinal()
-        for entry in chosen:
-            if entry[3] not in people:  # replaced by an override: keeps its old key
-                heappush(ledger.heap, entry)
-        for person_id in people:
-            ledger.held[person_id] = ledger.held.get(person_id, 0) + 1
-            ledger.last[person_id] = start_day
-            if ledger.in_pool.get(person_id):
-                ledger.push(person_id, ranks[person_id])
-            holding.setdefault(person_id, []).append((slot.end, slot.start, duty_id))
+        held, last, in_pool = ledger.held, ledger.last, ledger.in_pool
+        for number in numbers:
+            if number < 0:
+                continue
+            held[number] += 1
+            last[number] = start
+            if in_pool[number]:
+                ledger.push(number)
+            holding[number].append((end, start, duty_id))
+            running.append((end, number, duty_id))
+            if end > busy_until[number]:
+                busy_until[number] = end
         if ledger.pool:
-            ledger.share_total += _share(slot.people, ledger.pool)
-        ledger.previous = tuple(people)
+            # Pool members busy on another duty could not have taken this slot: like
+            # people away, they are not entitled to it and do not owe it afterwards.
+            if start != pruned:  # what ended before today never matters again
+                running = [item for item in running if item[0] >= start]
+                pruned = start
+            busy = set() if double_duty or len(running) <= len(numbers) else {
+                number
+                for _end, number, other in running
+                if other != duty_id and in_pool[number] and number not in numbers
+            }
+            entitled = ledger.pool - len(busy)
+            if entitled > 0:  # 0 only if an override gave the slot to an outsider
+                places = (slot.people, entitled)
+                share = shares.get(places)
+                if share is None:
+                    share = shares[places] = _share(*places)
+                ledger.total += share
+                for number in busy:  # their heap entries now sort too early: see _choose
+                    ledger.base[number] += share
+        ledger.previous = tuple(numbers)
 
-        short = max(slot.people - len(chosen), 0)
-        if short:
+        short = slot.people - len(chosen)
+        if short > 0:
             notes.append(f"{short} place{'s' if short > 1 else ''} unfilled: "
                          "nobody else qualified and available")
         assignments.append(
             Assignment(
-                duty=duty_id,
-                start=slot.start,
-                end=slot.end,
-                people=tuple(people),
-                override=bool(applied),
-                replaced=replaced,
-                short=short,
-                why="; ".join(notes),
-                overrides=tuple(applied),
+                duty_id, start, end, tuple(people), bool(applied), replaced,
+                max(short, 0), notes[0] if len(notes) == 1 else "; ".join(notes),
+                tuple(applied) if applied else (),
             )
         )
     return Rotation(tuple(assignments), until)
 
 
+def _apply_overrides(
+    overrides: Sequence[Override], numbers: list[int], people: list[str], notes: list[str]
+) -> list[int]:
+    """Replace people in place, in plan order; return the overrides that applied."""
+    applied = []
+    for number in numbers:
+        override = overrides[number]
+        if override.from_person in people and override.to_person not in people:
+            people[people.index(override.from_person)] = override.to_person
+            applied.append(number)
+            notes.append(_override_note(override))
+    return applied
+
+
 def _choose(
     ledger: _DutyLedger,
     slot: Slot,
-    holding: dict[str, list[tuple[date, date, str]]],
+    holding: list[list[tuple[date, date, str]]],
+    busy_until: list[date],
     double_duty: bool,
-) -> tuple[list[tuple[int, int, str, str, int]], list[str]]:
-    """The heap entries of the people who take ``slot``, and why, lowest load first.
+    ids: list[str],
+) -> tuple[list[_Entry], list[str]]:
+    """The heap entries of the people who take ``slot``, lowest load first, and why.
 
     Pops from the heap until enough free people turn up. People who held the
     previous slot, or hold another duty on an overlapping day, are set aside and
     taken only if the free ones do not suffice (in that order), then pushed back.
     """
-    heap = ledger.heap
-    need = slot.people
-    free: list[tuple[int, int, str, str, int]] = []
-    after_previous: list[tuple[int, int, str, str, int]] = []
-    busy: list[tuple[tuple[int, int, str, str, int], str]] = []
+    heap, version, in_pool, previous = ledger.heap, ledger.version, ledger.in_pool, ledger.previous
+    held, base = ledger.held, ledger.base
+    need, start = slot.people, slot.start
+    free: list[_Entry] = []
+    # (busy?, held the previous slot?, entry, the other duty): the fallback order.
+    aside: list[tuple[bool, bool, _Entry, str]] = []
     while heap and len(free) < need:
         entry = heappop(heap)
-        person_id = entry[3]
-        if entry[4] != ledger.version[person_id] or not ledger.in_pool[person_id]:
+        number = entry[2]
+        if entry[3] != version[number] or not in_pool[number]:
             continue  # stale: the person's key changed or they left the pool
-        other = None if double_duty else _other_duty(holding, person_id, slot)
-        if other is not None:
-            busy.append((entry, other))
-        elif person_id in ledger.previous:
-            after_previous.append(entry)
+        key = held[number] * SCALE + base[number]
+        if entry[0] != key:
+            # Time busy on another duty raised their base after the entry was pushed
+            # (keys only ever grow that way): put it back where it now belongs.
+            heappush(heap, (key, entry[1], number, entry[3]))
+            continue
+        # Slots are walked by start day, so anything held overlaps this slot exactly
+        # when it ends on or after this slot's start.
+        if not double_duty and busy_until[number] >= start:
+            other = _other_duty(holding[number], slot)
+            if other is not None:
+                aside.append((True, number in previous, entry, other))
+                continue
+        if number in previous:
+            aside.append((False, True, entry, "previous"))
         else:
             free.append(entry)
 
-    busy.sort(key=lambda item: (item[0][3] in ledger.previous, item[0]))
-    fallback = [(entry, "previous") for entry in after_previous] + busy
-    chosen = list(free)
-    reasons: list[str | None] = [None] * len(free)
-    for entry, reason in fallback:
-        if len(chosen) < need:
-            chosen.append(entry)
-            reasons.append(reason)
-        else:
-            heappush(heap, entry)
-
-    notes = []
-    for entry, reason in zip(chosen, reasons, strict=True):
-        notes.append(_why(ledger, entry, reason, need > 1))
-    return chosen, notes
+    named = need > 1
+    notes = [_why(ledger, entry, None, named, ids) for entry in free]
+    if aside:
+        aside.sort()
+        for _, _, entry, reason in aside:
+            if len(free) < need:
+                free.append(entry)
+                notes.append(_why(ledger, entry, reason, named, ids))
+            else:
+                heappush(heap, entry)
+    return free, notes
 
 
-def _other_duty(
-    holding: dict[str, list[tuple[date, date, str]]], person_id: str, slot: Slot
-) -> str | None:
-    """The other duty ``person_id`` holds on a day of ``slot``, if any."""
-    held = holding.get(person_id)
-    if not held:
-        return None
-    # Slots are walked by start day, so anything that ended before this one never
-    # matters again.
-    if held[0][0] < slot.start:
-        held[:] = [item for item in held if item[0] >= slot.start]
-    for _end, start, duty_id in held:
-        if start <= slot.end and duty_id != slot.duty:
+def _other_duty(held: list[tuple[date, date, str]], slot: Slot) -> str | None:
+    """The other duty held on a day of ``slot``, if any."""
+    start = slot.start
+    held[:] = [item for item in held if item[0] >= start]  # the rest never matters again
+    for _end, _start, duty_id in held:
+        if duty_id != slot.duty:
             return duty_id
     return None
 
 
 def _why(
-    ledger: _DutyLedger,
-    entry: tuple[int, int, str, str, int],
-    reason: str | None,
-    named: bool,
+    ledger: _DutyLedger, entry: _Entry, reason: str | None, named: bool, ids: list[str]
 ) -> str:
-    person_id = entry[3]
-    held = ledger.held.get(person_id, 0)
-    load = f"{held} of fair share {ledger.entitlement(person_id):.1f}"
-    last = entry[1]
-    served = f"last served {date.fromordinal(last).isoformat()}" if last else "never served"
+    number = entry[2]
+    load = f"{ledger.held[number]} of fair share {ledger.entitlement(number):.1f}"
     if reason is None:
+        last = entry[1]
+        served = "never served" if last is date.min else f"last served {last}"
         text = f"lowest load ({load}); {served}"
     elif reason == "previous":
-        text = f"held the previous slot too: nobody else free ({load})"
+        text = f"held the previous slot too, nobody else free ({load})"
     else:
-        text = f"also on {reason} then: nobody else free ({load})"
-    return f"{person_id}: {text}" if named else text
+        text = f"also on {reason} then, nobody else free ({load})"
+    return f"{ids[number]}: {text}" if named else text
 
 
 def _override_note(override: Override) -> str:
@@ -534,32 +594,70 @@ def _takeover_gaps(person: Person, duty: Duty, day: date) -> list[str]:
 def rotation_stats(plan: Plan, rotation: Rotation, start: date, end: date) -> list[DutyStats]:
     """How each duty was shared among its people over ``start..end``.
 
-    Counts slots that start in the period. The fair share is the same entitlement
-    the rotation balances (recomputed from the plan), so a difference of 0 means the
-    person held exactly their part of the slots they were there for.
+    Counts slots that start in the period. The fair share is the entitlement the
+    rotation balances, recomputed from the plan and the rotation: each slot is
+    shared among the people qualified, on the team, not away and not busy on
+    another duty at the time, so a difference of 0 means the person held exactly
+    their part of the slots they could have taken.
     """
+    ordered_all = sorted(rotation.assignments, key=lambda a: (a.start, a.duty))
+    absences = {person.id: _merged_absences(person) for person in plan.roster}
     stats = []
     for duty_id, duty in plan.duties.items():
         slots = duty_slots(plan, duty, end)
         starts = [slot.start for slot in slots]
         ends = [slot.end for slot in slots]
-        first, stop = bisect_left(starts, start), len(slots)
-        pools = [0] * (len(slots) + 1)
+        first = bisect_left(starts, start)
         ranges: dict[str, list[tuple[int, int]]] = {}
+        pool_change = [0] * (len(slots) + 1)
         for person in plan.roster:
-            if not qualifies(person, duty):
+            if qualifies(person, duty):
+                mine = _member_ranges(person, absences[person.id], starts, ends)
+                ranges[person.id] = mine
+                for low, high in mine:
+                    pool_change[low] += 1
+                    pool_change[high] -= 1
+        pool = sum(pool_change[:first])
+        holders = {a.start: a.people for a in rotation.for_duty(duty_id)}
+        entitlement: dict[str, int] = {}  # in 1/SCALE units
+        cumulative = [0] * (len(slots) + 1)  # shares, then running totals from ``first``
+        running: list[Assignment] = []
+        cursor = 0
+        for index in range(first, len(slots)):
+            slot = slots[index]
+            pool += pool_change[index]
+            # The same rule as build_rotation: busy = holding another duty's slot that
+            # was given out earlier (by start day, then duty id) and is still running.
+            while cursor < len(ordered_all) and (
+                (ordered_all[cursor].start, ordered_all[cursor].duty) < (slot.start, duty_id)
+            ):
+                running.append(ordered_all[cursor])
+                cursor += 1
+            running = [a for a in running if a.end >= slot.start]
+            taken = holders.get(slot.start, ())
+            busy = set() if plan.double_duty else {
+                person_id
+                for a in running
+                if a.duty != duty_id
+                for person_id in a.people
+                if person_id not in taken and _in_ranges(ranges.get(person_id, ()), index)
+            }
+            entitled = pool - len(busy)
+            if entitled <= 0:
                 continue
-            mine = _member_ranges(person, _merged_absences(person), starts, ends)
-            ranges[person.id] = mine
+            share = _share(slot.people, entitled)
+            cumulative[index + 1] = share
+            for person_id in busy:  # in the pool, yet not entitled to this one
+                entitlement[person_id] = entitlement.get(person_id, 0) - share
+        for index in range(first, len(slots)):
+            cumulative[index + 1] += cumulative[index]
+        for person_id, mine in ranges.items():
             for low, high in mine:
-                pools[low] += 1
-                pools[high] -= 1
-        cumulative = [0] * (len(slots) + 1)  # cumulative share, in 1/SCALE units
-        pool = 0
-        for index, slot in enumerate(slots):
-            pool += pools[index]
-            share = _share(slot.people, pool) if pool else 0
-            cumulative[index + 1] = cumulative[index] + share
+                low = max(low, first)
+                if low < high:
+                    entitlement[person_id] = (
+                        entitlement.get(person_id, 0) + cumulative[high] - cumulative[low]
+                    )
 
         held: dict[str, int] = {}
         short = 0
@@ -571,17 +669,11 @@ def rotation_stats(plan: Plan, rotation: Rotation, start: date, end: date) -> li
 
         people = []
         for person in plan.roster:
-            share = 0
-            for low, high in ranges.get(person.id, ()):
-                low, high = max(low, first), min(high, stop)
-                if low < high:
-                    share += cumulative[high] - cumulative[low]
             count = held.get(person.id, 0)
-            if not share and not count and person.id not in ranges:
+            qualified_then = person.id in ranges and _overlaps_window(person, start, end)
+            if not count and not qualified_then:
                 continue
-            if not share and not count and not _overlaps_window(person, start, end):
-                continue
-            fair = share / SCALE
+            fair = entitlement.get(person.id, 0) / SCALE
             people.append(
                 PersonStats(
                     person=person.id,
@@ -602,6 +694,10 @@ def rotation_stats(plan: Plan, rotation: Rotation, start: date, end: date) -> li
             )
         )
     return stats
+
+
+def _in_ranges(ranges: Sequence[tuple[int, int]], index: int) -> bool:
+    return any(low <= index < high for low, high in ranges)
 
 
 def balance_score(loads: Iterable[float]) -> float:

@@ -11,16 +11,16 @@ Christmas Day); longer slots keep running across holidays.
 from __future__ import annotations
 
 import calendar
+from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from functools import lru_cache
+from operator import attrgetter
 
 from dutyctl.model import WEEKDAY_CODES, Duty, Plan
 
-ONE_DAY = timedelta(days=1)
 
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Slot:
     """One turn of a duty: ``people`` persons hold it from ``start`` to ``end`` inclusive."""
 
@@ -42,43 +42,58 @@ class Slot:
 
 def duty_slots(plan: Plan, duty: Duty, until: date) -> list[Slot]:
     """The slots of ``duty`` that start between the plan's start and ``until``, in order."""
-    spans = _spans(duty.every.rule, duty.every.freq, duty.every.interval, plan.start, until)
+    cadence = duty.every
+    slots = _slots(duty.id, duty.people, cadence.rule, cadence.freq, cadence.interval,
+                   plan.start, until)
     holidays = plan.holiday_dates
-    return [
-        Slot(duty.id, start, end, duty.people)
-        for start, end in spans
-        if not (start == end and start in holidays)
-    ]
+    if not holidays:
+        return list(slots)
+    return [slot for slot in slots if not (slot.start == slot.end and slot.start in holidays)]
 
 
 def all_slots(plan: Plan, until: date) -> list[Slot]:
     """The slots of every duty up to ``until``, ordered by start day, then duty id."""
-    slots = [slot for duty in plan.duties.values() for slot in duty_slots(plan, duty, until)]
-    slots.sort(key=lambda slot: (slot.start, slot.duty))
+    slots = [
+        slot
+        for duty_id in sorted(plan.duties)
+        for slot in duty_slots(plan, plan.duties[duty_id], until)
+    ]
+    slots.sort(key=attrgetter("start"))  # stable: duty ids stay in order within a day
     return slots
 
 
-# Spans depend only on the rule and the dates, not on the plan, so they are cached:
-# every command that looks at the calendar asks for the same few cadences.
-@lru_cache(maxsize=256)
-def _spans(
-    rule: str, freq: str, interval: int, start: date, until: date
-) -> tuple[tuple[date, date], ...]:
+# Slots depend only on the cadence and the dates, not on the rest of the plan, so
+# they are cached: every command that looks at the calendar asks for the same few.
+@lru_cache(maxsize=64)
+def _slots(
+    duty_id: str, people: int, rule: str, freq: str, interval: int, start: date, until: date
+) -> tuple[Slot, ...]:
     if until < start:
         return ()
-    days = _simple_daily(rule, start, until)
+    days = _simple_daily(rule, start.toordinal(), until.toordinal())
     if days is None:
-        days = _rrule_days(rule, start, until)
+        days = [day.toordinal() for day in _rrule_days(rule, start, until)]
     if not days:
         return ()
-    spans = []
-    for here, following in zip(days, days[1:], strict=False):
-        # Only the last day is past ``until``: it is the next occurrence, not a slot.
-        spans.append((here, min(following, _add_unit(here, freq, interval)) - ONE_DAY))
+    pairs = zip(days, days[1:], strict=False)  # each occurrence and the next one
+    if freq in ("DAILY", "WEEKLY"):
+        unit = interval * (7 if freq == "WEEKLY" else 1)
+        ends = [min(following, here + unit) - 1 for here, following in pairs]
+    else:
+        months = interval * (12 if freq == "YEARLY" else 1)
+        ends = [min(following, _add_months(here, months)) - 1 for here, following in pairs]
     last = days[-1]
-    if last <= until:  # the rule ran out (COUNT or UNTIL): the last slot is one unit long
-        spans.append((last, _add_unit(last, freq, interval) - ONE_DAY))
-    return tuple(spans)
+    if last <= until.toordinal():
+        # The rule ran out (COUNT or UNTIL): its last slot lasts one unit.
+        days.append(_add_unit(last, freq, interval))
+        ends.append(days[-1] - 1)
+    from_ordinal = date.fromordinal
+    slots = []
+    # zip stops at the last end: the extra day in ``days`` is the next occurrence only.
+    for here, end in zip(days, ends, strict=False):
+        first = from_ordinal(here)
+        slots.append(Slot(duty_id, first, first if end == here else from_ordinal(end), people))
+    return tuple(slots)
 
 
 def _rrule_days(rule: str, start: date, until: date) -> list[date]:
@@ -96,8 +111,8 @@ def _rrule_days(rule: str, start: date, until: date) -> list[date]:
     return days
 
 
-def _simple_daily(rule: str, start: date, until: date) -> list[date] | None:
-    """``FREQ=DAILY`` with at most INTERVAL and plain BYDAY, without dateutil.
+def _simple_daily(rule: str, start: int, until: int) -> list[int] | None:
+    """Day ordinals of ``FREQ=DAILY`` with at most INTERVAL and plain BYDAY, sans dateutil.
 
     Daily duties are by far the most common and dateutil takes ~2 us per
     occurrence; this keeps five years of five daily duties at a few milliseconds.
@@ -113,40 +128,38 @@ def _simple_daily(rule: str, start: date, until: date) -> list[date] | None:
         interval = int(parts.get("INTERVAL", "1"))
     except ValueError:
         return None
+    if interval < 1:
+        return None
     weekdays = set(range(7))
     if "BYDAY" in parts:
         codes = [code.strip() for code in parts["BYDAY"].split(",")]
-        if not codes or any(code not in WEEKDAY_CODES for code in codes):
+        if any(code not in WEEKDAY_CODES for code in codes):
             return None  # "-1FR" and the like only make sense in dateutil's hands
         weekdays = {WEEKDAY_CODES.index(code) for code in codes}
-    if interval < 1:
-        return None
-    step = timedelta(days=interval)
-    days: list[date] = []
-    day = start
-    # With BYDAY, an interval that is a multiple of 7 may never hit a listed weekday.
-    limit = until + timedelta(days=7 * interval + 1)
-    while day <= limit:
-        if day.weekday() in weekdays:
-            days.append(day)
-            if day > until:
-                break
-        day += step
-    return days
+    # Ordinal 1 (0001-01-01) was a Monday. One more day than needed: the occurrence
+    # after ``until`` ends the last slot. With BYDAY, an interval that is a multiple of
+    # 7 may never hit a listed weekday, hence the bound.
+    days = [
+        day
+        for day in range(start, until + 7 * interval + 1, interval)
+        if (day - 1) % 7 in weekdays
+    ]
+    stop = bisect_right(days, until)
+    return days[: stop + 1]
 
 
-def _add_unit(day: date, freq: str, interval: int) -> date:
+def _add_unit(day: int, freq: str, interval: int) -> int:
     if freq == "DAILY":
-        return day + timedelta(days=interval)
+        return day + interval
     if freq == "WEEKLY":
-        return day + timedelta(days=7 * interval)
-    if freq == "MONTHLY":
-        return _add_months(day, interval)
-    return _add_months(day, 12 * interval)
+        return day + 7 * interval
+    return _add_months(day, interval * (12 if freq == "YEARLY" else 1))
 
 
-def _add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
+def _add_months(day: int, months: int) -> int:
+    """The day ordinal ``months`` calendar months after ``day`` (clamped to month end)."""
+    moment = date.fromordinal(day)
+    index = moment.year * 12 + moment.month - 1 + months
     year, month = divmod(index, 12)
     month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    return date(year, month, min(moment.day, calendar.monthrange(year, month)[1])).toordinal()
