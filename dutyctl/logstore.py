@@ -217,6 +217,15 @@ def _encode_rows(rows: Iterable[Iterable[str]]) -> bytes:
 HEADER_LINE = _encode_rows([HEADER])
 
 
+def encode_entries(entries: Iterable[Entry]) -> bytes:
+    """The exact bytes :func:`append_entries` writes for these rows (no header).
+
+    For callers that must reproduce an append elsewhere, such as a git commit of
+    just the new rows.
+    """
+    return _encode_rows(entry_to_row(entry) for entry in entries)
+
+
 def append_entries(
     root: Path, entries: Iterable[Entry], *, lock_timeout: float = 10.0
 ) -> AppendResult:

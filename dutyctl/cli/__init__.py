@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from dutyctl import __version__
+from dutyctl.cli import log as log_commands
 from dutyctl.cli import plan as plan_commands
 from dutyctl.cli import rotation as rotation_commands
 from dutyctl.cli.common import RepoOption, RevOption, root_options, typer_app
@@ -75,6 +76,7 @@ def init(
 
 app.add_typer(plan_commands.app, name="plan")
 rotation_commands.register(app)
+log_commands.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,270 @@
+"""`dutyctl log`, `entries`, `doctor`, `import`: the KPI log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dutyctl.cli.common import (
+    DateOption,
+    MonthOption,
+    OutputOption,
+    RepoOption,
+    complete_from_plan,
+    format_option,
+    repo_arg,
+)
+
+WhoOption = Annotated[
+    str | None,
+    typer.Option(
+        "--person",
+        "-p",
+        metavar="ID",
+        help="Who did the work (default: $DUTYCTL_PERSON, else your git user.email in the roster).",
+        autocompletion=complete_from_plan("person"),
+        show_default=False,
+    ),
+]
+ForDutyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--duty",
+        metavar="ID",
+        help="The duty it counts for (default: the one duty you hold that day).",
+        autocompletion=complete_from_plan("duty"),
+        show_default=False,
+    ),
+]
+CommitOption = Annotated[
+    bool,
+    typer.Option(
+        "--commit",
+        help="Also make a git commit of just the new rows (nothing else you changed or "
+        "staged goes in).",
+    ),
+]
+
+
+def log(
+    metrics: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="METRIC=VALUE...",
+            help="What was done, such as photo=1 repost=2; one row per metric.",
+            show_default=False,
+        ),
+    ] = None,
+    person: WhoOption = None,
+    date: DateOption = None,
+    channel: Annotated[
+        str | None,
+        typer.Option(
+            "--channel",
+            "-c",
+            metavar="ID",
+            help="Where it was published.",
+            autocompletion=complete_from_plan("channel"),
+            show_default=False,
+        ),
+    ] = None,
+    duty: ForDutyOption = None,
+    minutes: Annotated[
+        str | None,
+        typer.Option(
+            "--minutes",
+            metavar="N",
+            help="Time spent; recorded once, on the first row.",
+            show_default=False,
+        ),
+    ] = None,
+    url: Annotated[
+        str | None, typer.Option("--url", metavar="URL", help="Link to the post.")
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note.")] = None,
+    void: Annotated[
+        str | None,
+        typer.Option(
+            "--void",
+            metavar="ID",
+            help="Cancel the entry with this id (appends a void row; nothing is deleted).",
+            show_default=False,
+        ),
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", metavar="TEXT", help="Why, with --void.")
+    ] = None,
+    commit: CommitOption = False,
+    format: format_option("text", "json") = "text",
+    repo: RepoOption = None,
+) -> None:
+    """Log KPI entries (dutyctl log photo=1 repost=1), or cancel one with --void ID.
+
+    Shows the entry ids and where you stand against the KPI of your slot. Bad input
+    exits 2 and logs nothing. With --commit, a git failure exits 1 (the rows stay logged).
+    """
+    from dutyctl.errors import UsageError
+    from dutyctl.kpilog import log_entries, void_entry
+    from dutyctl.render.log import logged
+
+    if void is not None:
+        extra = [
+            name
+            for name, value in (
+                ("METRIC=VALUE", metrics),
+                ("--date", date),
+                ("--channel", channel),
+                ("--duty", duty),
+                ("--minutes", minutes),
+                ("--url", url),
+                ("--note", note),
+            )
+            if value
+        ]
+        if extra:
+            raise UsageError(
+                f"--void takes no {', '.join(extra)}",
+                hint="a void row only names the entry it cancels; say why with --reason",
+            )
+        result = void_entry(repo_arg(repo), void, person=person, reason=reason, commit=commit)
+    else:
+        if reason is not None:
+            raise UsageError("--reason goes with --void", hint="use --note for a note")
+        result = log_entries(
+            repo_arg(repo),
+            metrics or [],
+            person=person,
+            day_text=date,
+            channel=channel,
+            duty=duty,
+            minutes=minutes,
+            url=url,
+            note=note,
+            commit=commit,
+        )
+    logged(result, format)
+    if result.commit_error is not None:
+        raise result.commit_error
+
+
+def entries(
+    month: MonthOption = None,
+    all_months: Annotated[bool, typer.Option("--all", help="The whole log.")] = False,
+    person: Annotated[
+        str | None,
+        typer.Option(
+            "--person",
+            "-p",
+            metavar="ID",
+            help="Only this person's entries.",
+            autocompletion=complete_from_plan("person"),
+            show_default=False,
+        ),
+    ] = None,
+    duty: Annotated[
+        str | None,
+        typer.Option(
+            "--duty",
+            metavar="ID",
+            help="Only this duty's entries.",
+            autocompletion=complete_from_plan("duty"),
+            show_default=False,
+        ),
+    ] = None,
+    format: format_option("table", "json", "csv") = "table",
+    output: OutputOption = None,
+    repo: RepoOption = None,
+) -> None:
+    """List the entries that count (voided ones left out), this month by default.
+
+    Problems found reading the log are warnings on stderr (see dutyctl doctor)."""
+    from dutyctl.kpilog import list_entries
+
+    result = list_entries(
+        repo_arg(repo), month=month, all_months=all_months, person=person, duty=duty
+    )
+    _emit_entries(result, str(format), output)
+
+
+def _emit_entries(result, format: str, output: Path | None) -> None:
+    import sys
+
+    from dutyctl.render.log import entries_list
+
+    if output is None:
+        entries_list(result, format, sys.stdout)
+        return
+    with open(output, "w", encoding="utf-8", newline="") as handle:
+        entries_list(result, format, handle)
+
+
+def doctor(
+    fix: Annotated[
+        bool,
+        typer.Option(
+            "--fix",
+            help="Move unreadable rows to logs/quarantine.csv (kept there; nothing else is "
+            "rewritten).",
+        ),
+    ] = False,
+    format: format_option("text", "json") = "text",
+    repo: RepoOption = None,
+) -> None:
+    """Check the KPI log: unreadable or torn rows, unknown people, metrics and duties.
+
+    Exits 1 when it finds problems, 0 when the log is clean (warnings alone do not count)."""
+    from dutyctl.kpilog import doctor as run_doctor
+    from dutyctl.render.log import doctor_report
+
+    result = run_doctor(repo_arg(repo), fix=fix)
+    doctor_report(result, str(format))
+    if result.errors:
+        raise typer.Exit(1)
+
+
+def import_(
+    file: Annotated[
+        Path,
+        typer.Argument(metavar="FILE.csv", help="A spreadsheet exported as CSV (UTF-8)."),
+    ],
+    maps: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            metavar="COLUMN=FIELD",
+            help="Read COLUMN as FIELD (date, person, duty, channel, metric, value, minutes, "
+            "url, note), as metric:ID (a column of that metric's values), or ignore it "
+            "(COLUMN=). Columns named like a field need no --map.",
+            show_default=False,
+        ),
+    ] = None,
+    person: Annotated[
+        str | None,
+        typer.Option(
+            "--person",
+            "-p",
+            metavar="ID",
+            help="The person of rows without a person column (or with it empty).",
+            autocompletion=complete_from_plan("person"),
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check every row and show what would be logged.")
+    ] = False,
+    repo: RepoOption = None,
+) -> None:
+    """Import entries from a CSV file: all rows or none (every problem listed as FILE:line)."""
+    from dutyctl.kpilog import import_file
+    from dutyctl.render.log import imported
+
+    imported(import_file(repo_arg(repo), file, maps or [], person=person, dry_run=dry_run))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("log")(log)
+    app.command("entries")(entries)
+    app.command("doctor")(doctor)
+    app.command("import")(import_)

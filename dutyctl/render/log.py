@@ -1,0 +1,293 @@
+"""Output of the log commands: log, log --void, entries, doctor, import."""
+
+from __future__ import annotations
+
+from typing import IO
+
+from rich.markup import escape
+
+from dutyctl.errors import Problem
+from dutyctl.kpilog import (
+    DoctorResult,
+    EntriesResult,
+    ImportResult,
+    LogResult,
+    Standing,
+    entry_record,
+    standing_text,
+)
+from dutyctl.render import console, print_problem, quiet, table, write_csv, write_json
+
+ENTRY_COLUMNS = (
+    "id",
+    "recorded_at",
+    "date",
+    "person",
+    "duty",
+    "channel",
+    "metric",
+    "value",
+    "minutes",
+    "url",
+    "note",
+    "voids",
+)
+
+
+def _warn(problems: list[Problem]) -> None:
+    if not problems:
+        return
+    err = console(stderr=True)
+    for problem in problems:
+        print_problem(problem, err)
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def standing_record(standing: Standing | None) -> dict | None:
+    if standing is None:
+        return None
+    return {
+        "duty": standing.duty,
+        "start": standing.start.isoformat(),
+        "end": standing.end.isoformat(),
+        "people": list(standing.people),
+        "per": standing.per,
+        "met": standing.met,
+        "text": standing_text(standing),
+        "kpi": [
+            {
+                "metric": item.metric,
+                "done": entry_record_number(item.done),
+                "minimum": entry_record_number(item.bound.minimum),
+                "maximum": None
+                if item.bound.maximum is None
+                else entry_record_number(item.bound.maximum),
+                "status": item.status,
+            }
+            for item in standing.items
+        ],
+    }
+
+
+def entry_record_number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def logged(result: LogResult, format: str) -> None:
+    """What `dutyctl log` recorded, its ids, and where the slot stands; warnings on stderr."""
+    _warn(result.warnings)
+    if format == "json":
+        write_json(
+            {
+                "entries": [
+                    {**entry_record(e), "voids": e.voids} if e.is_void else entry_record(e)
+                    for e in result.entries
+                ],
+                "ids": [e.id for e in result.entries],
+                "files": result.files,
+                "person": result.person,
+                "date": result.day.isoformat(),
+                "duty": result.duty or None,
+                "voided": entry_record(result.voided) if result.voided else None,
+                "standing": standing_record(result.standing),
+                "warnings": [p.as_dict() for p in result.warnings],
+                "commit": None
+                if result.commit is None
+                else {"sha": result.commit.sha, "message": result.commit.message},
+            }
+        )
+        return
+    if quiet():
+        for entry in result.entries:
+            print(entry.id)
+        return
+    out = console()
+    plan = result.plan
+    name = plan.people[result.person].name if result.person in plan.people else result.person
+    files = ", ".join(result.files)
+    if result.voided is not None:
+        old = result.voided
+        out.print(
+            f"Voided {old.id}: {escape(old.person)} {escape(old.metric)}={_num(old.value)} "
+            f"on {old.date.isoformat()}" + (f" ({escape(old.duty)})" if old.duty else "")
+        )
+        out.print(f"  void row {result.entries[0].id} in {escape(files)}")
+    else:
+        duty = plan.duties[result.duty].name if result.duty in plan.duties else "no duty"
+        count = len(result.entries)
+        what = ", ".join(f"{escape(e.metric)}={_num(e.value)}" for e in result.entries)
+        out.print(
+            f"Logged {count} entr{'y' if count == 1 else 'ies'} for {escape(name)} on "
+            f"{result.day.isoformat()} ({escape(duty)}): {what}"
+        )
+        first = result.entries[0]
+        extras = [
+            f"{label} {escape(value)}"
+            for label, value in (
+                ("minutes", _num(first.minutes)),
+                ("channel", first.channel),
+                ("url", first.url),
+            )
+            if value
+        ]
+        if extras:
+            out.print("  " + ", ".join(extras))
+        out.print("  ids: " + " ".join(e.id for e in result.entries))
+        out.print(f"  in {escape(files)}")
+    standing = result.standing
+    if standing is not None:
+        span = (
+            standing.start.isoformat()
+            if standing.start == standing.end
+            else f"{standing.start.isoformat()}..{standing.end.isoformat()}"
+        )
+        whose = f"{standing.person}'s part of " if standing.per == "person" else ""
+        colour = "green" if standing.met else "yellow"
+        out.print(
+            f"KPI of {whose}the {escape(standing.duty)} slot {span}: "
+            f"[{colour}]{escape(standing_text(standing))}[/]"
+        )
+    elif result.voided is None and not result.duty:
+        out.print("Not on duty that day: no KPI to meet.")
+    if result.commit is not None:
+        out.print(f"Committed {result.commit.sha[:10]}: {escape(result.commit.message)}")
+
+
+def entries_list(result: EntriesResult, format: str, out: IO[str]) -> None:
+    """Active entries as a table, JSON (the log's columns) or spreadsheet-safe CSV."""
+    _warn(result.warnings)
+    if format == "json":
+        write_json([entry_record(e) for e in result.entries], out)
+        return
+    if format == "csv":
+        write_csv(
+            ENTRY_COLUMNS,
+            (
+                [
+                    e.id,
+                    e.recorded_at,
+                    e.date.isoformat(),
+                    e.person,
+                    e.duty,
+                    e.channel,
+                    e.metric,
+                    entry_record_number(e.value),
+                    None if e.minutes is None else entry_record_number(e.minutes),
+                    e.url,
+                    e.note,
+                    "",
+                ]
+                for e in result.entries
+            ),
+            out,
+        )
+        return
+    where = "the whole log" if result.label == "all" else result.label
+    rich = console(file=out)
+    if not result.entries:
+        rich.print(f"No entries in {where}.")
+        return
+    grid = table(
+        "id",
+        "date",
+        "person",
+        "duty",
+        "metric",
+        "value",
+        "min",
+        "channel",
+        "note",
+        title=f"{escape(result.plan.team)}: {len(result.entries)} entries in {where}",
+    )
+    for column in grid.columns[:-1]:
+        column.no_wrap = True
+    grid.columns[0].min_width = 26
+    for e in result.entries:
+        note = e.note.replace("\r", " ").replace("\n", " ")
+        note = note if len(note) <= 40 else note[:39] + "…"
+        grid.add_row(
+            e.id,
+            e.date.isoformat(),
+            escape(e.person),
+            escape(e.duty),
+            escape(e.metric),
+            _num(e.value),
+            _num(e.minutes),
+            escape(e.channel),
+            escape(note),
+        )
+    rich.print(grid)
+
+
+def doctor_report(result: DoctorResult, format: str) -> None:
+    if format == "json":
+        write_json(
+            {
+                "clean": not result.errors,
+                "files": result.files,
+                "entries": result.entries,
+                "problems": [p.as_dict() for p in result.problems],
+                "fixed": result.fixed,
+                "moved": [p.as_dict() for p in result.moved],
+                "quarantine_file": result.quarantine_file,
+                "skipped": [p.as_dict() for p in result.skipped],
+            }
+        )
+        return
+    out = console()
+    for problem in result.skipped:
+        print_problem(problem, out)
+    if result.moved:
+        count = len(result.moved)
+        out.print(
+            f"Moved {count} unreadable row{'s' if count != 1 else ''} to "
+            f"{escape(result.quarantine_file or 'logs/quarantine.csv')} (kept there, "
+            "nothing else rewritten):"
+        )
+        for problem in result.moved:
+            out.print(f"  {escape(str(problem.location))}: {escape(problem.message)}")
+    elif result.fixed:
+        out.print("Nothing to move to quarantine.")
+    for problem in result.problems:
+        print_problem(problem, out)
+    errors, warnings = len(result.errors), len(result.problems) - len(result.errors)
+    files = f"{len(result.files)} file{'s' if len(result.files) != 1 else ''}"
+    summary = f"{result.entries} entries in {files}"
+    if errors:
+        out.print(
+            f"[bold red]{errors} problem{'s' if errors != 1 else ''}[/]"
+            + (f" and {warnings} warning{'s' if warnings != 1 else ''}" if warnings else "")
+            + f" in the log ({summary})"
+        )
+    elif warnings:
+        out.print(f"The log is readable, with {warnings} warning(s) ({summary})")
+    else:
+        out.print(f"The log is clean: {summary}")
+
+
+def imported(result: ImportResult) -> None:
+    _warn(result.warnings)
+    if quiet():
+        return
+    out = console()
+    count = len(result.entries)
+    verb = "Would import" if result.dry_run else "Imported"
+    out.print(
+        f"{verb} {count} entr{'y' if count == 1 else 'ies'} from {result.rows} "
+        f"row{'s' if result.rows != 1 else ''} of {escape(result.source)}"
+        + (f" into {escape(', '.join(result.files))}" if result.files else "")
+    )
+    if result.dry_run:
+        for e in result.entries[:20]:
+            out.print(
+                f"  {e.date.isoformat()} {escape(e.person)} {escape(e.duty or '-')} "
+                f"{escape(e.metric)}={_num(e.value)}"
+            )
+        if count > 20:
+            out.print(f"  ... and {count - 20} more")
+        out.print("Nothing was written (--dry-run).")
