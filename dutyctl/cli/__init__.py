@@ -14,6 +14,7 @@ import typer
 from dutyctl import __version__
 from dutyctl.cli import log as log_commands
 from dutyctl.cli import plan as plan_commands
+from dutyctl.cli import report as report_commands
 from dutyctl.cli import rotation as rotation_commands
 from dutyctl.cli.common import RepoOption, RevOption, root_options, typer_app
 
@@ -75,6 +76,7 @@ def init(
 
 
 app.add_typer(plan_commands.app, name="plan")
+app.add_typer(report_commands.app, name="report")
 rotation_commands.register(app)
 log_commands.register(app)
 

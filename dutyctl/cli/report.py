@@ -1,0 +1,147 @@
+"""`dutyctl report leaderboard|month|week|person`: KPI compliance and the monthly review."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from dutyctl.cli.common import (
+    DepartmentOption,
+    OutputOption,
+    RepoOption,
+    RevOption,
+    complete_from_plan,
+    format_option,
+    repo_arg,
+    rev_arg,
+    typer_app,
+)
+
+app = typer_app(
+    "Reports on the KPI log: leaderboard, the monthly review, the week, one person.\n\n"
+    "Every report takes --format and --output FILE; html and svg look like the terminal."
+)
+
+WeekOption = Annotated[
+    str | None,
+    typer.Option("--week", metavar="WEEK", help="An ISO week: YYYY-Www, this or last."),
+]
+MonthOption = Annotated[
+    str | None,
+    typer.Option("--month", "-m", metavar="MONTH", help="A month: YYYY-MM, this or last."),
+]
+QuarterOption = Annotated[
+    str | None,
+    typer.Option("--quarter", metavar="QUARTER", help="A quarter: YYYY-Qn, this or last."),
+]
+YearOption = Annotated[
+    str | None, typer.Option("--year", metavar="YEAR", help="A year: YYYY, this or last.")
+]
+AllOption = Annotated[
+    bool, typer.Option("--all", help="From the plan's start to today.")
+]
+
+
+def _emit(result, kind: str, format, output) -> None:
+    from dutyctl.render.report import emit
+
+    emit(result, kind, str(format), output)
+
+
+@app.command("leaderboard")
+def leaderboard(
+    month: MonthOption = None,
+    week: WeekOption = None,
+    quarter: QuarterOption = None,
+    year: YearOption = None,
+    all_time: AllOption = False,
+    department: DepartmentOption = None,
+    format: format_option("table", "json", "csv", "md", "html", "svg") = "table",
+    output: OutputOption = None,
+    repo: RepoOption = None,
+    rev: RevOption = None,
+) -> None:
+    """Rank people by points, then compliance: entries, slots met, minutes, streak
+    (default: this month)."""
+    from dutyctl import reporting
+
+    result = reporting.leaderboard(
+        repo_arg(repo), rev_arg(rev), month=month, week=week, quarter=quarter, year=year,
+        all_time=all_time, department=department,
+    )
+    _emit(result, "leaderboard", format, output)
+
+
+@app.command("month")
+def month(
+    month: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[MONTH]",
+            help="YYYY-MM, this or last (default: this month, or last month during the "
+            "first five days).",
+            show_default=False,
+        ),
+    ] = None,
+    department: DepartmentOption = None,
+    format: format_option("table", "md", "html", "svg", "json") = "table",
+    output: OutputOption = None,
+    repo: RepoOption = None,
+    rev: RevOption = None,
+) -> None:
+    """The monthly review: compliance, targets vs actual, missed slots, channels and ROI,
+    best entries, time budgets, goals, the award and the next review."""
+    from dutyctl import reporting
+
+    _emit(reporting.month(repo_arg(repo), rev_arg(rev), month, department), "month", format,
+          output)
+
+
+@app.command("week")
+def week(
+    week: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[WEEK]", help="YYYY-Www, this or last (default: this week).",
+            show_default=False,
+        ),
+    ] = None,
+    department: DepartmentOption = None,
+    format: format_option("md", "json", "table", "html", "svg") = "md",
+    output: OutputOption = None,
+    repo: RepoOption = None,
+    rev: RevOption = None,
+) -> None:
+    """A short weekly report per duty and person, in Markdown ready to paste in a chat."""
+    from dutyctl import reporting
+
+    _emit(reporting.week(repo_arg(repo), rev_arg(rev), week, department), "week", format, output)
+
+
+@app.command("person")
+def person(
+    person_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID", help="A person id.", autocompletion=complete_from_plan("person")
+        ),
+    ],
+    month: MonthOption = None,
+    quarter: QuarterOption = None,
+    year: YearOption = None,
+    all_time: AllOption = False,
+    format: format_option("table", "json", "md", "html", "svg") = "table",
+    output: OutputOption = None,
+    repo: RepoOption = None,
+    rev: RevOption = None,
+) -> None:
+    """One person's history: slots, compliance by month, points trend, best entries
+    (default: from the plan's start)."""
+    from dutyctl import reporting
+
+    result = reporting.person(
+        repo_arg(repo), rev_arg(rev), person_id, month=month, quarter=quarter, year=year,
+        all_time=all_time,
+    )
+    _emit(result, "person", format, output)

@@ -1,0 +1,206 @@
+"""The library behind `dutyctl report ...`: options as typed in, report records out.
+
+Each function loads the plan (at ``--rev`` if given), reads the months of the KPI
+log it needs, builds the rotation and calls the pure core (:mod:`dutyctl.reports`).
+Malformed log rows do not stop a report: they come back as ``problems`` (warnings).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from dutyctl.errors import Problem, UsageError, unknown
+from dutyctl.model import Plan, Span
+
+# A slot that starts in a period may run past its end: its entries are read too.
+MAX_SPILL_DAYS = 400
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    plan: Plan
+    report: Any  # a Leaderboard, MonthReport, WeekReport or PersonReport
+    problems: tuple[Problem, ...]
+
+
+def choose_period(
+    plan: Plan,
+    today: date,
+    *,
+    month: str | None = None,
+    week: str | None = None,
+    quarter: str | None = None,
+    year: str | None = None,
+    all_time: bool = False,
+    default: str = "month",
+) -> tuple[str, Span]:
+    """One period from --month/--week/--quarter/--year/--all (label, days)."""
+    from dutyctl.syntax import parse_month, parse_quarter, parse_week, parse_year
+
+    given = [
+        (name, value)
+        for name, value in (
+            ("--month", month),
+            ("--week", week),
+            ("--quarter", quarter),
+            ("--year", year),
+            ("--all", all_time or None),
+        )
+        if value
+    ]
+    if len(given) > 1:
+        raise UsageError(
+            " and ".join(name for name, _ in given) + " cannot be used together",
+            hint="give one period: --month M, --week W, --quarter Q, --year Y or --all",
+        )
+    if not given:
+        if default == "all":
+            return "all", Span(plan.start, max(plan.start, today))
+        period = parse_month("this", today)
+        return period.label, period.span
+    name, value = given[0]
+    if name == "--all":
+        return "all", Span(plan.start, max(plan.start, today))
+    parse = {
+        "--month": parse_month,
+        "--week": parse_week,
+        "--quarter": parse_quarter,
+        "--year": parse_year,
+    }[name]
+    period = parse(value, today)
+    return period.label, period.span
+
+
+def default_month(today: date) -> str:
+    """The current month, or the previous one during the first five days of a month."""
+    if today.day <= 5:
+        last = today.replace(day=1) - timedelta(days=1)
+        return f"{last:%Y-%m}"
+    return f"{today:%Y-%m}"
+
+
+def _check(kind: str, value: str | None, known) -> None:
+    if value is not None and value not in known:
+        message, hint = unknown(kind, value, known)
+        raise UsageError(message, hint=hint)
+
+
+def _months(first: date, last: date) -> set[str]:
+    months = set()
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        months.add(f"{year:04d}-{month:02d}")
+        year, month = (year, month + 1) if month < 12 else (year + 1, 1)
+    return months
+
+
+def _load(repo, rev, department: str | None):
+    from dutyctl.loading import load, plan_today
+
+    found, plan = load(repo, rev)
+    _check("department", department, plan.departments)
+    return found, plan, plan_today(plan)
+
+
+def _gather(found, plan: Plan, period: Span, today: date, read_from: date | None = None):
+    """The rotation and the log entries a report over ``period`` needs, and log problems."""
+    from dutyctl.compliance import judged_slots
+    from dutyctl.logstore import read_log
+    from dutyctl.rotation import build_rotation
+
+    until = max(min(period.end, today), plan.start)
+    rotation = build_rotation(plan, until)
+    last_end = max((a.end for a in judged_slots(rotation, period, today)), default=until)
+    last_end = min(last_end, until + timedelta(days=MAX_SPILL_DAYS))
+    if last_end > until:
+        rotation = build_rotation(plan, last_end)
+    first = min(read_from or period.start, period.start)
+    read = read_log(found.root, _months(first, max(last_end, period.end)))
+    problems = tuple(
+        replace(p, severity="warning", message=p.message + " (skipped by the report)")
+        if p.severity == "error"
+        else p
+        for p in read.problems
+    )
+    return rotation, read.all_entries(), problems
+
+
+def leaderboard(
+    repo: str | Path | None,
+    rev: str | None,
+    *,
+    month: str | None = None,
+    week: str | None = None,
+    quarter: str | None = None,
+    year: str | None = None,
+    all_time: bool = False,
+    department: str | None = None,
+) -> ReportResult:
+    from dutyctl import reports
+
+    found, plan, today = _load(repo, rev, department)
+    label, span = choose_period(
+        plan, today, month=month, week=week, quarter=quarter, year=year, all_time=all_time
+    )
+    rotation, entries, problems = _gather(found, plan, span, today)
+    board = reports.leaderboard(
+        plan, rotation, entries, span, today, label=label, department=department
+    )
+    return ReportResult(plan, board, problems)
+
+
+def month(
+    repo: str | Path | None, rev: str | None, month_text: str | None, department: str | None
+) -> ReportResult:
+    from dutyctl import reports
+    from dutyctl.syntax import parse_month
+
+    found, plan, today = _load(repo, rev, department)
+    period = parse_month(month_text or default_month(today), today)
+    span = period.span
+    # From the plan's start: goals count everything so far, and the previous month compares.
+    rotation, entries, problems = _gather(found, plan, span, today, read_from=plan.start)
+    report = reports.month_report(
+        plan, rotation, entries, period.label, span, today, department=department
+    )
+    return ReportResult(plan, report, problems)
+
+
+def week(
+    repo: str | Path | None, rev: str | None, week_text: str | None, department: str | None
+) -> ReportResult:
+    from dutyctl import reports
+    from dutyctl.syntax import parse_week
+
+    found, plan, today = _load(repo, rev, department)
+    period = parse_week(week_text or "this", today)
+    rotation, entries, problems = _gather(found, plan, period.span, today)
+    report = reports.week_report(
+        plan, rotation, entries, period.label, period.span, today, department=department
+    )
+    return ReportResult(plan, report, problems)
+
+
+def person(
+    repo: str | Path | None,
+    rev: str | None,
+    person_id: str,
+    *,
+    month: str | None = None,
+    quarter: str | None = None,
+    year: str | None = None,
+    all_time: bool = False,
+) -> ReportResult:
+    from dutyctl import reports
+
+    found, plan, today = _load(repo, rev, None)
+    _check("person", person_id, plan.people)
+    _, span = choose_period(
+        plan, today, month=month, quarter=quarter, year=year, all_time=all_time, default="all"
+    )
+    rotation, entries, problems = _gather(found, plan, span, today)
+    report = reports.person_report(plan, rotation, entries, person_id, span, today)
+    return ReportResult(plan, report, problems)
