@@ -250,16 +250,17 @@ def _table(*columns: str, title: str | None = None, fancy: bool, **options: Any)
         title_style="bold" if fancy else "",
         **options,
     )
-    for column in columns:
+    for index, column in enumerate(columns):
         justify = "right" if column in _NUMERIC else "left"
-        grid.add_column(column, justify=justify)
+        # Numbers and the first column (a name, a date) never wrap; notes and links may.
+        grid.add_column(column, justify=justify, no_wrap=index == 0 or column in _NUMERIC)
     return grid
 
 
 _NUMERIC = {
     "rank", "points", "entries", "slots", "met", "missed", "compliance", "minutes", "streak",
     "target", "actual", "%", "output", "outcomes", "outcome/hour", "budget", "used", "logged",
-    "value", "progress",
+    "value", "progress", "KPI", "rate",
 }
 
 
@@ -652,8 +653,8 @@ def draw_month(plan: Plan, report: MonthReport, out: Console, fancy: bool) -> No
         if not d.kpi:
             duties.add_row(escape(d.name), str(d.slots), str(d.met), "-", "-", "-", "-")
     out.print(duties)
-    people = _table("person", "slots", "met", "compliance", "KPI", "points", "logged", "budget",
-                    "used", title="People", fancy=fancy)
+    people = _table("person", "slots", "met", "rate", "KPI", "points", "logged", "budget",
+                    "used", title="People (rate: slots met; KPI: done / target)", fancy=fancy)
     for p in report.people:
         kpi = p.kpi_total
         used = p.budget_used
@@ -870,7 +871,9 @@ def person_json(plan: Plan, report: PersonReport) -> dict:
             }
             for m in report.months
         ],
-        "history": [_slot_json(r) for r in report.slots],
+        "history": [
+            {**_slot_json(r), "met_by_person": report.person in r.met_by} for r in report.slots
+        ],
         "best_entries": [_entry_json(plan, b.entry) for b in report.best],
     }
 
