@@ -3,7 +3,7 @@
 How a slot is given out
     Slots are walked in date order (start day, then duty id) and each goes to the
     ``people`` eligible persons with the lowest *load* for that duty. Eligible means
-    active on the slot's first day, not away for the whole slot, holding the duty's
+    active and not away on the slot's first day, holding the duty's
     skills, in its department (if it has one), sharing a channel with it (when both
     list channels), not on another duty on an overlapping day (unless the plan allows
     double duty, or nobody else is free) and not on the same duty in the slot just
@@ -24,8 +24,9 @@ Stability: the calendar is always computed from the plan's start, as a pure
 function of the plan, so the slots before a day D stay as they were when the plan
 changes only from D on: someone joins with ``from`` >= D, someone leaves with
 ``until`` >= D, an absence or an override is added after D. (A week or month slot
-that straddles D is judged on all its days: an absence that makes someone away for
-the whole of it, or an override dated inside it, changes that slot.)
+is judged by its first day, so an absence from D on leaves a slot that began before
+D alone; an override names a day of a slot, so one dated inside such a slot does
+change it.)
 
     To remove someone from the team, set their ``until``; do not delete them
     from the roster. Deleting rewrites the past: every slot they held would be
@@ -169,18 +170,18 @@ def _member_ranges(
 ) -> list[tuple[int, int]]:
     """The slot indices (half-open ranges) in which ``person`` is in the duty's pool.
 
-    In the pool = active on the slot's first day and not away for the whole slot.
-    Whether they leave later in the slot does not matter: that is what keeps slots
-    that start before a new ``until`` from changing.
+    In the pool = active and not away on the slot's first day. What happens later in
+    the slot does not matter: that is what keeps slots that start before a new
+    ``until`` or a new absence from changing.
     """
     low = 0 if person.active_from is None else bisect_left(starts, person.active_from)
     high = len(starts) if person.active_until is None else bisect_right(starts, person.active_until)
     ranges = []
     cursor = low
     for away_start, away_end in absences:
-        # Slots wholly inside the absence: start on or after it begins, end by its end.
+        # Slots that start inside the absence: a week begun away is not the person's week.
         first = max(bisect_left(starts, away_start), cursor)
-        stop = min(bisect_right(ends, away_end), high)
+        stop = min(bisect_right(starts, away_end), high)
         if first >= stop:
             continue
         if cursor < first:

@@ -137,10 +137,10 @@ def test_today_text_is_exact(example_repo: Path):
     assert result.exit_code == 0
     assert result.stdout == (
         "Acme Marketing: Tuesday 2026-11-24\n"
-        "Blog duty (week 2026-11-23..2026-11-29): Dana Kim, Anna Berg\n"
+        "Blog duty (week 2026-11-23..2026-11-29): Anna Berg, Emma Fischer\n"
         "  minimum: article 1..2\n"
         "  due: TU, TH (due today)\n"
-        "Social media duty: Dave Ng\n"
+        "Social media duty: Farid Haddad\n"
         "  minimum: photo 1, repost 1, news 1\n"
         "Next review: 2026-11-27\n"
     )
@@ -154,7 +154,7 @@ def test_today_json_is_exact_and_knows_review_days(example_repo: Path):
         "duty": "social",
         "start": "2026-11-27",
         "end": "2026-11-27",
-        "people": ["greta"],
+        "people": ["dana"],
         "kpi": {"photo": 1, "repost": 1, "news": 1},
     }
     holiday = run_cli("today", "--repo", str(example_repo), "--date", "2026-12-25")
