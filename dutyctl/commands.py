@@ -24,6 +24,7 @@ class RotationResult:
     assignments: list[Assignment]
     stats: list[DutyStats] | None
     person: str | None = None
+    explain: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def check_plan(repo, rev) -> tuple[str, Plan | None, list]:
 
 
 def rotation_period(
-    repo, rev, start, end, month, weeks, duty, person, department, stats: bool = False
+    repo, rev, start, end, month, weeks, duty, person, department, stats=False, explain=False
 ) -> RotationResult:
     from dutyctl.agenda import Filters, select
     from dutyctl.loading import load, plan_today
@@ -110,7 +111,7 @@ def rotation_period(
     table = rotation_stats(plan, rotation, max(first, plan.start), last) if stats else None
     if table is not None and duty:
         table = [s for s in table if s.duty == duty]
-    return RotationResult(plan, first, last, today, assignments, table, person)
+    return RotationResult(plan, first, last, today, assignments, table, person, explain)
 
 
 def today_duties(repo, rev, day_text: str | None) -> ViewResult:

@@ -262,3 +262,10 @@ def test_ics_loads_in_another_parser_with_stable_uids(example_repo: Path, tmp_pa
     personal = rotate(example_repo, "--month", "2026-12", "--format", "ics", "--person", "emma")
     events = vobject.readOne(personal.stdout).vevent_list
     assert events and all("Emma Fischer" in e.summary.value for e in events)
+
+
+def test_explain_says_why(example_repo: Path):
+    data = slots(example_repo, "--weeks", "1", "--explain")
+    assert all(s["why"] for s in data)
+    table = rotate(example_repo, "--weeks", "1", "--explain")
+    assert "why" in table.stdout and "fair share" in table.stdout

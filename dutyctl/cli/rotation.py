@@ -47,6 +47,12 @@ def rotate(
             "share, difference, and a balance score.",
         ),
     ] = False,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain", help="Say why each slot went to its people (load, fair share, last turn)."
+        ),
+    ] = False,
     output: OutputOption = None,
     repo: RepoOption = None,
     rev: RevOption = None,
@@ -56,7 +62,17 @@ def rotate(
     from dutyctl.commands import rotation_period
 
     result = rotation_period(
-        repo_arg(repo), rev_arg(rev), start, end, month, weeks, duty, person, department, stats
+        repo_arg(repo),
+        rev_arg(rev),
+        start,
+        end,
+        month,
+        weeks,
+        duty,
+        person,
+        department,
+        stats,
+        explain,
     )
     emit(result, "rotation", format, output)
 

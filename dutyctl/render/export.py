@@ -25,7 +25,10 @@ def render(result, kind: str, format: str, out: IO[str]) -> None:
         from dutyctl.render import rotation as r
 
         if format == "json":
-            slots = [slot_record(a) for a in result.assignments]
+            slots = [
+                {**slot_record(a), "why": a.why} if result.explain else slot_record(a)
+                for a in result.assignments
+            ]
             if result.stats is None:
                 write_json(slots, out)
             else:
@@ -54,7 +57,12 @@ def render(result, kind: str, format: str, out: IO[str]) -> None:
             stream.write(data) if stream is not None else out.write(data.decode("utf-8"))
         else:
             r.rotation_table(
-                result.plan, result.assignments, result.start, result.end, result.today
+                result.plan,
+                result.assignments,
+                result.start,
+                result.end,
+                result.today,
+                explain=result.explain,
             )
             if result.stats is not None:
                 r.stats_table(result.plan, result.stats)

@@ -17,12 +17,16 @@ def _names(plan: Plan, people: tuple[str, ...] | list[str]) -> str:
 
 
 def rotation_table(
-    plan: Plan, assignments: list[Assignment], start: date, end: date, today: date
+    plan: Plan,
+    assignments: list[Assignment],
+    start: date,
+    end: date,
+    today: date,
+    explain: bool = False,
 ) -> None:
     out = console()
-    grid = table(
-        "week", "day", "duty", "people", "note", title=f"{plan.team}: rotation {start} to {end}"
-    )
+    columns = ["week", "day", "duty", "people", "note"] + (["why"] if explain else [])
+    grid = table(*columns, title=f"{plan.team}: rotation {start} to {end}")
     by_week = weeks(start, end)
     for monday, sunday in by_week:
         rows = [a for a in assignments if monday <= a.start <= sunday]
@@ -52,9 +56,14 @@ def rotation_table(
                 notes.append("[yellow]override[/] for " + ", ".join(a.replaced))
             if a.short:
                 notes.append(f"[red]{a.short} place(s) empty[/]")
-            grid.add_row(
-                label, day_text, plan.duties[a.duty].name, _names(plan, a.people), " ".join(notes)
-            )
+            cells = [
+                label,
+                day_text,
+                plan.duties[a.duty].name,
+                _names(plan, a.people),
+                " ".join(notes),
+            ]
+            grid.add_row(*cells, *([escape(a.why)] if explain else []))
         if rows or holidays:
             grid.add_section()
     if not assignments:
