@@ -60,6 +60,7 @@ def demo() -> None:
 def test() -> None:
     install()
     run(BIN / "ruff", "check", "dutyctl", "tests", "bench", "tasks.py")
+    run(BIN / "mypy")  # the pure core, as listed in pyproject.toml
     run(BIN / "python", "-m", "pytest", *sys.argv[2:])
 
 

@@ -34,8 +34,8 @@ def check_plan(plan: Plan) -> list[Problem]:
         path = f"people.{person.id}"
         if plan.departments or person.department is not None:
             ref("department", person.department, departments, f"{path}.department")
-        for i, channel in enumerate(person.channels):
-            ref("channel", channel, channels, f"{path}.channels[{i}]")
+        for i, channel_id in enumerate(person.channels):
+            ref("channel", channel_id, channels, f"{path}.channels[{i}]")
         if skills is not None:
             for i, skill in enumerate(person.skills):
                 ref("skill", skill, skills, f"{path}.skills[{i}]")
@@ -51,8 +51,8 @@ def check_plan(plan: Plan) -> list[Problem]:
     known_skills = skills if skills is not None else {s for p in plan.roster for s in p.skills}
     for duty in plan.duties.values():
         path = f"duties.{duty.id}"
-        for i, channel in enumerate(duty.channels):
-            ref("channel", channel, channels, f"{path}.channels[{i}]")
+        for i, channel_id in enumerate(duty.channels):
+            ref("channel", channel_id, channels, f"{path}.channels[{i}]")
         for metric in duty.kpi:
             ref("metric", metric, metrics, f"{path}.kpi.{metric}")
         ref("department", duty.department, departments, f"{path}.department")

@@ -142,7 +142,7 @@ def judge_slots(
     first = min((a.start for a in slots), default=None)
     last = max((a.end for a in slots), default=None)
     for entry in active_entries(entries):
-        if first is None or not first <= entry.date <= last:
+        if first is None or last is None or not first <= entry.date <= last:
             continue
         slot = attribution.slot_of(entry)
         if slot is not None and (slot.duty, slot.start) in counted:
