@@ -194,8 +194,12 @@ def log_entries(
         )
 
     chosen_duty = ""
+    rotation = None
     if pid is not None and day is not None and (duty is None or duty in plan.duties):
-        chosen_duty = _duty_for(plan, pid, day, duty, problems, warnings)
+        from dutyctl.rotation import build_rotation
+
+        rotation = build_rotation(plan, day)
+        chosen_duty = _duty_for(plan, pid, day, duty, problems, warnings, rotation=rotation)
     if problems:
         raise _refused(problems, "nothing was logged")
 
@@ -231,7 +235,9 @@ def log_entries(
         warnings,
     )
     if chosen_duty:
-        result.standing, read_problems = standing_for(found.root, plan, chosen_duty, pid, day)
+        result.standing, read_problems = standing_for(
+            found.root, plan, chosen_duty, pid, day, rotation
+        )
         warnings.extend(read_problems)
     if commit:
         summary = " ".join(f"{e.metric}={_num(e.value)}" for e in entries)
@@ -373,14 +379,15 @@ def parse_metric_args(
 
 
 def standing_for(
-    root: Path, plan: Plan, duty_id: str, person: str, day: date
+    root: Path, plan: Plan, duty_id: str, person: str, day: date, rotation=None
 ) -> tuple[Standing | None, list[Problem]]:
     """The KPI standing of the slot of ``duty_id`` that covers ``day`` (the person's if any)."""
     from dutyctl.logstore import read_log
     from dutyctl.rotation import build_rotation
 
     duty = plan.duties[duty_id]
-    slots = [a for a in build_rotation(plan, day).on(day) if a.duty == duty_id]
+    rotation = rotation or build_rotation(plan, day)
+    slots = [a for a in rotation.on(day) if a.duty == duty_id]
     if not slots:
         return None, []
     slot = next((a for a in slots if person in a.people), slots[0])

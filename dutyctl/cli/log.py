@@ -38,6 +38,9 @@ ForDutyOption = Annotated[
         show_default=False,
     ),
 ]
+# Built once: annotations are evaluated each time Typer builds the command.
+TextOrJson = format_option("text", "json")
+EntriesFormat = format_option("table", "json", "csv")
 CommitOption = Annotated[
     bool,
     typer.Option(
@@ -97,7 +100,7 @@ def log(
         str | None, typer.Option("--reason", metavar="TEXT", help="Why, with --void.")
     ] = None,
     commit: CommitOption = False,
-    format: format_option("text", "json") = "text",
+    format: TextOrJson = "text",
     repo: RepoOption = None,
 ) -> None:
     """Log KPI entries (dutyctl log photo=1 repost=1), or cancel one with --void ID.
@@ -173,7 +176,7 @@ def entries(
             show_default=False,
         ),
     ] = None,
-    format: format_option("table", "json", "csv") = "table",
+    format: EntriesFormat = "table",
     output: OutputOption = None,
     repo: RepoOption = None,
 ) -> None:
@@ -209,7 +212,7 @@ def doctor(
             "rewritten).",
         ),
     ] = False,
-    format: format_option("text", "json") = "text",
+    format: TextOrJson = "text",
     repo: RepoOption = None,
 ) -> None:
     """Check the KPI log: unreadable or torn rows, unknown people, metrics and duties.
