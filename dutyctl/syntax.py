@@ -15,6 +15,12 @@ from dutyctl.errors import InputError, UsageError
 from dutyctl.model import WEEKDAY_CODES, Bound, Budget, Cadence, Span
 
 DATE_FORMAT = "YYYY-MM-DD"
+# Dates far outside any team's life only lead to arithmetic past year 9999 (a week's
+# end, a horizon ahead): refuse them where they are written.
+MIN_YEAR, MAX_YEAR = 1900, 2999
+# The longest period a cadence may repeat by (INTERVAL x the frequency), in days.
+MAX_PERIOD_DAYS = 100 * 366
+_FREQ_DAYS = {"DAILY": 1, "WEEKLY": 7, "MONTHLY": 31, "YEARLY": 366}
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 _WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$", re.IGNORECASE)
@@ -37,18 +43,32 @@ CADENCE_WORDS = {
 def parse_date(value: object) -> date:
     """A calendar date written ``YYYY-MM-DD`` (YAML may already have made it a date)."""
     if isinstance(value, datetime):
-        return value.date()
+        return _in_years(value.date(), value.date().isoformat())
     if isinstance(value, date):
-        return value
+        return _in_years(value, value.isoformat())
     text = str(value).strip()
     if not _DATE_RE.match(text):
         raise InputError(f"'{text}' is not a date", hint=f"write dates as {DATE_FORMAT}")
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise InputError(
             f"'{text}' is not a calendar date", hint=f"write dates as {DATE_FORMAT}"
         ) from None
+    return _in_years(day, text)
+
+
+def _in_years(day: date, text: str) -> date:
+    _check_year(day.year, text, InputError)
+    return day
+
+
+def _check_year(year: int, text: str, error: type[InputError] | type[UsageError]) -> None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise error(
+            f"'{text}' is not between the years {MIN_YEAR} and {MAX_YEAR}",
+            hint="check the year",
+        )
 
 
 def parse_span(value: object) -> Span:
@@ -159,6 +179,15 @@ def parse_cadence(value: object, start: date | None = None) -> Cadence:
     for part in body.split(";"):
         key, _, val = part.partition("=")
         parts[key.strip().upper()] = val.strip().upper()
+    interval_text = parts.get("INTERVAL", "1")
+    if interval_text.isascii() and interval_text.isdigit() and int(interval_text) * _FREQ_DAYS.get(
+        parts.get("FREQ", ""), 1
+    ) > MAX_PERIOD_DAYS:
+        raise InputError(
+            f"cadence '{text}' repeats only every {interval_text} periods; "
+            "a slot can last at most 100 years",
+            hint="use a smaller INTERVAL",
+        )
     if "DTSTART" in body.upper() or "\n" in body:
         raise InputError(
             f"'{text}' must be a single RRULE without DTSTART",
@@ -212,12 +241,16 @@ def parse_day(text: str, today: date) -> date:
     if word in relative:
         return today + timedelta(days=relative[word])
     try:
-        return parse_date(word)
-    except InputError:
+        day = date.fromisoformat(word) if _DATE_RE.match(word) else None
+    except ValueError:
+        day = None
+    if day is None:
         raise UsageError(
             f"'{text}' is not a date",
             hint=f"use today, yesterday, tomorrow or {DATE_FORMAT}",
-        ) from None
+        )
+    _check_year(day.year, text, UsageError)
+    return day
 
 
 def month_span(year: int, month: int) -> Span:
@@ -237,6 +270,7 @@ def parse_month(text: str, today: date) -> Period:
         if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
             raise UsageError(f"'{text}' is not a month", hint="use YYYY-MM, this or last")
         year, month = int(match.group(1)), int(match.group(2))
+    _check_year(year, text, UsageError)
     return Period(f"{year:04d}-{month:02d}", month_span(year, month))
 
 
@@ -253,6 +287,7 @@ def parse_week(text: str, today: date) -> Period:
                 f"'{text}' is not a week", hint="use YYYY-Www (2026-W48), this or last"
             )
         year, week = int(match.group(1)), int(match.group(2))
+    _check_year(year, text, UsageError)
     try:
         monday = date.fromisocalendar(year, week, 1)
     except ValueError:
@@ -276,6 +311,7 @@ def parse_quarter(text: str, today: date) -> Period:
                 f"'{text}' is not a quarter", hint="use YYYY-Qn (2026-Q4), this or last"
             )
         year, quarter = int(match.group(1)), int(match.group(2))
+    _check_year(year, text, UsageError)
     first = 3 * (quarter - 1) + 1
     return Period(
         f"{year:04d}-Q{quarter}",
@@ -295,4 +331,5 @@ def parse_year(text: str, today: date) -> Period:
         if not match or int(word) < 1:
             raise UsageError(f"'{text}' is not a year", hint="use YYYY, this or last")
         year = int(word)
+    _check_year(year, text, UsageError)
     return Period(f"{year:04d}", Span(date(year, 1, 1), date(year, 12, 31)))
