@@ -148,6 +148,9 @@ class _Reader:
         self, value: Any, path: str, location: Location, allowed: list[str] | dict | None = None
     ) -> dict | None:
         self.tick()
+        if _tagged(value):
+            self.error(location, f"{path}: YAML tags are not allowed", "remove the '!tag'")
+            return None
         if not isinstance(value, dict):
             self.error(location, f"{path} must be a mapping (key: value), found {_kind(value)}")
             return None
@@ -162,6 +165,9 @@ class _Reader:
     def sequence(self, value: Any, path: str, location: Location) -> list:
         self.tick()
         if value is None:
+            return []
+        if _tagged(value):
+            self.error(location, f"{path}: YAML tags are not allowed", "remove the '!tag'")
             return []
         if isinstance(value, str | int | float | date) and not isinstance(value, bool):
             return [value]  # a single item where a list is expected: accept it
@@ -248,7 +254,12 @@ def _get(container: Any, key: Any) -> Any:
 
 
 def _tagged(value: Any) -> bool:
-    return type(value).__name__ == "TaggedScalar"
+    """A value written with a YAML tag (``!!python/object...``, ``!custom``)."""
+    if type(value).__name__ == "TaggedScalar":
+        return True
+    # Round-trip mappings and lists keep their tag without acting on it.
+    tag = getattr(value, "tag", None) if isinstance(value, dict | list) else None
+    return getattr(tag, "value", None) is not None
 
 
 def _kind(value: Any) -> str:
@@ -298,6 +309,7 @@ def parse_yaml(text: str, source: str) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.constructor import RoundTripConstructor
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
 
     class PlanConstructor(RoundTripConstructor):
         """Dates stay text, so that a bad date is reported by our parser with its place."""
@@ -321,6 +333,16 @@ def parse_yaml(text: str, source: str) -> Any:
         elif "duplicate key" in problem:
             hint = "each key may appear once in a mapping: remove or rename one of them"
         raise InputError(f"YAML: {problem}", location=location, hint=hint) from None
+    except ReaderError as exc:
+        # A character YAML does not allow (a NUL byte, a control character): say where.
+        before = text[: exc.position]
+        line, column = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        raise InputError(
+            f"YAML: the character U+{ord(char):04X} is not allowed",
+            location=Location(source, line, column),
+            hint="remove it; a YAML file holds printable text only",
+        ) from None
     except YAMLError as exc:
         raise InputError(f"YAML: {exc}", location=Location(source)) from None
     except RecursionError:
@@ -545,7 +567,10 @@ def _read_roster(reader: _Reader, top: dict, roster_source: RosterSource | None)
             text, source = roster_source(str(raw), location)
             data = parse_yaml(text, source)
         except DutyctlError as exc:
-            reader.error(exc.location or location, exc.message, exc.hint)
+            # A problem inside the roster file is located there; one with the file as a
+            # whole (missing, a folder, outside) where the plan names it.
+            inside = exc.location is not None and exc.location.line is not None
+            reader.error(exc.location if inside else location, exc.message, exc.hint)
             return ()
         # The roster file's values are located in the roster file.
         reader = _Reader(source, locations=outer.locations, visited=outer.visited)
