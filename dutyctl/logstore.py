@@ -44,12 +44,14 @@ from dutyctl.entries import (
     row_to_entry,
     timestamp_ms,
 )
-from dutyctl.errors import DutyctlError, InputError, Location, Problem, unknown
+from dutyctl.errors import DutyctlError, InputError, Location, Problem, UsageError, unknown
 
 LOGS_DIR = "logs"
 QUARANTINE_NAME = "quarantine.csv"
 QUARANTINE_HEADER: tuple[str, ...] = ("source", "quarantined_at", "reason", "raw", "raw_base64")
 READ_LOCK_TIMEOUT = 5.0
+WRITE_LOCK_TIMEOUT = 10.0
+LOCK_TIMEOUT_ENV = "DUTYCTL_LOCK_TIMEOUT"  # seconds to wait for a lock, reads and writes
 FILE_MODE = 0o644
 
 _BOM = b"\xef\xbb\xbf"
@@ -146,6 +148,23 @@ def _check_inside(root: Path, path: Path) -> None:
 # -- locking -------------------------------------------------------------------------------
 
 
+def lock_timeout(default: float) -> float:
+    """Seconds to wait for a log lock: ``$DUTYCTL_LOCK_TIMEOUT`` when set, else ``default``."""
+    text = os.environ.get(LOCK_TIMEOUT_ENV, "").strip()
+    if not text:
+        return default
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:  # also refuses nan
+        raise UsageError(
+            f"{LOCK_TIMEOUT_ENV}='{text}' is not a number of seconds from 0 to 3600",
+            hint=f"set it to a number of seconds such as 30, or unset it (default {default:g})",
+        )
+    return seconds
+
+
 def _flock(fd: int, operation: int, deadline: float, rel: str) -> bool:
     """Take a flock, polling until the deadline; False when it stays taken."""
     while True:
@@ -227,10 +246,14 @@ def encode_entries(entries: Iterable[Entry]) -> bytes:
 
 
 def append_entries(
-    root: Path, entries: Iterable[Entry], *, lock_timeout: float = 10.0
+    root: Path, entries: Iterable[Entry], *, lock_timeout: float | None = None
 ) -> AppendResult:
-    """Append entries to their month files: all or nothing per file, durable on return."""
+    """Append entries to their month files: all or nothing per file, durable on return.
+
+    ``lock_timeout`` defaults to ``$DUTYCTL_LOCK_TIMEOUT``, else 10 seconds.
+    """
     root = Path(root)
+    timeout = _lock_timeout_arg(lock_timeout, WRITE_LOCK_TIMEOUT)
     by_month: dict[str, list[Entry]] = {}
     rows: dict[str, list[list[str]]] = {}
     # Every row is checked before anything is written, so a bad entry writes nothing.
@@ -241,7 +264,7 @@ def append_entries(
     for month in sorted(by_month):
         path = log_path(root, by_month[month][0].date)
         try:
-            repaired = _append_block(root, path, _encode_rows(rows[month]), lock_timeout)
+            repaired = _append_block(root, path, _encode_rows(rows[month]), timeout)
         except DutyctlError as error:
             if result.ids:
                 done = ", ".join(_rel(root, p) for p in result.files)
@@ -255,6 +278,10 @@ def append_entries(
         if repaired is not None:
             result.repaired.append(repaired)
     return result
+
+
+def _lock_timeout_arg(given: float | None, default: float) -> float:
+    return lock_timeout(default) if given is None else given
 
 
 def _append_block(root: Path, path: Path, block: bytes, timeout: float) -> Problem | None:
@@ -540,6 +567,7 @@ def iter_log(root: Path, months: set[str] | None = None) -> Iterator[LoggedEntry
     """Entries (each id once) and problems, in file order, one line at a time."""
     root = Path(root)
     seen: dict[str, LoggedEntry] = {}
+    timeout = lock_timeout(READ_LOCK_TIMEOUT)
     for path in _log_files(root, months):
         rel = _rel(root, path)
         try:
@@ -557,7 +585,7 @@ def iter_log(root: Path, months: set[str] | None = None) -> Iterator[LoggedEntry
                 severity="warning",
             )
         try:
-            yield from _read_file(root, path, rel, month, seen)
+            yield from _read_file(root, path, rel, month, seen, timeout)
         except DutyctlError as error:
             yield Problem(Location(rel), f"{error.message}; not read", error.hint)
         except OSError as error:
@@ -565,9 +593,14 @@ def iter_log(root: Path, months: set[str] | None = None) -> Iterator[LoggedEntry
 
 
 def _read_file(
-    root: Path, path: Path, rel: str, month: str | None, seen: dict[str, LoggedEntry]
+    root: Path,
+    path: Path,
+    rel: str,
+    month: str | None,
+    seen: dict[str, LoggedEntry],
+    timeout: float = READ_LOCK_TIMEOUT,
 ) -> Iterator[LoggedEntry | Problem]:
-    with _locked(path, os.O_RDONLY, fcntl.LOCK_SH, READ_LOCK_TIMEOUT, rel) as fd:
+    with _locked(path, os.O_RDONLY, fcntl.LOCK_SH, timeout, rel) as fd:
         # With the shared lock no append is half done, so the first `size` bytes are
         # whole rows (or a torn line a crash left). Later appends only add bytes past
         # `size` and quarantine replaces the file rather than changing it, so those
@@ -651,7 +684,7 @@ def check_log(
 # -- quarantine ----------------------------------------------------------------------------
 
 
-def quarantine(root: Path, *, lock_timeout: float = 10.0) -> QuarantineResult:
+def quarantine(root: Path, *, lock_timeout: float | None = None) -> QuarantineResult:
     """Move every unreadable row of every log file to ``logs/quarantine.csv``.
 
     Each source file is rewritten atomically, under its lock, with every other byte
@@ -659,6 +692,7 @@ def quarantine(root: Path, *, lock_timeout: float = 10.0) -> QuarantineResult:
     changes, so a crash in between leaves a row in both places, never in neither.
     """
     root = Path(root)
+    lock_timeout = _lock_timeout_arg(lock_timeout, WRITE_LOCK_TIMEOUT)
     result = QuarantineResult()
     target = root / LOGS_DIR / QUARANTINE_NAME
     for path in _log_files(root, None):
