@@ -83,6 +83,8 @@ def write(repo: Repo, plan_bytes: bytes, years: range, plan: Plan, dependencies:
         deps = [(rel, _digest((repo.root / rel).read_bytes())) for rel in dependencies]
         body = pickle.dumps((deps, plan), protocol=pickle.HIGHEST_PROTOCOL)
         tag = hmac.new(key, body, "sha256").digest()
+        if repo.cache_dir.is_symlink():
+            return  # a cache folder sent elsewhere (a committed symlink) is not written to
         repo.cache_dir.mkdir(mode=0o700, exist_ok=True)
         target = entry_path(repo, plan_bytes, years)
         fd, temp = tempfile.mkstemp(dir=repo.cache_dir, prefix=".plan-", suffix=".tmp")
