@@ -1075,18 +1075,22 @@ def commit_rows(root: Path, entries: list[Entry], message: str) -> CommitInfo:
     for _attempt in range(20):
         head = _git(top, "rev-parse", "--verify", "-q", "HEAD", check=False)
         head_sha = head.decode().strip() if head else None
+        # What HEAD and the index hold for each file, in one git call.
+        specs = [f"{head_sha}:{rel}" if head_sha else "" for rel in rows]
+        specs += [f":{rel}" for rel in rows]
+        contents = _cat_files(top, specs)
+        committed: dict[str, str] = {}
+        staged: dict[str, str] = {}
+        for index, (rel, block) in enumerate(rows.items()):
+            in_head, in_index = contents[index], contents[len(rows) + index]
+            committed[rel] = _hash(top, extended(in_head, block))
+            same = in_index is None or in_index == in_head
+            staged[rel] = committed[rel] if same else _hash(top, extended(in_index, block))
         with tempfile.TemporaryDirectory(prefix="dutyctl-commit-") as temp:
             env = {"GIT_INDEX_FILE": str(Path(temp) / "index")}
             if head_sha:
                 _git(top, "read-tree", head_sha, env=env)
-            for rel, block in rows.items():
-                base = (
-                    _git(top, "cat-file", "blob", f"{head_sha}:{rel}", check=False)
-                    if head_sha
-                    else None
-                )
-                blob = _hash(top, extended(base, block))
-                _git(top, "update-index", "--add", "--cacheinfo", f"100644,{blob},{rel}", env=env)
+            _git(top, "update-index", "--add", *_cacheinfo(committed), env=env)
             tree = _git(top, "write-tree", env=env).decode().strip()
         parents = ["-p", head_sha] if head_sha else []
         commit = _git(top, "commit-tree", tree, *parents, "-m", message).decode().strip()
@@ -1102,38 +1106,46 @@ def commit_rows(root: Path, entries: list[Entry], message: str) -> CommitInfo:
             "HEAD kept moving; the entries are logged but not committed",
             hint="commit logs/ yourself",
         )
-    unsynced = []
-    for rel, block in rows.items():
-        staged = _git(top, "ls-files", "-s", "--", rel)
-        base = None
-        if staged and staged.strip():
-            base = _git(top, "cat-file", "blob", staged.split()[1].decode())
-        else:
-            base = (
-                _git(top, "cat-file", "blob", f"{head_sha}:{rel}", check=False)
-                if head_sha
-                else None
-            )
-        blob = _hash(top, extended(base, block))
-        for _try in range(50):
-            if (
-                _git(
-                    top, "update-index", "--add", "--cacheinfo", f"100644,{blob},{rel}", check=False
-                )
-                is not None
-            ):
-                break
-            time.sleep(0.1)  # index.lock held by another git command
-        else:
-            unsynced.append(rel)
-    if unsynced:
+    # The real index: what it held for the files plus the same rows, so that the rows
+    # show as committed and any other staged change stays staged.
+    for _try in range(50):
+        if _git(top, "update-index", "--add", *_cacheinfo(staged), check=False) is not None:
+            break
+        time.sleep(0.1)  # index.lock held by another git command
+    else:
+        unsynced = " ".join(rows)
         raise CommitFailed(
-            f"committed {commit[:10]}, but git's index could not be updated for "
-            + ", ".join(unsynced),
-            hint="run 'git reset -q -- " + " ".join(unsynced) + "' before your next commit, "
+            f"committed {commit[:10]}, but git's index could not be updated for {unsynced}",
+            hint=f"run 'git reset -q -- {unsynced}' before your next commit, "
             "or it would take the rows back out",
         )
     return CommitInfo(commit, message, tuple(rows))
+
+
+def _cacheinfo(blobs: dict[str, str]) -> list[str]:
+    args = []
+    for rel, blob in blobs.items():
+        args += ["--cacheinfo", f"100644,{blob},{rel}"]
+    return args
+
+
+def _cat_files(top: Path, specs: list[str]) -> list[bytes | None]:
+    """The content of each ``REV:path`` (None when missing or when the spec is empty)."""
+    wanted = [spec for spec in specs if spec]
+    data = _git(top, "cat-file", "--batch", input=("\n".join(wanted) + "\n").encode())
+    found: dict[str, bytes | None] = {}
+    offset = 0
+    for spec in wanted:
+        end = data.index(b"\n", offset)
+        head = data[offset:end].split()
+        offset = end + 1
+        if len(head) == 3 and head[1] == b"blob":
+            size = int(head[2])
+            found[spec] = data[offset : offset + size]
+            offset += size + 1
+        else:
+            found[spec] = None  # "missing", or not a blob
+    return [found.get(spec) if spec else None for spec in specs]
 
 
 def _hash(top: Path, data: bytes) -> str:

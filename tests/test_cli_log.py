@@ -268,7 +268,7 @@ def test_void_cancels_an_entry_for_every_reader(example_repo):
     void_id = raw[-1].split(",")[0]
     of_void = cli(example_repo, "log", "--void", void_id, "--person", "anna")
     assert of_void.exit_code == 2 and "a void cannot be voided" in of_void.stderr
-    typo = photo_id[:-1] + ("A" if photo_id[-1] != "A" else "B")
+    typo = photo_id[:12] + ("Z" if photo_id[12] != "Z" else "Y") + photo_id[13:]
     unknown = cli(example_repo, "log", "--void", typo, "--person", "anna")
     assert unknown.exit_code == 2
     assert f"no entry with id '{typo}'" in unknown.stderr and "did you mean" in unknown.stderr

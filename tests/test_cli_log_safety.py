@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import random
@@ -176,7 +178,24 @@ def test_sigkill_in_a_stream_of_log_calls_loses_nothing(example_repo: Path):
     assert set(promised) <= {row["id"] for row in all_entries(example_repo)}
 
 
-def test_two_clones_commit_100_entries_each_and_merge_without_conflict(tmp_path: Path):
+def invoke(command, args: list[str]) -> tuple[int, str]:
+    """The real CLI in-process, with Typer's command built once (run_cli builds it per call)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = command.main(args, prog_name="dutyctl", standalone_mode=False)
+    return code or 0, out.getvalue() + err.getvalue()
+
+
+def test_two_clones_commit_100_entries_each_and_merge_without_conflict(tmp_path: Path, monkeypatch):
+    import typer
+
+    from dutyctl.cli import app
+
+    command = typer.main.get_command(app)
+    for name, value in TODAY.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("DUTYCTL_PERSON", raising=False)
+    monkeypatch.delenv("DUTYCTL_REPO", raising=False)
     base = tmp_path / "base"
     made = run_cli("init", str(base), env=TODAY)
     assert made.exit_code == 0, made.output
@@ -205,20 +224,10 @@ def test_two_clones_commit_100_entries_each_and_merge_without_conflict(tmp_path:
         clones[name] = (clone, person)
     for clone, person in clones.values():
         for i in range(100):
-            result = run_cli(
-                "--quiet",
-                "log",
-                "photo=1",
-                "--date",
-                f"2026-11-{1 + i % 24:02d}",
-                "--note",
-                f"{i}",
-                "--commit",
-                "--repo",
-                str(clone),
-                env=TODAY,
-            )  # person from git user.email
-            assert result.exit_code == 0, result.output
+            day = f"2026-11-{1 + i % 24:02d}"  # the person comes from git user.email
+            args = ["--quiet", "log", "photo=1", "--date", day, "--note", f"{i}", "--commit"]
+            code, output = invoke(command, [*args, "--repo", str(clone)])
+            assert code == 0, output
         assert git(clone, "status", "--porcelain").strip() == ""
         assert git(clone, "rev-list", "--count", "HEAD").strip() == "101"
         assert {r["person"] for r in all_entries(clone)} == {person}
