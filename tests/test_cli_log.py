@@ -607,3 +607,18 @@ def test_commit_in_a_fresh_repository_without_commits(example_repo):
     assert git(example_repo, "ls-tree", "-r", "--name-only", "HEAD").split() == ["logs/2026-11.csv"]
     assert git(example_repo, "status", "--porcelain", "logs").strip() == ""
     assert os.environ.get("GIT_INDEX_FILE") is None
+
+
+def test_commit_keeps_rows_staged_by_hand_staged_and_out_of_the_commit(example_repo):
+    init_git(example_repo)
+    git(example_repo, "add", "plan.yaml")
+    git(example_repo, "commit", "-q", "-m", "plan")
+    mine = log_json(example_repo, "repost=1", "--person", "anna")["ids"][0]
+    git(example_repo, "add", "logs/2026-11.csv")  # staged, not committed
+    new = log_json(example_repo, "photo=1", "--person", "anna", "--commit")["ids"][0]
+    committed = git(example_repo, "show", "HEAD:logs/2026-11.csv")
+    assert new in committed and mine not in committed
+    staged = git(example_repo, "diff", "--cached", "--", "logs/2026-11.csv").splitlines()
+    added = [line for line in staged if line.startswith("+") and not line.startswith("+++")]
+    assert len(added) == 1 and mine in added[0]  # still staged; the new row is committed
+    assert git(example_repo, "diff", "--", "logs/2026-11.csv") == ""  # index == file
