@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -182,6 +183,7 @@ OutputOption = Annotated[
 ]
 
 
+@cache  # one Enum per set of choices, however often Typer reads the annotations
 def format_option(*choices: str):
     """``--format`` with the choices a command supports (values compare equal to strings)."""
     kind = StrEnum("Format_" + "_".join(choices), {c: c for c in choices})
