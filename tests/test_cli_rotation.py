@@ -269,3 +269,21 @@ def test_explain_says_why(example_repo: Path):
     assert all(s["why"] for s in data)
     table = rotate(example_repo, "--weeks", "1", "--explain")
     assert "why" in table.stdout and "fair share" in table.stdout
+
+
+def test_output_option_writes_files(example_repo: Path, tmp_path: Path):
+    for args in (("today",), ("who", "emma"), ("plan", "show")):
+        target = tmp_path / f"{args[0]}.json"
+        result = run_cli(
+            *args,
+            "--repo",
+            str(example_repo),
+            "--format",
+            "json",
+            "--output",
+            str(target),
+            env=TODAY,
+        )
+        assert result.exit_code == 0, result.output
+        assert result.stdout == ""
+        assert json.loads(target.read_text())

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from dutyctl.cli.common import RepoOption, RevOption, format_option, repo_arg, rev_arg, typer_app
+from dutyctl.cli.common import (
+    OutputOption,
+    RepoOption,
+    RevOption,
+    format_option,
+    repo_arg,
+    rev_arg,
+    typer_app,
+)
 
 app = typer_app("Check and show the plan (team, roster, duties, KPIs, review, award, goals).")
 
@@ -30,13 +38,13 @@ def show(
     repo: RepoOption = None,
     rev: RevOption = None,
     format: format_option("table", "json") = "table",
+    output: OutputOption = None,
 ) -> None:
     """Show the team, roster, channels, duties and KPIs, review dates, award rule and goals."""
+    from dutyctl.cli.output import emit
+    from dutyctl.commands import ViewResult
     from dutyctl.loading import load, plan_today
     from dutyctl.overview import plan_overview
-    from dutyctl.render import write_json
-    from dutyctl.render.plan import show_plan
 
     _, plan = load(repo_arg(repo), rev_arg(rev))
-    view = plan_overview(plan, plan_today(plan))
-    write_json(view) if format == "json" else show_plan(view)
+    emit(ViewResult(plan, plan_overview(plan, plan_today(plan))), "plan", format, output)

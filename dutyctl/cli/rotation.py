@@ -80,6 +80,7 @@ def rotate(
 def today(
     date: DateOption = None,
     format: format_option("text", "json") = "text",
+    output: OutputOption = None,
     repo: RepoOption = None,
     rev: RevOption = None,
 ) -> None:
@@ -87,7 +88,7 @@ def today(
     from dutyctl.cli.output import emit
     from dutyctl.commands import today_duties
 
-    emit(today_duties(repo_arg(repo), rev_arg(rev), date), "today", format, None)
+    emit(today_duties(repo_arg(repo), rev_arg(rev), date), "today", format, output)
 
 
 def who(
@@ -102,6 +103,7 @@ def who(
     count: Annotated[int, typer.Option("--count", "-n", min=1, help="How many duties.")] = 5,
     date: DateOption = None,
     format: format_option("table", "json") = "table",
+    output: OutputOption = None,
     repo: RepoOption = None,
     rev: RevOption = None,
 ) -> None:
@@ -109,7 +111,7 @@ def who(
     from dutyctl.cli.output import emit
     from dutyctl.commands import next_duties
 
-    emit(next_duties(repo_arg(repo), rev_arg(rev), person, count, date), "who", format, None)
+    emit(next_duties(repo_arg(repo), rev_arg(rev), person, count, date), "who", format, output)
 
 
 def swap(

@@ -94,5 +94,9 @@ def render(result, kind: str, format: str, out: IO[str]) -> None:
             write_json(jsonable(result.view), out)
         else:
             upcoming_table(result.plan, result.view)
+    elif kind == "plan":
+        from dutyctl.render.plan import show_plan
+
+        write_json(result.view, out) if format == "json" else show_plan(result.view)
     else:
         raise ValueError(f"no renderer for {kind}")
