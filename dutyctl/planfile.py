@@ -378,6 +378,13 @@ def build_plan(
                 location=Location(source, 1, 1),
                 hint="start from 'dutyctl init' or examples/plan.yaml",
             )
+        if not isinstance(data, dict | list):
+            # A bare scalar has no position of its own: point at its first line.
+            raise InputError(
+                f"the plan must be a mapping (key: value), found {_kind(data)}",
+                location=Location(source, _first_content_line(text), 1),
+                hint="start from 'dutyctl init' or examples/plan.yaml",
+            )
         plan = _read_plan(reader, data, roster_source, years)
     except DutyctlError as exc:
         return None, [
@@ -390,6 +397,13 @@ def build_plan(
     if any(p.severity == "error" for p in problems):
         return None, problems
     return plan, problems
+
+
+def _first_content_line(text: str) -> int:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip() and not line.lstrip().startswith(("#", "%", "---")):
+            return number
+    return 1
 
 
 def _problem_order(problem: Problem) -> tuple:
