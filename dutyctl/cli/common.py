@@ -67,7 +67,7 @@ def typer_app(help: str, **options) -> typer.Typer:
     )
 
 
-def complete_from_plan(kind: str):
+def complete_from_plan(kind: str, suffix: str = ""):
     """Shell completion of ids (people, duties, metrics, channels) read from the plan."""
 
     def complete(ctx: typer.Context, incomplete: str) -> list[str]:
@@ -85,7 +85,7 @@ def complete_from_plan(kind: str):
             "channel": list(plan.channels),
             "department": list(plan.departments),
         }[kind]
-        return [i for i in sorted(ids) if i.startswith(incomplete)]
+        return [i + suffix for i in sorted(ids) if i.startswith(incomplete)]
 
     return complete
 

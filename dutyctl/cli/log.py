@@ -57,6 +57,7 @@ def log(
         typer.Argument(
             metavar="METRIC=VALUE...",
             help="What was done, such as photo=1 repost=2; one row per metric.",
+            autocompletion=complete_from_plan("metric", suffix="="),
             show_default=False,
         ),
     ] = None,
