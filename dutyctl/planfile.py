@@ -595,7 +595,17 @@ def _read_roster(reader: _Reader, top: dict, roster_source: RosterSource | None)
         raw = data
     people: list[Person] = []
     seen: dict[str, Location] = {}
-    for index, _ in enumerate(reader.sequence(raw, "roster", location)):
+    items = reader.sequence(raw, "roster", location)
+    if items and not isinstance(raw, list):
+        # A single number or date where the people should be (sequence() lets one
+        # item stand for a list, but a person is never a scalar).
+        reader.error(
+            location,
+            f"roster must be a list of people, found {_kind(raw)}",
+            "write one '- {id: ...}' item per person, or the path of a roster file",
+        )
+        items = []
+    for index in range(len(items)):
         person = _read_person(reader, raw, index, seen)
         if person is not None:
             people.append(person)
