@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from dutyctl import __version__
+from dutyctl.cli import announce as announce_commands
 from dutyctl.cli import log as log_commands
 from dutyctl.cli import plan as plan_commands
 from dutyctl.cli import report as report_commands
@@ -79,6 +80,7 @@ app.add_typer(plan_commands.app, name="plan")
 app.add_typer(report_commands.app, name="report")
 rotation_commands.register(app)
 log_commands.register(app)
+announce_commands.register(app)
 
 
 def main() -> None:
