@@ -180,9 +180,11 @@ def parse_cadence(value: object, start: date | None = None) -> Cadence:
         key, _, val = part.partition("=")
         parts[key.strip().upper()] = val.strip().upper()
     interval_text = parts.get("INTERVAL", "1")
-    if interval_text.isascii() and interval_text.isdigit() and int(interval_text) * _FREQ_DAYS.get(
-        parts.get("FREQ", ""), 1
-    ) > MAX_PERIOD_DAYS:
+    if (
+        interval_text.isascii()
+        and interval_text.isdigit()
+        and int(interval_text) * _FREQ_DAYS.get(parts.get("FREQ", ""), 1) > MAX_PERIOD_DAYS
+    ):
         raise InputError(
             f"cadence '{text}' repeats only every {interval_text} periods; "
             "a slot can last at most 100 years",

@@ -43,10 +43,31 @@ SCALARS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=20),
     st.sampled_from(
-        ["2026-01-05", "2026-02-30", "9999-12-31", "0000-01-01", "weekday", "week", "month",
-         "RRULE:FREQ=DAILY;INTERVAL=99999999999", "RRULE:FREQ=MONTHLY;BYDAY=-1FR",
-         "RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", "3h/week", "1..2", "3..1", "80%", "150%",
-         "MO", "anna", "../x.yaml", "/etc/passwd", "=1+1", "Europe/Berlin", "Mars/X", "DE"]
+        [
+            "2026-01-05",
+            "2026-02-30",
+            "9999-12-31",
+            "0000-01-01",
+            "weekday",
+            "week",
+            "month",
+            "RRULE:FREQ=DAILY;INTERVAL=99999999999",
+            "RRULE:FREQ=MONTHLY;BYDAY=-1FR",
+            "RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",
+            "3h/week",
+            "1..2",
+            "3..1",
+            "80%",
+            "150%",
+            "MO",
+            "anna",
+            "../x.yaml",
+            "/etc/passwd",
+            "=1+1",
+            "Europe/Berlin",
+            "Mars/X",
+            "DE",
+        ]
     ),
 )
 VALUES = st.recursive(
@@ -54,8 +75,24 @@ VALUES = st.recursive(
     lambda inner: st.one_of(
         st.lists(inner, max_size=4),
         st.dictionaries(
-            st.sampled_from(["id", "every", "people", "kpi", "name", "from", "to", "date",
-                             "duty", "skills", "away", "budget", "x", "photo"]),
+            st.sampled_from(
+                [
+                    "id",
+                    "every",
+                    "people",
+                    "kpi",
+                    "name",
+                    "from",
+                    "to",
+                    "date",
+                    "duty",
+                    "skills",
+                    "away",
+                    "budget",
+                    "x",
+                    "photo",
+                ]
+            ),
             inner,
             max_size=5,
         ),
@@ -146,12 +183,38 @@ NEAR_CADENCES = st.builds(
     lambda parts: "RRULE:" + ";".join(parts),
     st.lists(
         st.sampled_from(
-            ["FREQ=DAILY", "FREQ=WEEKLY", "FREQ=MONTHLY", "FREQ=YEARLY", "FREQ=HOURLY", "FREQ=",
-             "INTERVAL=0", "INTERVAL=-1", "INTERVAL=99999999999999", "INTERVAL=x", "COUNT=0",
-             "COUNT=99999999999", "UNTIL=20000101", "UNTIL=99991231", "UNTIL=x", "BYDAY=-1FR",
-             "BYDAY=XX", "BYDAY=99MO", "BYMONTHDAY=31", "BYMONTHDAY=-40", "BYMONTH=2",
-             "BYMONTH=13", "BYSETPOS=0", "BYYEARDAY=366", "BYWEEKNO=53", "WKST=ZZ", "DTSTART=1",
-             "BYHOUR=25", "=", ""]
+            [
+                "FREQ=DAILY",
+                "FREQ=WEEKLY",
+                "FREQ=MONTHLY",
+                "FREQ=YEARLY",
+                "FREQ=HOURLY",
+                "FREQ=",
+                "INTERVAL=0",
+                "INTERVAL=-1",
+                "INTERVAL=99999999999999",
+                "INTERVAL=x",
+                "COUNT=0",
+                "COUNT=99999999999",
+                "UNTIL=20000101",
+                "UNTIL=99991231",
+                "UNTIL=x",
+                "BYDAY=-1FR",
+                "BYDAY=XX",
+                "BYDAY=99MO",
+                "BYMONTHDAY=31",
+                "BYMONTHDAY=-40",
+                "BYMONTH=2",
+                "BYMONTH=13",
+                "BYSETPOS=0",
+                "BYYEARDAY=366",
+                "BYWEEKNO=53",
+                "WKST=ZZ",
+                "DTSTART=1",
+                "BYHOUR=25",
+                "=",
+                "",
+            ]
         ),
         min_size=1,
         max_size=5,
@@ -195,8 +258,12 @@ def test_cadence_parser(value, start):
 @pytest.mark.parametrize("parser", PERIOD_PARSERS, ids=lambda p: p.__name__)
 @FUZZ
 @given(
-    text=st.one_of(st.text(max_size=20), NEAR_DATES, NEAR_PERIODS, st.sampled_from(
-        ["this", "last", "current", "previous", "today", "tomorrow", "yesterday"])),
+    text=st.one_of(
+        st.text(max_size=20),
+        NEAR_DATES,
+        NEAR_PERIODS,
+        st.sampled_from(["this", "last", "current", "previous", "today", "tomorrow", "yesterday"]),
+    ),
     today=st.dates(min_value=date(1900, 1, 1), max_value=date(2999, 12, 31)),
 )
 def test_period_parsers(parser, text, today):
