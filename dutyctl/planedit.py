@@ -90,7 +90,10 @@ def add_override(repo: Repo, override: Override) -> None:
             hint=f"add it by hand under 'overrides:': - {override_item(override)}",
         )
     mode = path.stat().st_mode & 0o7777
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".plan.", suffix=".yaml")
+    try:
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".plan.", suffix=".yaml")
+    except OSError as error:
+        raise _write_failed(source, error) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(after)
@@ -98,9 +101,20 @@ def add_override(repo: Repo, override: Override) -> None:
             os.fsync(handle.fileno())
         os.chmod(temp, mode)
         os.replace(temp, path)
-    except BaseException:
+    except BaseException as error:
         Path(temp).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise _write_failed(source, error) from None
         raise
+
+
+def _write_failed(source: str, error: OSError) -> InputError:
+    """A refused write (disk full, read-only): the plan file was left as it was."""
+    return InputError(
+        f"could not write {source}: {error.strerror or error}; {source} is as it was",
+        location=Location(source),
+        hint="free some disk space or make the folder writable, then run the command again",
+    )
 
 
 def _is_insertion(before: str, after: str) -> bool:
