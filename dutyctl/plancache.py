@@ -56,7 +56,7 @@ def entry_path(repo: Repo, plan_bytes: bytes, years: range) -> Path:
 
 def read(repo: Repo, plan_bytes: bytes, years: range) -> Plan | None:
     key = secret_key()
-    if key is None:
+    if key is None or repo.cache_dir.is_symlink():
         return None
     try:
         blob = entry_path(repo, plan_bytes, years).read_bytes()
