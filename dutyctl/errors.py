@@ -119,6 +119,6 @@ def unknown(kind: str, word: str, choices: Iterable[str]) -> tuple[str, str]:
     hint = did_you_mean(word, choices)
     if hint is None:
         shown = ", ".join(choices[:12]) + (", ..." if len(choices) > 12 else "")
-        kinds = "people" if kind == "person" else f"{kind}s"
+        kinds = {"person": "people", "duty": "duties"}.get(kind, f"{kind}s")
         hint = f"known {kinds}: {shown}" if choices else f"the plan defines no {kinds}"
     return f"unknown {kind} '{word}'", hint

@@ -76,12 +76,19 @@ def write_csv(
 
     from dutyctl.entries import neutralise
 
+    def cell(value: Any) -> Any:
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            return value
+        # A bare CR would not be quoted with a "\n" line end, and a spreadsheet would
+        # start a new row there: every line break becomes "\n", which is quoted.
+        return neutralise(value.replace("\r\n", "\n").replace("\r", "\n"))
+
     writer = csv.writer(out or sys.stdout, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow(
-            ["" if v is None else neutralise(v) if isinstance(v, str) else v for v in row]
-        )
+        writer.writerow([cell(v) for v in row])
 
 
 def problem_text(problem: Problem) -> str:
