@@ -377,12 +377,12 @@ def test_csv_exports_keep_a_carriage_return_inside_its_cell(example: Path):
     assert logged.exit_code == 0
     assert_no_formula_cells((example / "logs" / "2026-11.csv").read_text(encoding="utf-8"))
     exported = run_cli("entries", "--format", "csv", "--repo", str(example), env=TODAY).stdout
-    # A spreadsheet ends an unquoted row at a bare CR: there must be none, and the note
-    # must come back as one quoted cell that does not start a formula.
-    assert "\r" not in exported
+    # A spreadsheet ends an unquoted row at a bare CR: the note must come back as one
+    # quoted cell that does not start a formula.
+    assert '"x\r=1+1"' in exported
     assert_no_formula_cells(exported)
-    [row] = [r for r in csv.DictReader(io.StringIO(exported)) if r["note"]]
-    assert row["note"] == "x\n=1+1"
+    [row] = [r for r in csv.DictReader(io.StringIO(exported, newline="")) if r["note"]]
+    assert row["note"] == "x\r=1+1"
 
 
 def test_ids_cannot_hold_formulas(example: Path):

@@ -79,13 +79,11 @@ def write_csv(
     def cell(value: Any) -> Any:
         if value is None:
             return ""
-        if not isinstance(value, str):
-            return value
-        # A bare CR would not be quoted with a "\n" line end, and a spreadsheet would
-        # start a new row there: every line break becomes "\n", which is quoted.
-        return neutralise(value.replace("\r\n", "\n").replace("\r", "\n"))
+        return neutralise(value) if isinstance(value, str) else value
 
-    writer = csv.writer(out or sys.stdout, lineterminator="\n")
+    # RFC 4180 line ends: with "\r\n" as the terminator the writer quotes every cell
+    # holding a CR or an LF, so no spreadsheet starts a row (or a formula) inside one.
+    writer = csv.writer(out or sys.stdout, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
         writer.writerow([cell(v) for v in row])
