@@ -9,10 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dutyctl.errors import UsageError, unknown
-from dutyctl.model import Override, Plan
-from dutyctl.rotation import Assignment, DutyStats
+
+if TYPE_CHECKING:  # imported where needed: `dutyctl today` on a warm cache needs neither
+    from dutyctl.model import Override, Plan
+    from dutyctl.rotation import Assignment, DutyStats
 
 
 @dataclass(frozen=True)
@@ -73,11 +76,11 @@ def rotation_period(
     repo, rev, start, end, month, weeks, duty, person, department, stats=False, explain=False
 ) -> RotationResult:
     from dutyctl.agenda import Filters, select
-    from dutyctl.loading import load, plan_today
-    from dutyctl.rotation import build_rotation, rotation_stats
+    from dutyctl.loading import load, plan_today, rotation_until
+    from dutyctl.rotation import rotation_stats
     from dutyctl.syntax import parse_day, parse_month
 
-    _, plan = load(repo, rev)
+    found, plan = load(repo, rev)
     today = plan_today(plan)
     chosen = [
         name
@@ -106,7 +109,7 @@ def rotation_period(
     _check_id(plan, "duty", duty, plan.duties)
     _check_id(plan, "person", person, plan.people)
     _check_id(plan, "department", department, plan.departments)
-    rotation = build_rotation(plan, last)
+    rotation = rotation_until(found, plan, last)
     assignments = select(plan, rotation.between(first, last), Filters(duty, person, department))
     table = rotation_stats(plan, rotation, max(first, plan.start), last) if stats else None
     if table is not None and duty:
@@ -115,14 +118,24 @@ def rotation_period(
 
 
 def today_duties(repo, rev, day_text: str | None) -> ViewResult:
-    from dutyctl.agenda import today_view
-    from dutyctl.loading import load, plan_today
-    from dutyctl.rotation import build_rotation
+    from dutyctl.loading import cached, cached_view, load, open_repo, plan_today
     from dutyctl.syntax import parse_day
 
-    _, plan = load(repo, rev)
+    if rev is None:
+        # The cron path: on a warm cache, neither the plan nor the rotation is loaded.
+        hit = cached_view(open_repo(repo), "today", day_text)
+        if hit is not None:
+            return ViewResult(None, hit[1])  # type: ignore[arg-type]  (today_text needs no plan)
+    found, plan = load(repo, rev)
     day = parse_day(day_text, plan_today(plan)) if day_text else plan_today(plan)
-    return ViewResult(plan, today_view(plan, build_rotation(plan, day), day))
+
+    def view() -> dict:
+        from dutyctl.agenda import today_view
+        from dutyctl.rotation import build_rotation
+
+        return today_view(plan, build_rotation(plan, day), day)
+
+    return ViewResult(plan, cached(found, plan, "today", day.isoformat(), view))
 
 
 def next_duties(repo, rev, person: str | None, count: int, day_text: str | None) -> ViewResult:
@@ -145,6 +158,7 @@ def swap_slot(
     repo, day_text: str, duty: str, from_person: str, to_person: str, reason: str | None
 ) -> SwapResult:
     from dutyctl.loading import load, plan_today
+    from dutyctl.model import Override
     from dutyctl.planedit import add_override
     from dutyctl.rotation import build_rotation, swap_problems
     from dutyctl.syntax import parse_day

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from dutyctl.model import Plan
 from dutyctl.repo import Repo, find_repo
+
+if TYPE_CHECKING:  # the cached view of `dutyctl today` needs no model classes
+    from dutyctl.model import Plan
 
 
 def open_repo(repo: str | Path | None) -> Repo:
@@ -28,3 +31,53 @@ def plan_today(plan: Plan) -> date:
 
 def load_for_completion(repo: str | Path | None) -> Plan:
     return load(repo)[1]
+
+
+def cached(repo: Repo, plan: Plan, name: str, argument: str, compute):
+    """A pure function of the plan (and ``argument``), cached next to the plan cache entry."""
+    from dutyctl.plancache import derived
+
+    return derived(repo, plan, name, argument, compute)
+
+
+def rotation_until(repo: Repo, plan: Plan, until: date):
+    """``build_rotation(plan, until)``, from the cache when the plan has not changed."""
+
+    def compute():
+        from dutyctl.rotation import build_rotation
+
+        return build_rotation(plan, until)
+
+    return cached(repo, plan, "rotation", until.isoformat(), compute)
+
+
+def cached_view(found: Repo, name: str, day_text: str | None) -> tuple[date, dict] | None:
+    """A view of the work tree's plan on a day (``today``) straight from the cache, or None.
+
+    Needs neither the plan nor the rotation: the plan's bytes give the cache key, a small
+    signed note gives its time zone, and the view was stored by :func:`cached` when it was
+    first computed. Any doubt (no entry, a changed roster file, a symlinked plan) is None.
+    """
+    from dutyctl import plancache
+    from dutyctl.clock import today
+
+    path = found.plan_path
+    try:
+        if path.is_symlink():
+            return None
+        plan_bytes = path.read_bytes()
+    except OSError:
+        return None
+    year = date.today().year  # as load_plan keys the plan cache
+    meta = plancache.read_meta(found, plan_bytes, range(year, year + 1))
+    if meta is None:
+        return None
+    key, timezone = meta
+    if day_text:
+        from dutyctl.syntax import parse_day
+
+        day = parse_day(day_text, today(timezone))
+    else:
+        day = today(timezone)
+    view = plancache.read_derived(found, key, name, day.isoformat())
+    return (day, view) if isinstance(view, dict) else None

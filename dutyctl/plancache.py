@@ -20,7 +20,11 @@ from dutyctl import __version__
 from dutyctl.model import Plan
 from dutyctl.repo import Repo
 
-FORMAT = 1
+FORMAT = 3  # 3: a .meta note next to each entry
+
+# The cache key of each plan served or stored here (by object id), so that results
+# computed from that plan (a rotation, today's view) can be cached next to it.
+_keys: dict[int, tuple[Plan, str]] = {}
 
 
 def secret_key() -> bytes | None:
@@ -49,9 +53,12 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _key(plan_bytes: bytes, years: range) -> str:
+    return _digest(plan_bytes + f"|{__version__}|{FORMAT}|{years.start}-{years.stop}".encode())
+
+
 def entry_path(repo: Repo, plan_bytes: bytes, years: range) -> Path:
-    key = _digest(plan_bytes + f"|{__version__}|{FORMAT}|{years.start}-{years.stop}".encode())
-    return repo.cache_dir / f"plan-{key[:40]}.pickle"
+    return repo.cache_dir / f"plan-{_key(plan_bytes, years)[:40]}.pickle"
 
 
 def read(repo: Repo, plan_bytes: bytes, years: range) -> Plan | None:
@@ -72,7 +79,10 @@ def read(repo: Repo, plan_bytes: bytes, years: range) -> Plan | None:
                 return None
     except Exception:  # a cache that cannot be read is a cache miss, whatever the reason
         return None
-    return plan if isinstance(plan, Plan) else None
+    if not isinstance(plan, Plan):
+        return None
+    _keys[id(plan)] = (plan, _digest(f"{_key(plan_bytes, years)}|{dependencies!r}".encode()))
+    return plan
 
 
 def write(repo: Repo, plan_bytes: bytes, years: range, plan: Plan, dependencies: list[str]) -> None:
@@ -91,5 +101,107 @@ def write(repo: Repo, plan_bytes: bytes, years: range, plan: Plan, dependencies:
         with os.fdopen(fd, "wb") as handle:
             handle.write(tag + body)
         os.replace(temp, target)  # atomic: two processes filling the cache at once are safe
+        # Derived entries are keyed by the plan and every file it pulled in.
+        derived_key = _digest(f"{_key(plan_bytes, years)}|{deps!r}".encode())
+        _keys[id(plan)] = (plan, derived_key)
+        # A small note next to the entry: what a derived lookup needs without the plan.
+        # Bound to the entry's bytes: a damaged entry takes its note with it (rebuilt).
+        meta = (_key(plan_bytes, years), deps, derived_key, plan.timezone, _digest(tag + body))
+        signed_write(repo, target.with_suffix(".meta"), meta)
     except OSError:
         return
+
+
+def read_meta(repo: Repo, plan_bytes: bytes, years: range) -> tuple[str, str] | None:
+    """(derived key, time zone) of a cached plan, without unpickling the plan.
+
+    The files the plan pulled in are re-hashed, as on a plan cache hit."""
+    entry = entry_path(repo, plan_bytes, years)
+    meta = _signed_read(entry.with_suffix(".meta"))
+    try:
+        key, deps, derived_key, timezone, entry_digest = meta  # type: ignore[misc]
+        if key != _key(plan_bytes, years) or _digest(entry.read_bytes()) != entry_digest:
+            return None
+        for relpath, digest in deps:
+            if _digest((repo.root / relpath).read_bytes()) != digest:
+                return None
+    except Exception:
+        return None
+    return derived_key, timezone
+
+
+def _derived_path(repo: Repo, key: str, name: str, argument: str) -> Path:
+    return repo.cache_dir / f"{name}-{_digest(f'{key}|{name}|{argument}'.encode())[:40]}.pickle"
+
+
+def read_derived(repo: Repo, key: str, name: str, argument: str):
+    """A derived entry (see :func:`derived`) by the plan's derived key, or None."""
+    found = _signed_read(_derived_path(repo, key, name, argument))
+    if isinstance(found, tuple) and len(found) == 3 and found[:2] == (key, argument):
+        return found[2]
+    return None
+
+
+def _signed_read(path: Path) -> object | None:
+    key = secret_key()
+    if key is None or path.parent.is_symlink():
+        return None
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return None
+    tag, body = blob[:32], blob[32:]
+    if len(tag) != 32 or not hmac.compare_digest(tag, hmac.new(key, body, "sha256").digest()):
+        return None
+    try:
+        return pickle.loads(body)
+    except Exception:  # damaged: a miss
+        return None
+
+
+def signed_write(repo: Repo, path: Path, value: object) -> None:
+    """Write ``value`` signed, atomically (temp file + os.replace); failures are ignored."""
+    key = secret_key()
+    if key is None:
+        return
+    try:
+        body = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        if repo.cache_dir.is_symlink():
+            return
+        repo.cache_dir.mkdir(mode=0o700, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=repo.cache_dir, prefix=".derived-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(hmac.new(key, body, "sha256").digest() + body)
+            os.replace(temp, path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+    except (OSError, pickle.PicklingError):
+        return
+
+
+def plan_key(plan: Plan) -> str | None:
+    """The cache key of a plan loaded through the plan cache, else None."""
+    known = _keys.get(id(plan))
+    return known[1] if known is not None and known[0] is plan else None
+
+
+def derived(repo: Repo, plan: Plan, name: str, argument: str, compute):
+    """``compute()``, cached next to the plan's cache entry under ``name`` and ``argument``.
+
+    ``compute`` must be a pure function of the plan and ``argument`` (a rotation until a
+    day, today's view on a day): the entry is keyed by the plan's cache key (its bytes,
+    the dutyctl version, the holiday years) and signed like the plan entry; the files the
+    plan pulled in (a roster file) are checked by the plan entry that gave ``plan``.
+    Plans not loaded through the plan cache (``--rev``) are computed every time.
+    """
+    key = plan_key(plan)
+    if key is None:
+        return compute()
+    found = _signed_read(_derived_path(repo, key, name, argument))
+    if isinstance(found, tuple) and len(found) == 3 and found[:2] == (key, argument):
+        return found[2]
+    value = compute()
+    signed_write(repo, _derived_path(repo, key, name, argument), (key, argument, value))
+    return value

@@ -6,6 +6,8 @@ imported inside command bodies, so that ``--help`` and the cron path stay fast.
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -83,5 +85,38 @@ log_commands.register(app)
 announce_commands.register(app)
 
 
+# Root options that take a value: what follows them is not the command's name.
+_VALUED = ("--repo", "--rev")
+
+
+def _command_name(args: list[str]) -> str | None:
+    """The command a command line runs (the first word that is not a root option)."""
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in _VALUED:
+            skip = True
+        elif arg == "--":
+            return None
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def _only(name: str | None) -> None:
+    """Build only the command that runs: Typer inspects every command's signature when it
+    builds the group, which costs more than the rest of `dutyctl today` on a warm cache.
+    Anything else (no command, an unknown one, --help, completion) builds them all."""
+    commands = {c.name for c in app.registered_commands} | {
+        g.name for g in app.registered_groups
+    }
+    if name is None or name not in commands or any(k.endswith("_COMPLETE") for k in os.environ):
+        return
+    app.registered_commands = [c for c in app.registered_commands if c.name == name]
+    app.registered_groups = [g for g in app.registered_groups if g.name == name]
+
+
 def main() -> None:
+    _only(_command_name(sys.argv[1:]))
     app(prog_name="dutyctl")

@@ -17,11 +17,11 @@ def rendered_bytes(result, kind: str, format: str) -> bytes:
 
 
 def render(result, kind: str, format: str, out: IO[str]) -> None:
-    from dutyctl.agenda import slot_record
     from dutyctl.render import write_csv, write_json
     from dutyctl.serialize import jsonable
 
     if kind == "rotation":
+        from dutyctl.agenda import slot_record
         from dutyctl.render import rotation as r
 
         if format == "json":
@@ -67,7 +67,7 @@ def render(result, kind: str, format: str, out: IO[str]) -> None:
             if result.stats is not None:
                 r.stats_table(result.plan, result.stats)
     elif kind == "today":
-        from dutyctl.render.rotation import today_text
+        from dutyctl.render.text import today_text
 
         view = dict(result.view)
         if format == "json":
