@@ -152,16 +152,29 @@ def judge_slots(
 
 def judge_one(plan: Plan, slot: Assignment, entries: Sequence[Entry], today: date) -> SlotResult:
     """One slot against its duty's KPI, from the entries that count for it."""
-    duty = plan.duties.get(slot.duty)
-    kpi = duty.kpi if duty is not None else {}
-    # Nobody on the slot: judged as a whole (everything is missing).
-    per_person = duty is not None and duty.kpi_per == "person" and bool(slot.people)
     totals: dict[str, float] = {}
     by_person: dict[str, dict[str, float]] = {p: {} for p in slot.people}
     for entry in entries:
         totals[entry.metric] = totals.get(entry.metric, 0.0) + entry.value
         mine = by_person.setdefault(entry.person, {})
         mine[entry.metric] = mine.get(entry.metric, 0.0) + entry.value
+    return judge_totals(plan, slot, totals, by_person, tuple(e.id for e in entries), today)
+
+
+def judge_totals(
+    plan: Plan,
+    slot: Assignment,
+    totals: dict[str, float],
+    by_person: dict[str, dict[str, float]],
+    entry_ids: tuple[str, ...],
+    today: date,
+) -> SlotResult:
+    """One slot against its duty's KPI, from the sums of the entries that count for it
+    (the slot's total per metric, and each person's)."""
+    duty = plan.duties.get(slot.duty)
+    kpi = duty.kpi if duty is not None else {}
+    # Nobody on the slot: judged as a whole (everything is missing).
+    per_person = duty is not None and duty.kpi_per == "person" and bool(slot.people)
     shortfall: dict[str, float] = {}
     exceeded: dict[str, float] = {}
     met_by: list[str] = []
@@ -199,7 +212,7 @@ def judge_one(plan: Plan, slot: Assignment, entries: Sequence[Entry], today: dat
         exceeded=exceeded,
         totals=totals,
         by_person={p: v for p, v in by_person.items() if p in slot.people},
-        entries=tuple(entry.id for entry in entries),
+        entries=entry_ids,
         running=slot.end >= today,
     )
 

@@ -145,10 +145,101 @@ def leaderboard(
     label, span = choose_period(
         plan, today, month=month, week=week, quarter=quarter, year=year, all_time=all_time
     )
+    fast = _cached_leaderboard(found, plan, span, today, label, department)
+    if fast is not None:
+        return fast
     rotation, entries, problems = _gather(found, plan, span, today)
     board = reports.leaderboard(
         plan, rotation, entries, span, today, label=label, department=department
     )
+    return ReportResult(plan, board, problems)
+
+
+def _as_warnings(problems) -> tuple[Problem, ...]:
+    return tuple(
+        replace(p, severity="warning", message=p.message + " (skipped by the report)")
+        if p.severity == "error"
+        else p
+        for p in problems
+    )
+
+
+def _cached_leaderboard(found, plan: Plan, span: Span, today: date, label: str, department):
+    """The leaderboard from per-file aggregates (:mod:`dutyctl.logcache`), or None when
+    they cannot give the identical answer (see its docstring); streams, never holds
+    every entry."""
+    from dutyctl import logcache, reports
+    from dutyctl.compliance import judge_totals, judged_slots
+    from dutyctl.loading import rotation_until
+    from dutyctl.logstore import _log_files
+
+    if any(not float(m.points).is_integer() for m in plan.metrics.values()):
+        return None
+    until = max(min(span.end, today), plan.start)
+    rotation = rotation_until(found, plan, until)
+    last_end = max((a.end for a in judged_slots(rotation, span, today)), default=until)
+    last_end = min(last_end, until + timedelta(days=MAX_SPILL_DAYS))
+    if last_end > until:
+        rotation = rotation_until(found, plan, last_end)
+    files = _log_files(found.root, _months(span.start, max(last_end, span.end)))
+    aggregates = logcache.file_aggregates(found, plan, rotation, files)
+    for a in aggregates:
+        if not a.exact or a.foreign_voids:
+            return None
+        if a.first is not None and not (span.start <= a.first and a.last <= span.end):
+            return None
+    if not logcache.ids_disjoint(aggregates):
+        return None
+    keep = (lambda pid: True) if department is None else (
+        lambda pid: pid in plan.people and plan.people[pid].department == department
+    )
+    sums: dict[str, dict[str, list[float]]] = {}
+    minutes: dict[str, float] = {}
+    slot_sums: dict[tuple[str, date], dict[str, dict[str, float]]] = {}
+    for a in aggregates:
+        for (person, metric), (value, count) in a.person_metric.items():
+            mine = sums.setdefault(person, {}).setdefault(metric, [0.0, 0])
+            mine[0] += value
+            mine[1] += count
+        for person, spent in a.minutes.items():
+            minutes[person] = minutes.get(person, 0.0) + spent
+        for (duty, start, person, metric), value in a.slots.items():
+            per = slot_sums.setdefault((duty, start), {}).setdefault(person, {})
+            per[metric] = per.get(metric, 0.0) + value
+    by_person = {}
+    for person in sorted(sums):
+        if not keep(person):
+            continue
+        metrics = sums[person]
+        points = output = outcomes = 0.0
+        for metric, (value, _) in metrics.items():
+            known = plan.metrics.get(metric)
+            points += value * known.points if known is not None else 0.0
+            if known is not None and known.kind == "outcome":
+                outcomes += value
+            else:
+                output += value
+        by_person[person] = reports.Totals(
+            int(sum(count for _, count in metrics.values())),
+            points,
+            minutes.get(person, 0.0),
+            output,
+            outcomes,
+            {m: v for m, (v, _) in sorted(metrics.items())},
+        )
+    results = []
+    for slot in judged_slots(rotation, span, today):
+        people = slot_sums.get((slot.duty, slot.start), {})
+        by = {p: dict(people.get(p, {})) for p in slot.people}
+        totals: dict[str, float] = {}
+        for per in by.values():
+            for metric, value in per.items():
+                totals[metric] = totals.get(metric, 0.0) + value
+        results.append(judge_totals(plan, slot, totals, by, (), today))
+    board = reports.rank_leaderboard(
+        plan, by_person, results, span, label=label, department=department
+    )
+    problems = _as_warnings(p for a in aggregates for p in a.problems)
     return ReportResult(plan, board, problems)
 
 

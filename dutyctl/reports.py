@@ -187,7 +187,23 @@ def leaderboard(
     keep = _in_department(plan, department)
     dated = [e for e in in_span(entries, period) if keep(e.person)]
     by_person = totals_by(plan, dated, lambda e: e.person)
-    results = _filter_slots(judge_slots(plan, rotation, entries, period, today), keep)
+    results = judge_slots(plan, rotation, entries, period, today)
+    return rank_leaderboard(plan, by_person, results, period, label=label, department=department)
+
+
+def rank_leaderboard(
+    plan: Plan,
+    by_person: dict[str, Totals],
+    results: list[SlotResult],
+    period: Span,
+    *,
+    label: str = "",
+    department: str | None = None,
+) -> Leaderboard:
+    """The leaderboard from each person's totals (entries dated in the period, in the
+    department) and the judged slots of the period (see :func:`leaderboard`)."""
+    keep = _in_department(plan, department)
+    results = _filter_slots(results, keep)
     compliance = person_compliance(results)
     people = {p.id for p in plan.roster if active_in(p, period, plan.start) and keep(p.id)}
     people |= set(by_person) | {p for p in compliance if keep(p)}

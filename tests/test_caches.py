@@ -1,0 +1,198 @@
+"""The caches give the answers of the uncached code, whatever happens to the files.
+
+Leaderboard from per-file aggregates (dutyctl.logcache) against the entry-by-entry
+report, across appends, voids, a merge that inserts rows in the middle of a file, a
+file rewritten by hand, a deleted or damaged cache; today's view and the rotation from
+the plan cache against a fresh computation.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import threading
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from dutyctl import reporting, reports
+from dutyctl.entries import Entry, new_entry_id
+from dutyctl.logstore import append_entries, encode_entries
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "plan.yaml"
+TODAY = "2026-11-24"
+PEOPLE = ["anna", "bruno", "emma", "farid", "carl", "dana", "dave", "greta"]
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch) -> Path:
+    monkeypatch.setenv("DUTYCTL_TODAY", TODAY)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    root = tmp_path / "duties"
+    (root / "logs").mkdir(parents=True)
+    shutil.copy(EXAMPLE, root / "plan.yaml")
+    return root
+
+
+def entries(rng: random.Random, count: int, first: date, last: date) -> list[Entry]:
+    out = []
+    for _ in range(count):
+        day = first + timedelta(days=rng.randint(0, (last - first).days))
+        out.append(
+            Entry(
+                new_entry_id(datetime.now(UTC), rng.randbytes(10)),
+                "2026-11-24T08:00:00.000Z",
+                day,
+                rng.choice(PEOPLE),
+                rng.choice(["", "", "social", "blog"]),
+                rng.choice(["twitter", "blog", ""]),
+                rng.choice(["photo", "repost", "news", "article", "followers", "unknown"]),
+                float(rng.randint(0, 3)),
+                float(rng.choice([5, 30])) if rng.random() < 0.3 else None,
+                "",
+                "",
+            )
+        )
+    return out
+
+
+def void(entry: Entry, rng: random.Random) -> Entry:
+    return Entry(new_entry_id(datetime.now(UTC), rng.randbytes(10)),
+                 "2026-11-24T09:00:00.000Z", entry.date, entry.person, "", "", "", 0.0,
+                 None, "", "typo", voids=entry.id)
+
+
+def uncached(root: Path):
+    found, plan, today = reporting._load(root, None, None)
+    label, span = reporting.choose_period(plan, today, all_time=True)
+    rotation, logged, problems = reporting._gather(found, plan, span, today)
+    return reports.leaderboard(plan, rotation, logged, span, today, label=label), problems
+
+
+def check(root: Path, *, cached: bool = True) -> None:
+    board, problems = uncached(root)
+    for _ in range(2):  # the first run may fill the cache, the second reads it
+        result = reporting.leaderboard(root, None, all_time=True)
+        assert result.report == board
+        assert result.problems == problems
+    used = list((root / ".dutyctl-cache").glob("log-*.pickle"))
+    assert bool(used) == cached
+
+
+def test_leaderboard_cached_equals_uncached_across_changes(repo: Path):
+    rng = random.Random(7)
+    logged = entries(rng, 300, date(2026, 1, 5), date(2026, 11, 24))
+    append_entries(repo, logged)
+    check(repo)
+
+    append_entries(repo, entries(rng, 40, date(2026, 11, 1), date(2026, 11, 24)))  # appends
+    check(repo)
+
+    november = [e for e in logged if e.date.month == 11]
+    append_entries(repo, [void(november[0], rng)])  # a void in the same file
+    check(repo)
+
+    # A merge inserts rows in the middle of a file: head and size hint nothing useful.
+    path = repo / "logs" / "2026-10.csv"
+    lines = path.read_bytes().splitlines(keepends=True)
+    extra = entries(rng, 5, date(2026, 10, 1), date(2026, 10, 31))
+    middle = len(lines) // 2
+    path.write_bytes(b"".join(lines[:middle]) + encode_entries(extra) + b"".join(lines[middle:]))
+    check(repo)
+
+    # Rewritten by hand, same size: one digit changed in the last row.
+    data = bytearray(path.read_bytes())
+    at = data.rindex(b",1,") if b",1," in data else data.rindex(b",2,")
+    data[at + 1] = ord("3")
+    path.write_bytes(bytes(data))
+    check(repo)
+
+    shutil.rmtree(repo / ".dutyctl-cache")  # a deleted cache folder
+    check(repo)
+
+    for entry in (repo / ".dutyctl-cache").glob("log-*.pickle"):  # a damaged cache
+        entry.write_bytes(entry.read_bytes()[:-7] + b"garbage")
+    check(repo)
+
+    shrunk = repo / "logs" / "2026-11.csv"  # a file that shrank
+    shrunk.write_bytes(b"".join(shrunk.read_bytes().splitlines(keepends=True)[:-3]))
+    check(repo)
+
+
+def test_what_the_cache_cannot_answer_is_read_entry_by_entry(repo: Path):
+    rng = random.Random(8)
+    logged = entries(rng, 100, date(2026, 9, 1), date(2026, 10, 31))
+    append_entries(repo, logged)
+    # A void row in another month's file than its entry: counted across files.
+    with open(repo / "logs" / "2026-11.csv", "ab") as handle:
+        handle.write(encode_entries([void(logged[0], rng)]))
+    board, _ = uncached(repo)
+    assert reporting.leaderboard(repo, None, all_time=True).report == board
+    # A value that is not a whole number: sums would depend on their order.
+    append_entries(repo, [Entry(new_entry_id(datetime.now(UTC), rng.randbytes(10)),
+                                "2026-11-24T08:00:00.000Z", date(2026, 11, 2), "anna", "",
+                                "", "photo", 0.1, None, "", "")])
+    board, _ = uncached(repo)
+    assert reporting.leaderboard(repo, None, all_time=True).report == board
+    # An id in two files (hand copied, content changed).
+    row = encode_entries([logged[1]]).replace(logged[1].date.isoformat().encode(), b"2026-11-03")
+    with open(repo / "logs" / "2026-11.csv", "ab") as handle:
+        handle.write(row)
+    board, problems = uncached(repo)
+    result = reporting.leaderboard(repo, None, all_time=True)
+    assert (result.report, result.problems) == (board, problems)
+
+
+def test_two_processes_filling_the_cache_at_once(repo: Path):
+    rng = random.Random(9)
+    append_entries(repo, entries(rng, 200, date(2026, 6, 1), date(2026, 11, 24)))
+    board, _ = uncached(repo)
+    results = []
+    threads = [
+        threading.Thread(
+            target=lambda: results.append(reporting.leaderboard(repo, None, all_time=True))
+        )
+        for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [r.report for r in results] == [board] * 4
+    assert not list((repo / ".dutyctl-cache").glob("*.tmp"))
+    check(repo)
+
+
+def test_cache_folder_is_git_ignored():
+    ignored = (Path(__file__).resolve().parent.parent / ".gitignore").read_text().split()
+    assert ".dutyctl-cache/" in ignored
+
+
+def test_today_and_rotation_from_the_cache_equal_a_fresh_computation(repo: Path):
+    from dutyctl.agenda import today_view
+    from dutyctl.commands import rotation_period, today_duties
+    from dutyctl.planfile import load_plan
+    from dutyctl.repo import Repo
+    from dutyctl.rotation import build_rotation
+
+    for day in ("2026-11-24", "2026-12-02", "2026-08-05"):
+        first = today_duties(repo, None, day).view  # computes and caches
+        second = today_duties(repo, None, day).view  # from the cache, without the plan
+        plan = load_plan(Repo(repo))
+        fresh = today_view(plan, build_rotation(plan, date.fromisoformat(day)),
+                           date.fromisoformat(day))
+        assert first == second == fresh
+    args = ("2026-01-05", "2027-03-31", None, None, None, None, None)
+    cached = [rotation_period(repo, None, *args).assignments for _ in range(2)]
+    plan = load_plan(Repo(repo))
+    fresh = build_rotation(plan, date(2027, 3, 31)).between(date(2026, 1, 5), date(2027, 3, 31))
+    assert cached[0] == cached[1] == sorted(fresh, key=lambda a: (a.start, a.duty))
+    # The plan changes: the cached view follows it.
+    text = (repo / "plan.yaml").read_text().replace("Acme Marketing", "Acme Sales")
+    (repo / "plan.yaml").write_text(text)
+    assert today_duties(repo, None, "2026-11-24").view["team"] == "Acme Sales"
+    # A damaged derived entry is ignored.
+    for entry in (repo / ".dutyctl-cache").glob("today-*.pickle"):
+        entry.write_bytes(b"x" * 40)
+    assert today_duties(repo, None, "2026-11-24").view["team"] == "Acme Sales"
