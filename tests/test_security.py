@@ -445,10 +445,25 @@ def test_the_plan_has_no_place_for_secrets(example: Path, key: str):
     assert result.exit_code == 2 and f"unknown key '{key}'" in result.output
 
 
-@pytest.mark.skip(
-    reason="TODO: announce (webhook, SMTP) is being added by another engineer; once it lands, "
-    "test that secrets come only from the environment or a private file, never from plan.yaml, "
-    "and never appear in output, errors or --format json"
-)
-def test_announce_secrets_never_printed():
-    pass
+def test_announce_secrets_never_printed(example: Path, tmp_path: Path):
+    """Secrets come from the environment only, and no output or error repeats them."""
+    token = "T0KEN-s3cr3t-9f8e7d"
+    env = {
+        **TODAY,
+        "DUTYCTL_WEBHOOK_URL": f"http://127.0.0.1:9/hooks/{token}",  # port 9: nothing there
+        "DUTYCTL_SMTP_HOST": "127.0.0.1",
+        "DUTYCTL_SMTP_PORT": "9",
+        "DUTYCTL_SMTP_TLS": "none",
+        "DUTYCTL_SMTP_USER": "bot",
+        "DUTYCTL_SMTP_PASSWORD": token,
+        "DUTYCTL_SMTP_FROM": "bot@example.com",
+        "DUTYCTL_RETRY_DELAY": "0",
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+    }
+    for args in (("--dry-run",), ()):
+        result = run_cli("announce", "--to", "webhook", "--to", "email", *args,
+                         "--repo", str(example), env=env)
+        assert token not in result.output
+        assert "hooks/" not in result.output
+    assert result.exit_code == 1  # both sends failed, and said so without the secrets
+

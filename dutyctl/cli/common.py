@@ -95,7 +95,7 @@ def complete_from_plan(kind: str, suffix: str = ""):
 root_options: dict[str, Any] = {}
 
 
-def repo_arg(repo: Path | None) -> Path | None:
+def repo_arg(repo: str | Path | None) -> str | Path | None:
     """The command's --repo, else the one given before the command (dutyctl --repo X ...)."""
     return repo if repo is not None else root_options.get("repo")
 
@@ -105,7 +105,8 @@ def rev_arg(rev: str | None) -> str | None:
 
 
 RepoOption = Annotated[
-    Path | None,
+    # Text, not a Path: `announce` also takes a git URL, which Path would mangle.
+    str | None,
     typer.Option(
         "--repo",
         metavar="PATH",
