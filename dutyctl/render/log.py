@@ -6,6 +6,7 @@ from typing import IO
 
 from rich.markup import escape
 
+from dutyctl.entries import HEADER
 from dutyctl.errors import Problem
 from dutyctl.kpilog import (
     DoctorResult,
@@ -18,20 +19,7 @@ from dutyctl.kpilog import (
 )
 from dutyctl.render import console, print_problem, quiet, table, write_csv, write_json
 
-ENTRY_COLUMNS = (
-    "id",
-    "recorded_at",
-    "date",
-    "person",
-    "duty",
-    "channel",
-    "metric",
-    "value",
-    "minutes",
-    "url",
-    "note",
-    "voids",
-)
+ENTRY_COLUMNS = HEADER  # the log's own columns, in its order
 
 
 def _warn(problems: list[Problem]) -> None:
