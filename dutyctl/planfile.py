@@ -176,7 +176,10 @@ class _Reader:
             return []
         return value
 
-    def text(self, container: Any, key: Any, path: str, *, required: bool = False) -> str | None:
+    def scalar(
+        self, container: Any, key: Any, path: str, *, required: bool, what: str
+    ) -> Any | None:
+        """A plain value at ``key`` (None when absent or refused, the problem reported)."""
         value = _get(container, key)
         location = self.at(container, key)
         self.remember(path, location)
@@ -188,10 +191,14 @@ class _Reader:
         if _tagged(value):
             self.error(location, f"{path}: YAML tags are not allowed", "remove the '!tag'")
             return None
-        if isinstance(value, bool | dict | list):
-            self.error(location, f"{path} must be text, found {_kind(value)}")
+        if isinstance(value, dict | list) or (what == "text" and isinstance(value, bool)):
+            self.error(location, f"{path} must be {what}, found {_kind(value)}")
             return None
-        return str(value)
+        return value
+
+    def text(self, container: Any, key: Any, path: str, *, required: bool = False) -> str | None:
+        value = self.scalar(container, key, path, required=required, what="text")
+        return None if value is None else str(value)
 
     def ident(self, container: Any, key: Any, path: str, *, required: bool = False) -> str | None:
         value = self.text(container, key, path, required=required)
@@ -213,21 +220,24 @@ class _Reader:
                 items.append(item)
         return tuple(items)
 
+    def parsed_list(self, container: Any, key: Any, path: str, parser: Callable) -> list:
+        """Each item of a list (or a lone value standing for one) through ``parser``."""
+        raw = _get(container, key)
+        items = self.sequence(raw, path, self.at(container, key))
+        holder = raw if isinstance(raw, list) else {key: raw}
+        values = []
+        for index in range(len(items)):
+            where = index if isinstance(raw, list) else key
+            value = self.parsed(holder, where, f"{path}[{index}]", parser)
+            if value is not None:
+                values.append(value)
+        return values
+
     def parsed(self, container: Any, key: Any, path: str, parser: Callable, *, required=False):
-        value = _get(container, key)
-        location = self.at(container, key)
-        self.remember(path, location)
-        self.tick()
+        value = self.scalar(container, key, path, required=required, what="a single value")
         if value is None:
-            if required:
-                self.error(self.at(container), f"{path} is required", f"add '{key}: ...'")
             return None
-        if _tagged(value):
-            self.error(location, f"{path}: YAML tags are not allowed", "remove the '!tag'")
-            return None
-        if isinstance(value, dict | list):
-            self.error(location, f"{path} must be a single value, found {_kind(value)}")
-            return None
+        location = self.at(container, key)
         try:
             return parser(value)
         except DutyctlError as exc:
@@ -634,16 +644,7 @@ def _read_person(reader: _Reader, roster: list, index: int, seen: dict) -> Perso
     seen[pid] = reader.at(body, "id")
     path = f"people.{pid}"
     reader.remember(path, where)
-    away: list[Span] = []
-    raw_away = body.get("away")
-    away_at = reader.at(body, "away")
-    items = reader.sequence(raw_away, f"{path}.away", away_at)
-    holder = raw_away if isinstance(raw_away, list) else {"away": raw_away}
-    for i in range(len(items)):
-        key = i if isinstance(raw_away, list) else "away"
-        span = reader.parsed(holder, key, f"{path}.away[{i}]", parse_span)
-        if span is not None:
-            away.append(span)
+    away: list[Span] = reader.parsed_list(body, "away", f"{path}.away", parse_span)
     return Person(
         id=pid,
         name=reader.text(body, "name", f"{path}.name") or pid,
@@ -690,15 +691,7 @@ def _read_duties(reader: _Reader, top: dict, start: date | None) -> dict[str, Du
                 f"{path}.kpi_per '{kpi_per}' must be slot or person",
                 did_you_mean(kpi_per, KPI_PER),
             )
-        due_raw = body.get("due")
-        due_items = reader.sequence(due_raw, f"{path}.due", reader.at(body, "due"))
-        holder = due_raw if isinstance(due_raw, list) else {"due": due_raw}
-        due = []
-        for i in range(len(due_items)):
-            key = i if isinstance(due_raw, list) else "due"
-            day = reader.parsed(holder, key, f"{path}.due[{i}]", parse_weekday)
-            if day is not None:
-                due.append(day)
+        due = reader.parsed_list(body, "due", f"{path}.due", parse_weekday)
         if every is None:
             # Already reported; a stand-in lets the other checks of this duty run.
             every = Cadence("day", "FREQ=DAILY", "DAILY")
@@ -741,15 +734,7 @@ def _read_holidays(reader: _Reader, top: dict) -> HolidayRule:
     body = reader.mapping(raw, "holidays", reader.at(top, "holidays"), HOLIDAY_KEYS)
     if body is None:
         return HolidayRule()
-    extra: list[Span] = []
-    raw_extra = body.get("extra")
-    items = reader.sequence(raw_extra, "holidays.extra", reader.at(body, "extra"))
-    holder = raw_extra if isinstance(raw_extra, list) else {"extra": raw_extra}
-    for i in range(len(items)):
-        key = i if isinstance(raw_extra, list) else "extra"
-        span = reader.parsed(holder, key, f"holidays.extra[{i}]", parse_span)
-        if span is not None:
-            extra.append(span)
+    extra: list[Span] = reader.parsed_list(body, "extra", "holidays.extra", parse_span)
     country = reader.text(body, "country", "holidays.country")
     return HolidayRule(
         country=country.upper() if country else None,
