@@ -1,6 +1,7 @@
 """The benchmark suite: dutyctl against references measured side by side, in one table.
 
-``python3 tasks.py bench`` (or ``.venv/bin/python bench/run.py [--quick]``) generates the
+``python3 tasks.py bench`` (or ``.venv/bin/python bench/run.py [--quick] [--only TEXT]...``,
+``--only`` keeping the cases whose name holds TEXT, with their references) generates the
 data (bench/generate.py, fixed seed, into the git-ignored bench/data/), then runs every
 case as a fresh process, round-robin (one run of each case per round, so that a busy
 machine slows every case alike), and prints one table: the median wall time, min-max,
@@ -160,6 +161,15 @@ def main() -> None:
     compileall.compile_dir(str(ROOT / "dutyctl"), quiet=1)
     compileall.compile_file(str(ROOT / "bench" / "reference_app.py"), quiet=1)
     all_cases = cases(paths, today, quick)
+    only = [sys.argv[i + 1] for i, a in enumerate(sys.argv[:-1]) if a == "--only"]
+    if only:
+        wanted = {c.name for c in all_cases if any(t in c.name for t in only)}
+        by_name = {c.name: c for c in all_cases}
+        for name in list(wanted):
+            while by_name[name].reference:
+                name = by_name[name].reference or ""
+                wanted.add(name)
+        all_cases = [c for c in all_cases if c.name in wanted]
     # Warm-up: byte-code, the plan caches and the log cache exist before timing.
     for case in all_cases:
         run_once(case, env)
@@ -182,7 +192,8 @@ def main() -> None:
         "same run, round-robin. The 1M-entry log: 36 monthly files, 500 people, ~97 MB "
         "(bench/generate.py, fixed seed).\n\n"
     )
-    (ROOT / "bench" / "results.md").write_text(header + result + "\n", encoding="utf-8")
+    if not only:
+        (ROOT / "bench" / "results.md").write_text(header + result + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

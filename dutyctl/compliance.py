@@ -27,11 +27,13 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from dutyctl.entries import Entry, active_entries
 from dutyctl.model import Plan, Span
 from dutyctl.rotation import Assignment, Rotation
+
+_ONE_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class Attribution:
         # person -> assignments they hold, by start; (person, duty) -> (starts, slots)
         self._held: dict[str, list[Assignment]] = {}
         self._slots: dict[tuple[str, str], tuple[list[date], list[Assignment]]] = {}
+        self._on_day: dict[tuple[str, date], str] | None = None
         for a in sorted(assignments, key=lambda a: (a.start, a.duty)):
             for person in a.people:
                 self._held.setdefault(person, []).append(a)
@@ -103,15 +106,34 @@ class Attribution:
 
     def slot_of(self, entry: Entry) -> Assignment | None:
         """The slot this entry counts for, if any."""
-        duty = self.duty_of(entry)
+        return self.slot_for(entry.person, entry.duty, entry.date)
+
+    def slot_for(self, person: str, written_duty: str, day: date) -> Assignment | None:
+        """The slot an entry of ``person`` on ``day`` for ``written_duty`` counts for."""
+        if self._on_day is None:
+            # (person, day) -> the duties they hold that day, "" when more than one.
+            self._on_day = {}
+            for held in self._held.values():
+                for a in held:
+                    day_of = a.start
+                    while day_of <= a.end:
+                        for person_of in a.people:
+                            key = (person_of, day_of)
+                            other = self._on_day.get(key)
+                            self._on_day[key] = a.duty if other in (None, a.duty) else ""
+                        day_of += _ONE_DAY
+        inferred = self._on_day.get((person, day))
+        if inferred is None:
+            return None  # on no slot that day
+        duty = written_duty or inferred
         if not duty:
             return None
-        found = self._slots.get((entry.person, duty))
+        found = self._slots.get((person, duty))
         if found is None:
             return None
         starts, slots = found
-        index = bisect_right(starts, entry.date) - 1
-        if index >= 0 and slots[index].covers(entry.date):
+        index = bisect_right(starts, day) - 1
+        if index >= 0 and slots[index].covers(day):
             return slots[index]
         return None
 

@@ -45,6 +45,7 @@ from dutyctl.entries import (
     timestamp_ms,
 )
 from dutyctl.errors import DutyctlError, InputError, Location, Problem, UsageError, unknown
+from dutyctl.syntax import parse_date
 
 LOGS_DIR = "logs"
 QUARANTINE_NAME = "quarantine.csv"
@@ -477,11 +478,11 @@ def _lines(handle: io.BufferedReader, size: int) -> Iterator[bytes]:
         yield raw
 
 
-def _scan(lines: Iterable[bytes], rel: str) -> Iterator[_Line]:
-    """Classify each line of one log file, streaming."""
+def _scan(
+    lines: Iterable[bytes], rel: str, *, number: int = 0, expect_header: bool = True
+) -> Iterator[_Line]:
+    """Classify each line of one log file, streaming (the lines after line ``number``)."""
     header_text = ",".join(HEADER)
-    expect_header = True
-    number = 0
     for raw in lines:
         number += 1
         newline = raw.endswith(b"\n")
@@ -566,7 +567,7 @@ def _log_files(root: Path, months: set[str] | None) -> list[Path]:
 def iter_log(root: Path, months: set[str] | None = None) -> Iterator[LoggedEntry | Problem]:
     """Entries (each id once) and problems, in file order, one line at a time."""
     root = Path(root)
-    seen: dict[str, LoggedEntry] = {}
+    seen: dict[str, tuple] = {}
     timeout = lock_timeout(READ_LOCK_TIMEOUT)
     for path in _log_files(root, months):
         rel = _rel(root, path)
@@ -592,14 +593,132 @@ def iter_log(root: Path, months: set[str] | None = None) -> Iterator[LoggedEntry
             yield Problem(Location(rel), f"cannot read: {error.strerror}")
 
 
-def _read_file(
+# An ordinary row, parsed without the csv module: no quote, backslash, leading ' or
+# control character in a text cell, ASCII digits, numbers of a sane length. Such a row
+# reads as exactly what row_to_entry makes of it; any other line takes the exact path.
+_FAST_ID = r"[0-9A-Za-z][0-9A-Za-z._:-]{0,63}"
+_FAST_TEXT = r"((?:[^,\"'\\\x00-\x1f][^,\"\\\x00-\x1f]*)?)"
+_FAST_NUMBER = r"[0-9]{1,20}(?:\.[0-9]{1,20})?"
+_FAST_ROW = re.compile(
+    rf"({_FAST_ID}),([0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}T[0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}"
+    rf"(?:\.[0-9]{{1,6}})?Z),([0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}),{_FAST_TEXT},{_FAST_TEXT},"
+    rf"{_FAST_TEXT},{_FAST_TEXT},({_FAST_NUMBER}),((?:{_FAST_NUMBER})?),{_FAST_TEXT},"
+    rf"{_FAST_TEXT},((?:{_FAST_ID})?)"
+).fullmatch
+_BLOCK = 1 << 20
+
+# An entry as a plain tuple, field for field as Entry: equal tuples <=> equal entries.
+Fields = tuple
+Progress = Callable[[int, int], None]
+
+
+def fast_fields(line: str, dates: dict[str, date]) -> Fields | None:
+    """The fields of an ordinary row (one line, without its line end), or None."""
+    match = _FAST_ROW(line)
+    if match is None:
+        return None
+    (entry_id, recorded, day_text, person, duty, channel, metric, value, minutes, url, note,
+     voids) = match.groups()
+    day = dates.get(day_text)
+    if day is None:
+        try:
+            day = dates[day_text] = parse_date(day_text)
+        except InputError:
+            return None
+    return (entry_id, recorded, day, person, duty, channel, metric, float(value),
+            float(minutes) if minutes else None, url, note, voids)
+
+
+def exact_fields(entry: Entry) -> Fields:
+    return (entry.id, entry.recorded_at, entry.date, entry.person, entry.duty, entry.channel,
+            entry.metric, entry.value, entry.minutes, entry.url, entry.note, entry.voids)
+
+
+def line_fields(raw: bytes, dates: dict[str, date] | None = None) -> Fields | InputError | None:
+    """One line after the header, the way a reader takes it (for tests): its fields, the
+    error that makes it unreadable, or None for a blank line."""
+    if dates is not None and raw.endswith(b"\n"):
+        try:
+            found = fast_fields(raw[:-1].decode("utf-8"), dates)
+        except UnicodeDecodeError:
+            found = None
+        if found is not None:
+            return found
+    for line in _scan([raw], "x", number=1, expect_header=False):
+        if line.entry is not None:
+            return exact_fields(line.entry)
+        if line.kind == "bad":
+            return InputError(line.problem.message if line.problem else "bad")
+    return None
+
+
+def _exact(raws: list[bytes], rel: str, number: int) -> Iterator[tuple[int, Fields | None,
+                                                                       Problem | None]]:
+    for line in _scan(raws, rel, number=number, expect_header=False):
+        if line.problem is not None or line.entry is not None:
+            fields = exact_fields(line.entry) if line.entry is not None else None
+            yield line.number, fields, line.problem
+
+
+def _scan_fields(
+    handle: io.BufferedReader, size: int, rel: str, progress: Progress | None = None
+) -> Iterator[tuple[int, Fields | None, Problem | None]]:
+    """(line number, fields or None, problem or None) for each line of one log file that
+    holds an entry or a problem, up to byte ``size``: ordinary rows by :func:`fast_fields`
+    in blocks, the header and every other line exactly as :func:`_scan` has them."""
+    left = size
+    line = None
+    for line in _scan(_lines(handle, size), rel):
+        left -= len(line.raw)
+        if line.problem is not None:
+            yield line.number, None, line.problem
+        if line.kind != "bad":
+            break
+    if line is None or line.kind != "header":
+        return
+    number = line.number
+    dates: dict[str, date] = {}
+    carry = b""
+    while left > 0:
+        block = handle.read(min(_BLOCK, left))
+        if not block:
+            break
+        left -= len(block)
+        data = carry + block
+        cut = data.rfind(b"\n") + 1
+        data, carry = data[:cut], data[cut:]
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            yield from _exact(data.splitlines(keepends=True), rel, number)
+            number += data.count(b"\n")
+        else:
+            lines = text.split("\n")
+            lines.pop()  # data ends with a newline (or is empty)
+            for body in lines:
+                number += 1
+                fields = fast_fields(body, dates)
+                if fields is not None:
+                    yield number, fields, None
+                else:
+                    yield from _exact([(body + "\n").encode()], rel, number - 1)
+        if progress is not None:
+            progress(size - left, size)
+    if carry:  # the last line, without a newline
+        yield from _exact([carry], rel, number)
+
+
+def _read_fields(
     root: Path,
     path: Path,
     rel: str,
     month: str | None,
-    seen: dict[str, LoggedEntry],
+    seen: dict[str, tuple],
     timeout: float = READ_LOCK_TIMEOUT,
-) -> Iterator[LoggedEntry | Problem]:
+    progress: Progress | None = None,
+) -> Iterator[tuple[int, Fields] | Problem]:
+    """(line number, fields) of each entry of one file (each id once across ``seen``) and
+    the file's problems, in file order."""
     with _locked(path, os.O_RDONLY, fcntl.LOCK_SH, timeout, rel) as fd:
         # With the shared lock no append is half done, so the first `size` bytes are
         # whole rows (or a torn line a crash left). Later appends only add bytes past
@@ -607,34 +726,51 @@ def _read_file(
         # bytes stay as they are: release the lock now, not after the consumer is done.
         size = os.fstat(fd).st_size
         fcntl.flock(fd, fcntl.LOCK_UN)
+        wanted = (int(month[:4]), int(month[5:7])) if month is not None else None
         with os.fdopen(fd, "rb", closefd=False) as handle:
-            for line in _scan(_lines(handle, size), rel):
-                if line.problem is not None:
-                    yield line.problem
-                if line.entry is None:
+            for number, fields, problem in _scan_fields(handle, size, rel, progress):
+                if problem is not None:
+                    yield problem
+                if fields is None:
                     continue
-                entry, where = line.entry, Location(rel, line.number)
-                earlier = seen.get(entry.id)
+                earlier = seen.get(fields[0])
                 if earlier is not None:
-                    if earlier.entry != entry:
+                    if earlier[0] != fields:
                         yield Problem(
-                            where,
-                            f"id {entry.id} was already logged at {earlier.location} with "
+                            Location(rel, number),
+                            f"id {fields[0]} was already logged at "
+                            f"{Location(earlier[1], earlier[2])} with "
                             "different content; this row is not counted",
                             hint="void one of them and log the right entry again",
                         )
                     continue  # an identical copy, as a union merge leaves: one entry
-                if month is not None and entry.month != month:
+                day = fields[2]
+                if wanted is not None and (day.year, day.month) != wanted:
                     yield Problem(
-                        where,
-                        f"entry dated {entry.date.isoformat()} is in the file for {month}; "
+                        Location(rel, number),
+                        f"entry dated {day.isoformat()} is in the file for {month}; "
                         "it is counted",
-                        hint=f"it belongs in logs/{entry.month}.csv",
+                        hint=f"it belongs in logs/{day.year:04d}-{day.month:02d}.csv",
                         severity="warning",
                     )
-                logged = LoggedEntry(entry, where)
-                seen[entry.id] = logged
-                yield logged
+                seen[fields[0]] = (fields, rel, number)
+                yield number, fields
+
+
+def _read_file(
+    root: Path,
+    path: Path,
+    rel: str,
+    month: str | None,
+    seen: dict[str, tuple],
+    timeout: float = READ_LOCK_TIMEOUT,
+    progress: Progress | None = None,
+) -> Iterator[LoggedEntry | Problem]:
+    for item in _read_fields(root, path, rel, month, seen, timeout, progress):
+        if isinstance(item, Problem):
+            yield item
+        else:
+            yield LoggedEntry(Entry(*item[1]), Location(rel, item[0]))
 
 
 def read_log(root: Path, months: set[str] | None = None) -> LogRead:

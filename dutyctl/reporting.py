@@ -164,7 +164,9 @@ def _as_warnings(problems) -> tuple[Problem, ...]:
     )
 
 
-def _cached_leaderboard(found, plan: Plan, span: Span, today: date, label: str, department):
+def _cached_leaderboard(
+    found, plan: Plan, span: Span, today: date, label: str, department, progress=None
+):
     """The leaderboard from per-file aggregates (:mod:`dutyctl.logcache`), or None when
     they cannot give the identical answer (see its docstring); streams, never holds
     every entry."""
@@ -182,21 +184,22 @@ def _cached_leaderboard(found, plan: Plan, span: Span, today: date, label: str, 
     if last_end > until:
         rotation = rotation_until(found, plan, last_end)
     files = _log_files(found.root, _months(span.start, max(last_end, span.end)))
-    aggregates = logcache.file_aggregates(found, plan, rotation, files)
-    for a in aggregates:
-        if not a.exact or a.foreign_voids:
-            return None
-        if a.first is not None and not (span.start <= a.first and a.last <= span.end):
-            return None
-    if not logcache.ids_disjoint(aggregates):
-        return None
     keep = (lambda pid: True) if department is None else (
         lambda pid: pid in plan.people and plan.people[pid].department == department
     )
     sums: dict[str, dict[str, list[float]]] = {}
     minutes: dict[str, float] = {}
     slot_sums: dict[tuple[str, date], dict[str, dict[str, float]]] = {}
-    for a in aggregates:
+    ids: list[bytes] = []
+    found_problems: list[Problem] = []
+    # One file's aggregate at a time: memory holds the sums and the id hashes only.
+    for a in logcache.file_aggregates(found, plan, rotation, files, progress):
+        if not a.exact or a.foreign_voids:
+            return None
+        if a.first is not None and not (span.start <= a.first and a.last <= span.end):
+            return None
+        ids.append(a.ids)
+        found_problems.extend(a.problems)
         for (person, metric), (value, count) in a.person_metric.items():
             mine = sums.setdefault(person, {}).setdefault(metric, [0.0, 0])
             mine[0] += value
@@ -206,6 +209,10 @@ def _cached_leaderboard(found, plan: Plan, span: Span, today: date, label: str, 
         for (duty, start, person, metric), value in a.slots.items():
             per = slot_sums.setdefault((duty, start), {}).setdefault(person, {})
             per[metric] = per.get(metric, 0.0) + value
+        del a
+    if not logcache.ids_disjoint(ids):
+        return None
+    del ids
     by_person = {}
     for person in sorted(sums):
         if not keep(person):
@@ -239,7 +246,7 @@ def _cached_leaderboard(found, plan: Plan, span: Span, today: date, label: str, 
     board = reports.rank_leaderboard(
         plan, by_person, results, span, label=label, department=department
     )
-    problems = _as_warnings(p for a in aggregates for p in a.problems)
+    problems = _as_warnings(found_problems)
     return ReportResult(plan, board, problems)
 
 

@@ -1,0 +1,88 @@
+"""The fast row reader (logstore.fast_fields) and the exact one (csv + row_to_entry) agree
+on every line: rows entry_to_row writes, and the same rows damaged."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dutyctl.entries import Entry, entry_to_row
+from dutyctl.errors import InputError
+from dutyctl.logstore import _encode_rows, line_fields
+
+IDS = st.from_regex(r"[0-9A-Za-z][0-9A-Za-z._:-]{0,30}", fullmatch=True)
+TEXT = st.one_of(
+    st.sampled_from(["", "farid", "social", "twitter", "photo", "Launch, \"day\"", "=1+2",
+                     "'quoted", "a\\b", "two\nlines", "tab\there", " spaced ", "ünï"]),
+    st.text(max_size=12),
+)
+NUMBERS = st.one_of(
+    st.integers(min_value=0, max_value=10**6).map(float),
+    st.floats(min_value=0, max_value=1e30, allow_nan=False, allow_infinity=False),
+)
+
+
+@st.composite
+def entries(draw) -> Entry:
+    voids = draw(st.one_of(st.just(""), IDS))
+    return Entry(
+        draw(IDS),
+        draw(st.from_regex(r"20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]"
+                           r"(\.[0-9]{1,6})?Z", fullmatch=True)),
+        draw(st.dates(min_value=date(1900, 1, 1), max_value=date(2999, 12, 31))),
+        draw(TEXT), draw(TEXT), draw(TEXT), draw(TEXT),
+        draw(NUMBERS), draw(st.one_of(st.none(), NUMBERS)),
+        draw(TEXT), draw(TEXT), voids,
+    )
+
+
+def damage(line: bytes, data) -> bytes:
+    how = data.draw(st.sampled_from(["cut", "byte", "insert", "drop", "crlf", "none"]))
+    body = line[:-1]
+    if how == "cut" and body:
+        return body[: data.draw(st.integers(0, len(body) - 1))] + b"\n"
+    if how == "byte" and body:
+        at = data.draw(st.integers(0, len(body) - 1))
+        return body[:at] + bytes([data.draw(st.integers(0, 255))]) + body[at + 1 :] + b"\n"
+    if how == "insert":
+        at = data.draw(st.integers(0, len(body)))
+        extra = data.draw(st.sampled_from([b",", b'"', b"'", b"\\", b" ", b"\r", b"0", b"x",
+                                           b"\xff", b"\x00", "\u0663".encode()]))
+        return body[:at] + extra + body[at:] + b"\n"
+    if how == "drop" and body:
+        at = data.draw(st.integers(0, len(body) - 1))
+        return body[:at] + body[at + 1 :] + b"\n"
+    if how == "crlf":
+        return body + b"\r\n"
+    return line
+
+
+def same(raw: bytes) -> None:
+    fast = line_fields(raw, {})
+    exact = line_fields(raw, None)
+    if isinstance(exact, InputError):
+        assert isinstance(fast, InputError)
+    else:
+        assert fast == exact
+
+
+@settings(max_examples=400, deadline=None)
+@given(entries(), st.data())
+def test_fast_and_exact_readers_agree(entry: Entry, data) -> None:
+    try:
+        row = entry_to_row(entry)
+    except InputError:
+        return
+    line = _encode_rows([row])
+    same(line)
+    same(damage(line, data))
+
+
+def test_ordinary_rows_take_the_fast_path() -> None:
+    from dutyctl.logstore import fast_fields
+
+    line = "01JD0000000000000000000000,2026-11-24T08:15:03.123Z,2026-11-24,farid,,blog,photo,2,,,,"
+    assert fast_fields(line, {}) is not None
+    assert fast_fields(line.replace(",farid,", ",'farid,"), {}) is None
