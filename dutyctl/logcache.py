@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING
 from dutyctl.errors import DutyctlError, Location, Problem
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
     from dutyctl.compliance import Attribution
     from dutyctl.logstore import Progress
@@ -87,6 +87,11 @@ def _id_hash(entry_id: str) -> int:
         except ValueError:
             pass
     return int.from_bytes(hashlib.blake2b(entry_id.encode(), digest_size=8).digest(), "big")
+
+
+def id_hashes(ids: Iterable[str]) -> bytes:
+    """The sorted 64-bit hashes of ``ids``, as ``FileAggregate.ids`` holds them."""
+    return array("Q", sorted(_id_hash(i) for i in ids)).tobytes()
 
 
 def aggregate_file(
@@ -137,7 +142,7 @@ def aggregate_file(
     except OSError as error:
         problems.append(Problem(Location(rel), f"cannot read: {error.strerror}"))
     result.foreign_voids = len(voided - seen.keys())
-    result.ids = array("Q", sorted(_id_hash(i) for i in seen)).tobytes()
+    result.ids = id_hashes(seen)
     del seen
     if rotation is not None and attribution is None:
         attribution = Attribution(rotation.assignments)

@@ -107,16 +107,9 @@ def _load(repo, rev, department: str | None):
 
 def _gather(found, plan: Plan, period: Span, today: date, read_from: date | None = None):
     """The rotation and the log entries a report over ``period`` needs, and log problems."""
-    from dutyctl.compliance import judged_slots
     from dutyctl.logstore import read_log
-    from dutyctl.rotation import build_rotation
 
-    until = max(min(period.end, today), plan.start)
-    rotation = build_rotation(plan, until)
-    last_end = max((a.end for a in judged_slots(rotation, period, today)), default=until)
-    last_end = min(last_end, until + timedelta(days=MAX_SPILL_DAYS))
-    if last_end > until:
-        rotation = build_rotation(plan, last_end)
+    rotation, last_end = _rotation_for(found, plan, period, today)
     first = min(read_from or period.start, period.start)
     read = read_log(found.root, _months(first, max(last_end, period.end)))
     problems = tuple(
@@ -259,12 +252,80 @@ def month(
     found, plan, today = _load(repo, rev, department)
     period = parse_month(month_text or default_month(today), today)
     span = period.span
+    fast = _month_from_aggregates(found, plan, period.label, span, today, department)
+    if fast is not None:
+        return fast
     # From the plan's start: goals count everything so far, and the previous month compares.
     rotation, entries, problems = _gather(found, plan, span, today, read_from=plan.start)
     report = reports.month_report(
         plan, rotation, entries, period.label, span, today, department=department
     )
     return ReportResult(plan, report, problems)
+
+
+def _month_from_aggregates(found, plan: Plan, label: str, span: Span, today: date, department):
+    """The month report reading only the files of the previous month, the month and the
+    slots running past it; the months before give only their goal totals, from the
+    per-file aggregates (:mod:`dutyctl.logcache`). None when that could differ from reading
+    everything: an earlier file with an entry dated from the previous month on (or before
+    the plan's start), a void or an id shared across that boundary, or a value that is not
+    a whole number (sums would depend on their order)."""
+    from dutyctl import logcache, reports
+    from dutyctl.logstore import _log_files, read_log
+
+    previous = reports.previous_month(span)
+    rotation, last_end = _rotation_for(found, plan, span, today)
+    first = min(plan.start, span.start)  # where reading everything would start
+    window = max(previous.start, first)
+    earlier = [
+        path for path in _log_files(found.root, _months(first, window))
+        if path.stem < f"{window:%Y-%m}"
+    ]
+    goal_keys = {(g.metric, g.channel) for g in plan.goals}
+    before: dict[tuple[str, str], float] = {}
+    blobs: list[bytes] = []
+    problems: list[Problem] = []
+    for a in logcache.file_aggregates(found, plan, None, earlier):
+        if not a.exact or a.foreign_voids:
+            return None
+        if a.first is not None and not (plan.start <= a.first and a.last < previous.start):
+            return None
+        blobs.append(a.ids)
+        problems.extend(a.problems)
+        for (metric, channel), value in a.metric_channel.items():
+            for key in ((metric, channel), (metric, None)):
+                if key in goal_keys:
+                    before[key] = before.get(key, 0.0) + value
+    read = read_log(found.root, _months(window, max(last_end, span.end)))
+    entries = read.all_entries()
+    ids = {e.id for e in entries}
+    for e in entries:
+        if (e.is_void and e.voids not in ids) or not (
+            e.value.is_integer() and e.value < 2.0**52
+        ):
+            return None
+    blobs.append(logcache.id_hashes(ids))
+    if not logcache.ids_disjoint(blobs):
+        return None
+    report = reports.month_report(
+        plan, rotation, entries, label, span, today, department=department, goals_before=before
+    )
+    return ReportResult(plan, report, _as_warnings([*problems, *read.problems]))
+
+
+def _rotation_for(found, plan: Plan, period: Span, today: date):
+    """The rotation a report over ``period`` needs (from the cache) and the last day of
+    its judged slots (at most MAX_SPILL_DAYS past the period)."""
+    from dutyctl.compliance import judged_slots
+    from dutyctl.loading import rotation_until
+
+    until = max(min(period.end, today), plan.start)
+    rotation = rotation_until(found, plan, until)
+    last_end = max((a.end for a in judged_slots(rotation, period, today)), default=until)
+    last_end = min(last_end, until + timedelta(days=MAX_SPILL_DAYS))
+    if last_end > until:
+        rotation = rotation_until(found, plan, last_end)
+    return rotation, last_end
 
 
 def week(

@@ -379,7 +379,10 @@ def month_report(
     today: date,
     *,
     department: str | None = None,
+    goals_before: dict[tuple[str, str | None], float] | None = None,
 ) -> MonthReport:
+    """The monthly review. ``goals_before``: the goal totals of log files not in
+    ``entries`` (see :func:`goal_progress`)."""
     from dutyctl.agenda import next_review
 
     keep = _in_department(plan, department)
@@ -421,7 +424,7 @@ def month_report(
         people=tuple(people),
         channels=channels,
         best=tuple(best_entries(plan, dated)),
-        goals=tuple(goal_progress(plan, entries, span.end)),
+        goals=tuple(goal_progress(plan, entries, span.end, goals_before)),
         award=award(plan, people, department),
         next_review=next_review(plan, today),
         daily_output=tuple(sorted(daily.items())),
@@ -499,8 +502,17 @@ def _person_rows(
     return rows
 
 
-def goal_progress(plan: Plan, entries: Iterable[Entry], through: date) -> list[GoalRow]:
-    """Each goal: its metric summed (on its channel, if given) from the plan's start."""
+def goal_progress(
+    plan: Plan,
+    entries: Iterable[Entry],
+    through: date,
+    before: dict[tuple[str, str | None], float] | None = None,
+) -> list[GoalRow]:
+    """Each goal: its metric summed (on its channel, if given) from the plan's start.
+
+    ``before``: the sums, per (metric, channel or None), of active entries in log files
+    that are not in ``entries`` (all dated from the plan's start to ``through``).
+    """
     active = [e for e in active_entries(entries) if plan.start <= e.date <= through]
     rows = []
     for goal in plan.goals:
@@ -509,6 +521,8 @@ def goal_progress(plan: Plan, entries: Iterable[Entry], through: date) -> list[G
             for e in active
             if e.metric == goal.metric and (goal.channel is None or e.channel == goal.channel)
         )
+        if before and (goal.metric, goal.channel) in before:
+            actual = before[(goal.metric, goal.channel)] + actual
         rows.append(GoalRow(goal.text, goal.metric, goal.channel, goal.target, actual, goal.by))
     return rows
 

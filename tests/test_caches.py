@@ -196,3 +196,61 @@ def test_today_and_rotation_from_the_cache_equal_a_fresh_computation(repo: Path)
     for entry in (repo / ".dutyctl-cache").glob("today-*.pickle"):
         entry.write_bytes(b"x" * 40)
     assert today_duties(repo, None, "2026-11-24").view["team"] == "Acme Sales"
+
+
+def uncached_month(root: Path, month: str):
+    from dutyctl.syntax import parse_month
+
+    found, plan, today = reporting._load(root, None, None)
+    period = parse_month(month, today)
+    rotation, logged, problems = reporting._gather(found, plan, period.span, today,
+                                                   read_from=plan.start)
+    report = reports.month_report(plan, rotation, logged, period.label, period.span, today)
+    return report, problems
+
+
+def check_month(root: Path, month: str, *, fast: bool = True) -> None:
+    report, problems = uncached_month(root, month)
+    for _ in range(2):  # the first run may fill the cache, the second reads it
+        result = reporting.month(root, None, month, None)
+        assert (result.report, result.problems) == (report, problems)
+    found, plan, today = reporting._load(root, None, None)
+    from dutyctl.syntax import parse_month
+
+    span = parse_month(month, today).span
+    used = reporting._month_from_aggregates(found, plan, month, span, today, None)
+    assert (used is not None) == fast
+
+
+def test_month_report_from_aggregates_equals_reading_everything(repo: Path):
+    rng = random.Random(10)
+    logged = entries(rng, 400, date(2026, 1, 5), date(2026, 11, 24))
+    append_entries(repo, logged)
+    assert any(e.metric in ("followers", "article") for e in logged)  # the example's goals
+    for month in ("2026-11", "2026-10", "2026-03", "2026-01"):
+        check_month(repo, month)
+    append_entries(repo, entries(rng, 30, date(2026, 11, 1), date(2026, 11, 24)))  # appends
+    check_month(repo, "2026-11")
+    # A void in this month's file of an entry logged in March: goals change.
+    march = [e for e in logged if e.date.month == 3]
+    with open(repo / "logs" / "2026-11.csv", "ab") as handle:
+        handle.write(encode_entries([void(march[0], rng)]))
+    check_month(repo, "2026-11", fast=False)
+    # An entry dated in October, misfiled in the August file: counts for October.
+    (repo / "logs" / "2026-11.csv").write_bytes(
+        b"".join((repo / "logs" / "2026-11.csv").read_bytes().splitlines(keepends=True)[:-1]))
+    october = [e for e in logged if e.date.month == 10][0]
+    moved = Entry(new_entry_id(datetime.now(UTC), rng.randbytes(10)), october.recorded_at,
+                  october.date, october.person, october.duty, october.channel, october.metric,
+                  october.value, october.minutes, "", "")
+    with open(repo / "logs" / "2026-08.csv", "ab") as handle:
+        handle.write(encode_entries([moved]))
+    check_month(repo, "2026-11", fast=False)
+    check_month(repo, "2026-07")
+    # A value that is not a whole number in an earlier file.
+    (repo / "logs" / "2026-08.csv").write_bytes(
+        b"".join((repo / "logs" / "2026-08.csv").read_bytes().splitlines(keepends=True)[:-1]))
+    append_entries(repo, [Entry(new_entry_id(datetime.now(UTC), rng.randbytes(10)),
+                                "2026-11-24T08:00:00.000Z", date(2026, 5, 2), "anna", "",
+                                "", "followers", 0.5, None, "", "")])
+    check_month(repo, "2026-11", fast=False)
