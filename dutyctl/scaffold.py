@@ -56,11 +56,13 @@ roster:
 
 duties:
   social:
+    name: Social media duty
     every: weekday               # one person every working day
     people: 1
     channels: [twitter, instagram, linkedin]
     kpi: {{photo: 1, repost: 1, news: 1}}
   blog:
+    name: Blog duty
     every: week                  # Monday to Sunday
     people: 1
     requires: [writing]
