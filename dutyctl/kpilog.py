@@ -482,10 +482,10 @@ def entry_record(entry: Entry) -> dict:
 # -- doctor --------------------------------------------------------------------------------
 
 
-def doctor(repo, fix: bool = False) -> DoctorResult:
+def doctor(repo, fix: bool = False, progress=None) -> DoctorResult:
     """Every problem of the log; with ``fix``, unreadable rows moved to quarantine.csv first."""
     from dutyctl.loading import load
-    from dutyctl.logstore import check_log, quarantine, read_log
+    from dutyctl.logstore import check_read, quarantine, read_log
 
     found, plan = load(repo)
     moved: list[Problem] = []
@@ -496,8 +496,8 @@ def doctor(repo, fix: bool = False) -> DoctorResult:
         moved, skipped = done.moved, done.skipped
         if done.quarantine_file is not None:
             quarantine_file = found.relative(done.quarantine_file)
-    problems = check_log(found.root, set(plan.people), set(plan.metrics), set(plan.duties))
-    read = read_log(found.root)
+    read = read_log(found.root, progress=progress)  # read once: counts and checks
+    problems = check_read(read, set(plan.people), set(plan.metrics), set(plan.duties))
     return DoctorResult(
         [found.relative(p) for p in read.files],
         len(read.entries),
@@ -519,6 +519,7 @@ def import_file(
     *,
     person: str | None = None,
     dry_run: bool = False,
+    progress=None,
 ) -> ImportResult:
     """Import a spreadsheet export: every row checked, nothing appended unless all are good.
 
@@ -576,7 +577,9 @@ def import_file(
 
     drafts: list[tuple[int, dict]] = []
     rotation = None
-    for line, cells in rows[1:]:
+    for number, (line, cells) in enumerate(rows[1:], start=1):
+        if progress is not None and (number % 500 == 0 or number == len(rows) - 1):
+            progress(number, len(rows) - 1)
         if not any(c.strip() for c in cells):
             continue
         where = Location(shown, line)

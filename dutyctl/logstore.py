@@ -564,12 +564,25 @@ def _log_files(root: Path, months: set[str] | None) -> list[Path]:
     return files
 
 
-def iter_log(root: Path, months: set[str] | None = None) -> Iterator[LoggedEntry | Problem]:
-    """Entries (each id once) and problems, in file order, one line at a time."""
+def iter_log(
+    root: Path, months: set[str] | None = None, progress: Progress | None = None
+) -> Iterator[LoggedEntry | Problem]:
+    """Entries (each id once) and problems, in file order, one line at a time.
+
+    ``progress(bytes_done, bytes_total)`` is called as the files are read.
+    """
     root = Path(root)
     seen: dict[str, tuple] = {}
     timeout = lock_timeout(READ_LOCK_TIMEOUT)
-    for path in _log_files(root, months):
+    files = _log_files(root, months)
+    sizes = [_size(path) for path in files]
+    total, before = sum(sizes), 0
+    for path, size in zip(files, sizes, strict=True):
+        file_progress = None
+        if progress is not None:
+            def file_progress(done: int, _of: int, before: int = before) -> None:
+                progress(min(before + done, total), total)
+        before += size
         rel = _rel(root, path)
         try:
             _check_inside(root, path)
@@ -586,11 +599,20 @@ def iter_log(root: Path, months: set[str] | None = None) -> Iterator[LoggedEntry
                 severity="warning",
             )
         try:
-            yield from _read_file(root, path, rel, month, seen, timeout)
+            yield from _read_file(root, path, rel, month, seen, timeout, file_progress)
         except DutyctlError as error:
             yield Problem(Location(rel), f"{error.message}; not read", error.hint)
         except OSError as error:
             yield Problem(Location(rel), f"cannot read: {error.strerror}")
+    if progress is not None:
+        progress(total, total)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 # An ordinary row, parsed without the csv module: no quote, backslash, leading ' or
@@ -773,10 +795,12 @@ def _read_file(
             yield LoggedEntry(Entry(*item[1]), Location(rel, item[0]))
 
 
-def read_log(root: Path, months: set[str] | None = None) -> LogRead:
+def read_log(
+    root: Path, months: set[str] | None = None, progress: Progress | None = None
+) -> LogRead:
     """Every readable entry of ``logs/*.csv`` (or of some months) and every problem."""
     result = LogRead(files=_log_files(root, months))
-    for item in iter_log(root, months):
+    for item in iter_log(root, months, progress):
         if isinstance(item, Problem):
             result.problems.append(item)
         else:
@@ -789,9 +813,20 @@ def check_log(
     known_people: set[str] | None = None,
     known_metrics: set[str] | None = None,
     known_duties: set[str] | None = None,
+    progress: Progress | None = None,
 ) -> list[Problem]:
     """Everything wrong with the log, for ``dutyctl doctor``."""
-    read = read_log(root)
+    return check_read(read_log(root, progress=progress), known_people, known_metrics,
+                      known_duties)
+
+
+def check_read(
+    read: LogRead,
+    known_people: set[str] | None = None,
+    known_metrics: set[str] | None = None,
+    known_duties: set[str] | None = None,
+) -> list[Problem]:
+    """Everything wrong with a log already read: its read problems and unknown ids."""
     problems = list(read.problems)
     ids = {logged.entry.id for logged in read.entries}
     for logged in read.entries:

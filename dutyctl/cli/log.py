@@ -220,9 +220,11 @@ def doctor(
 
     Exits 1 when it finds problems, 0 when the log is clean (warnings alone do not count)."""
     from dutyctl.kpilog import doctor as run_doctor
+    from dutyctl.render import progress_bar
     from dutyctl.render.log import doctor_report
 
-    result = run_doctor(repo_arg(repo), fix=fix)
+    with progress_bar("Reading the log") as progress:
+        result = run_doctor(repo_arg(repo), fix=fix, progress=progress)
     doctor_report(result, str(format))
     if result.errors:
         raise typer.Exit(1)
@@ -262,9 +264,14 @@ def import_(
 ) -> None:
     """Import entries from a CSV file: all rows or none (every problem listed as FILE:line)."""
     from dutyctl.kpilog import import_file
+    from dutyctl.render import progress_bar
     from dutyctl.render.log import imported
 
-    imported(import_file(repo_arg(repo), file, maps or [], person=person, dry_run=dry_run))
+    with progress_bar(f"Checking {file.name}") as progress:
+        result = import_file(
+            repo_arg(repo), file, maps or [], person=person, dry_run=dry_run, progress=progress
+        )
+    imported(result)
 
 
 def register(app: typer.Typer) -> None:

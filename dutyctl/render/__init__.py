@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING, Any
 
 from dutyctl.errors import DutyctlError, Problem
@@ -62,6 +63,34 @@ def table(*columns: str, title: str | None = None, **options: Any):
     for column in columns:
         result.add_column(column)
     return result
+
+
+@contextmanager
+def progress_bar(description: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress callback ``(done, total)`` drawing a bar on a terminal's stderr.
+
+    Yields None (draw nothing) when stderr is not a terminal or with --quiet, so
+    pipes, cron mail and tests see no bar.
+    """
+    if quiet() or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
+
+    with Progress(
+        f"[bold]{description}",
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+        console=console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total or None)
+
+        yield update
 
 
 def write_json(data: Any, out: IO[str] | None = None) -> None:
