@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dutyctl.errors import UsageError, unknown
@@ -102,8 +101,8 @@ def rotation_period(
         first = today - timedelta(days=today.weekday())
         last = first + timedelta(days=7 * weeks - 1)
     else:
-        first, last = parse_month(month or "this", today).span.start, None
-        last = parse_month(month or "this", today).span.end
+        span = parse_month(month or "this", today).span
+        first, last = span.start, span.end
     if (last - first).days > 366 * 20:
         raise UsageError("that period is longer than 20 years", hint="ask for a shorter one")
     _check_id(plan, "duty", duty, plan.duties)
@@ -182,5 +181,3 @@ def swap_slot(
     return SwapResult(override, found.relative(found.plan_path), names)
 
 
-def write_output(path: Path, data: bytes) -> None:
-    path.write_bytes(data)
