@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from array import array
 from bisect import bisect_left
 from dataclasses import dataclass, field
@@ -42,10 +43,11 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dutyctl.errors import DutyctlError, Location, Problem
+from dutyctl.errors import DutyctlError, InputError, Location, Problem
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    import io
+    from collections.abc import Callable, Iterable, Iterator
 
     from dutyctl.compliance import Attribution
     from dutyctl.logstore import Progress
@@ -91,7 +93,199 @@ def _id_hash(entry_id: str) -> int:
 
 def id_hashes(ids: Iterable[str]) -> bytes:
     """The sorted 64-bit hashes of ``ids``, as ``FileAggregate.ids`` holds them."""
-    return array("Q", sorted(_id_hash(i) for i in ids)).tobytes()
+    ids = list(ids)
+    hashes: list[int] | None = None
+    if all(len(i) == 26 for i in ids):
+        # ULIDs, the usual case: one translate for all of them, then int() each.
+        text = "".join(ids).translate(_CROCKFORD)
+        try:
+            hashes = [int(text[at : at + 26], 32) & _MASK for at in range(0, len(text), 26)]
+        except ValueError:
+            hashes = None
+    if hashes is None:
+        hashes = [_id_hash(i) for i in ids]
+    hashes.sort()
+    return array("Q", hashes).tobytes()
+
+
+_find_rows: Callable[[str], list[tuple[str, ...]]] | None = None
+
+
+def _rows_finder() -> Callable[[str], list[tuple[str, ...]]]:
+    """``findall`` of every line of a block: an ordinary row (logstore's fast pattern,
+    matched as a whole line, so exactly what ``fast_fields`` matches) as its 12 groups
+    and an empty 13th, any other line as 12 empty groups (an ordinary row's id is never
+    empty) and the line in the 13th. One more empty match follows the last newline."""
+    global _find_rows
+    if _find_rows is None:
+        from dutyctl import logstore
+
+        pattern = logstore._FAST_ROW.__self__.pattern
+        _find_rows = re.compile(f"^(?:{pattern})$|^(.*)$", re.MULTILINE).findall
+    return _find_rows
+
+
+def _blocks(
+    handle: io.BufferedReader, size: int, rel: str, progress: Progress | None
+) -> Iterator[tuple]:
+    """What ``logstore._scan_fields`` reads, a block of lines at a time: ("lines", number
+    of the line before the block, one :func:`_rows_finder` tuple per line) or ("items",
+    [(line number, fields or None, problem or None), ...]) as _scan_fields has them."""
+    from dutyctl import logstore
+
+    find = _rows_finder()
+    left = size
+    line = None
+    for line in logstore._scan(logstore._lines(handle, size), rel):
+        left -= len(line.raw)
+        if line.problem is not None:
+            yield "items", [(line.number, None, line.problem)]
+        if line.kind != "bad":
+            break
+    if line is None or line.kind != "header":
+        return
+    number = line.number
+    carry = b""
+    while left > 0:
+        block = handle.read(min(logstore._BLOCK, left))
+        if not block:
+            break
+        left -= len(block)
+        data = carry + block
+        cut = data.rfind(b"\n") + 1
+        data, carry = data[:cut], data[cut:]
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            yield "items", list(logstore._exact(data.splitlines(keepends=True), rel, number))
+            number += data.count(b"\n")
+        else:
+            count = text.count("\n")
+            found = find(text)
+            if len(found) == count + 1:
+                found.pop()  # the empty match after the last newline
+                yield "lines", number, found
+            else:  # never expected; the line by line way is always right
+                items: list[tuple] = []
+                lines = text.split("\n")
+                lines.pop()
+                dates: dict[str, date] = {}
+                for at, body in enumerate(lines, number + 1):
+                    fields = logstore.fast_fields(body, dates)
+                    if fields is not None:
+                        items.append((at, fields, None))
+                    else:
+                        items.extend(logstore._exact([(body + "\n").encode()], rel, at - 1))
+                yield "items", items
+            number += count
+        if progress is not None:
+            progress(size - left, size)
+    if carry:  # the last line, without a newline
+        yield "items", list(logstore._exact([carry], rel, number))
+
+
+def _fields_of(groups: tuple[str, ...], dates: dict[str, date]) -> tuple:
+    """The fields ``fast_fields`` makes of a row's groups (its date already in ``dates``)."""
+    (entry_id, recorded, day_text, person, duty, channel, metric, value, minutes, url, note,
+     voids) = groups[:12]
+    return (entry_id, recorded, dates[day_text], person, duty, channel, metric, float(value),
+            float(minutes) if minutes else None, url, note, voids)
+
+
+def _read_rows(
+    root: Path, path: Path, rel: str, month: str | None, progress: Progress | None,
+    problems: list[Problem], voided: set[str], rows: list[tuple], seen: dict[str, tuple],
+) -> None:
+    """Read one file as ``logstore._read_fields`` does (same problems, in the same order,
+    each id once): void targets into ``voided``, every other entry into ``rows`` as
+    (id, date, person, duty, channel, metric, value, minutes); ``seen`` gets every id."""
+    import fcntl
+
+    from dutyctl import logstore
+    from dutyctl.syntax import parse_date
+
+    timeout = logstore.lock_timeout(logstore.READ_LOCK_TIMEOUT)
+    # seen: id -> (groups or fields, line number, groups?)
+    dates: dict[str, date] = {}
+    add_row, add_void = rows.append, voided.add
+
+    def repeated(number: int, content: tuple, is_groups: bool) -> None:
+        earlier, at, earlier_groups = seen[content[0]]
+        if earlier_groups == is_groups and earlier == content:
+            return
+        mine = _fields_of(content, dates) if is_groups else content
+        theirs = _fields_of(earlier, dates) if earlier_groups else earlier
+        if mine != theirs:
+            problems.append(Problem(
+                Location(rel, number),
+                f"id {mine[0]} was already logged at {Location(rel, at)} with "
+                "different content; this row is not counted",
+                hint="void one of them and log the right entry again",
+            ))
+
+    def misplaced(number: int, day: date) -> None:
+        problems.append(Problem(
+            Location(rel, number),
+            f"entry dated {day.isoformat()} is in the file for {month}; it is counted",
+            hint=f"it belongs in logs/{day.year:04d}-{day.month:02d}.csv",
+            severity="warning",
+        ))
+
+    def take(items: Iterable[tuple]) -> None:
+        for number, fields, problem in items:
+            if problem is not None:
+                problems.append(problem)
+            if fields is None:
+                continue
+            if fields[0] in seen:
+                repeated(number, fields, False)
+                continue
+            day = fields[2]
+            if month is not None and f"{day.year:04d}-{day.month:02d}" != month:
+                misplaced(number, day)
+            seen[fields[0]] = (fields, number, False)
+            if fields[11]:
+                add_void(fields[11])
+            else:
+                add_row((fields[0], *fields[2:9]))
+
+    with logstore._locked(path, os.O_RDONLY, fcntl.LOCK_SH, timeout, rel) as fd:
+        # As in _read_fields: whole rows up to `size`; later appends only add past it.
+        size = os.fstat(fd).st_size
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            for block in _blocks(handle, size, rel, progress):
+                if block[0] == "items":
+                    take(block[1])
+                    continue
+                number = block[1]
+                for groups in block[2]:
+                    number += 1
+                    entry_id = groups[0]
+                    if not entry_id:  # not an ordinary row: the exact parser
+                        take(logstore._exact([(groups[12] + "\n").encode()], rel, number - 1))
+                        continue
+                    day_text = groups[2]
+                    day = dates.get(day_text)
+                    if day is None:
+                        try:
+                            day = dates[day_text] = parse_date(day_text)
+                        except InputError:  # as fast_fields: the exact parser says why
+                            line = ",".join(groups[:12]) + "\n"
+                            take(logstore._exact([line.encode()], rel, number - 1))
+                            continue
+                    if entry_id in seen:
+                        repeated(number, groups, True)
+                        continue
+                    if month is not None and day_text[:7] != month:
+                        misplaced(number, day)
+                    seen[entry_id] = (groups, number, True)
+                    if groups[11]:
+                        add_void(groups[11])
+                    else:
+                        minutes = groups[8]
+                        add_row((entry_id, day, groups[3], groups[4], groups[5], groups[6],
+                                 float(groups[7]), float(minutes) if minutes else None))
 
 
 def aggregate_file(
@@ -102,7 +296,7 @@ def aggregate_file(
     attribution: Attribution | None = None,
 ) -> FileAggregate:
     """Read one log file exactly as ``logstore.iter_log`` does and sum it up (the slots
-    only with a rotation). Streams: one tuple per entry of this file at most."""
+    only with a rotation). Reads a block of rows at a time."""
     from dutyctl import logstore
     from dutyctl.compliance import Attribution
 
@@ -119,22 +313,13 @@ def aggregate_file(
                 severity="warning",
             )
         )
-    seen: dict[str, tuple] = {}
-    rows = []
-    voided = set()
+    rows: list[tuple] = []
+    voided: set[str] = set()
     problems = result.problems
+    seen: dict[str, tuple] = {}
     try:
         logstore._check_inside(root, path)
-        timeout = logstore.lock_timeout(logstore.READ_LOCK_TIMEOUT)
-        for item in logstore._read_fields(root, path, rel, month, seen, timeout, progress):
-            if isinstance(item, Problem):
-                problems.append(item)
-                continue
-            fields = item[1]
-            if fields[11]:
-                voided.add(fields[11])
-            else:
-                rows.append(fields)
+        _read_rows(root, path, rel, month, progress, problems, voided, rows, seen)
     except logstore.LogUnsafe as error:
         problems.append(Problem(error.location, error.message + "; not read", error.hint))
     except DutyctlError as error:
@@ -152,7 +337,7 @@ def aggregate_file(
     slots = result.slots
     exact = True
     first = last = None
-    for entry_id, _, day, person, duty, channel, metric, value, spent, *_ in rows:
+    for entry_id, day, person, duty, channel, metric, value, spent in rows:
         if entry_id in voided:
             continue
         if exact and not (

@@ -86,3 +86,80 @@ def test_ordinary_rows_take_the_fast_path() -> None:
     line = "01JD0000000000000000000000,2026-11-24T08:15:03.123Z,2026-11-24,farid,,blog,photo,2,,,,"
     assert fast_fields(line, {}) is not None
     assert fast_fields(line.replace(",farid,", ",'farid,"), {}) is None
+
+
+@st.composite
+def log_files(draw) -> bytes:
+    """A month file of ordinary and damaged rows, repeated ids, voids, blank lines, rows
+    dated in another month, and maybe no newline at the end."""
+    lines = [_encode_rows([["id", "recorded_at", "date", "person", "duty", "channel",
+                            "metric", "value", "minutes", "url", "note", "voids"]])]
+    made: list[bytes] = []
+    for _ in range(draw(st.integers(0, 25))):
+        kind = draw(st.sampled_from(["ok", "ok", "ok", "void", "again", "same", "damaged",
+                                     "blank", "any"]))
+        if kind in ("again", "same") and made:
+            line = draw(st.sampled_from(made))
+            if kind == "again":
+                line = line.replace(b",2,", b",3,", 1)
+        elif kind == "blank":
+            line = b"\n"
+        elif kind == "any":
+            line = draw(st.binary(max_size=40)).replace(b"\n", b"") + b"\n"
+        else:
+            day = draw(st.sampled_from(["2026-11-03", "2026-11-30", "2026-10-31", "2026-11-31"]))
+            ident = draw(st.sampled_from(["01JD0000000000000000000001", "01JD000000000000000000000"
+                                          "2", "x.1", "01JD0000000000000000000003"]))
+            ident += draw(st.sampled_from(["", "", "4", "Z"]))
+            voids = draw(st.sampled_from(["", "01JD0000000000000000000001", "gone"]))
+            value = draw(st.sampled_from(["2", "0.5", "10"]))
+            line = (f"{ident},2026-11-24T08:00:00Z,{day},farid,,blog,photo,{value},"
+                    f"{draw(st.sampled_from(['', '5', '1.5']))},,"
+                    f"{draw(st.sampled_from(['', 'a, b', 'ok']))},"
+                    f"{voids if kind == 'void' else ''}\n").encode()
+            line = line.replace(b",a, b,", b',"a, b",')
+            if kind == "damaged":
+                line = damage(line, draw(st.data()))
+            made.append(line)
+        lines.append(line)
+    data = b"".join(lines)
+    if draw(st.booleans()) and data.endswith(b"\n"):
+        data = data[:-1]
+    return data
+
+
+@settings(max_examples=300, deadline=None)
+@given(log_files())
+def test_block_reader_reads_a_file_as_the_log_reader_does(data: bytes) -> None:
+    import tempfile
+    from pathlib import Path
+
+    from dutyctl import logcache
+    from dutyctl.errors import Problem
+    from dutyctl.logstore import iter_log
+
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "logs").mkdir()
+        path = root / "logs" / "2026-11.csv"
+        path.write_bytes(data)
+        items = list(iter_log(root))
+        got = logcache.aggregate_file(root, path, None)
+    problems = [i for i in items if isinstance(i, Problem)]
+    logged = [i.entry for i in items if not isinstance(i, Problem)]
+    assert got.problems == problems
+    ids = {e.id for e in logged}
+    voided = {e.voids for e in logged if e.voids}
+    assert got.foreign_voids == len(voided - ids)
+    assert got.ids == logcache.id_hashes(ids)
+    counted = [e for e in logged if not e.voids and e.id not in voided]
+    sums: dict[tuple[str, str], list[float]] = {}
+    for e in counted:
+        mine = sums.setdefault((e.person, e.metric), [0.0, 0])
+        mine[0] += e.value
+        mine[1] += 1
+    assert got.person_metric == sums
+    assert got.first == min((e.date for e in counted), default=None)
+    assert got.last == max((e.date for e in counted), default=None)
+    assert got.exact == all(e.value.is_integer() and (e.minutes or 0.0).is_integer()
+                            for e in counted)
