@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import IO
 
 
@@ -16,6 +17,44 @@ def rendered_bytes(result, kind: str, format: str) -> bytes:
     raise ValueError(f"no bytes for {kind}/{format}")
 
 
+def slots_json(assignments) -> str:
+    """``write_json`` of the slots' ``slot_record`` list, byte for byte, written directly
+    (json's indented output runs its pure-Python encoder, a call per value)."""
+    from json.encoder import encode_basestring  # what json.dumps uses without ensure_ascii
+
+    from dutyctl.render import write_json
+
+    names: dict[str, str] = {}
+
+    def text(value: str) -> str:
+        found = names.get(value)
+        if found is None:
+            found = names[value] = encode_basestring(value)
+        return found
+
+    parts = []
+    for a in assignments:
+        if a.override is not True and a.override is not False:
+            buffer = io.StringIO()  # not a plain record: the general writer
+            from dutyctl.agenda import slot_record
+
+            write_json([slot_record(x) for x in assignments], buffer)
+            return buffer.getvalue()
+        people = (
+            "[\n      " + ",\n      ".join([text(p) for p in a.people]) + "\n    ]"
+            if a.people
+            else "[]"
+        )
+        parts.append(
+            '  {\n    "duty": ' + text(a.duty)
+            + ',\n    "start": ' + text(a.start.isoformat())
+            + ',\n    "end": ' + text(a.end.isoformat())
+            + ',\n    "people": ' + people
+            + ',\n    "override": ' + ("true" if a.override else "false") + "\n  }"
+        )
+    return ("[\n" + ",\n".join(parts) + "\n]\n") if parts else "[]\n"
+
+
 def render(result, kind: str, format: str, out: IO[str]) -> None:
     from dutyctl.render import write_csv, write_json
     from dutyctl.serialize import jsonable
@@ -24,7 +63,9 @@ def render(result, kind: str, format: str, out: IO[str]) -> None:
         from dutyctl.agenda import slot_record
         from dutyctl.render import rotation as r
 
-        if format == "json":
+        if format == "json" and not result.explain and result.stats is None:
+            out.write(slots_json(result.assignments))
+        elif format == "json":
             slots = [
                 {**slot_record(a), "why": a.why} if result.explain else slot_record(a)
                 for a in result.assignments
