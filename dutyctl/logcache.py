@@ -397,6 +397,38 @@ def _entry_path(repo: Repo, plan_key: str, part: str, rel: str) -> Path:
     return repo.cache_dir / f"log-{name}.pickle"
 
 
+POOL_MIN_BYTES = 16 << 20  # files to read at least this big: two processes read them
+_pool_state: tuple = ()  # (repo, rotation, attribution), inherited by the forked workers
+
+
+def _store(repo: Repo, aggregate: FileAggregate, path: Path, job: tuple) -> None:
+    """Cache a file's aggregate, unless the file changed while it was read."""
+    from dutyctl import plancache
+
+    rel, stamp, base_path, slots_path = job[1:]
+    if base_path is not None and _stamp(path) == stamp:
+        slot_sums, aggregate.slots = aggregate.slots, {}
+        plancache.signed_write(repo, base_path, (rel, stamp, aggregate))
+        if slots_path is not None:
+            plancache.signed_write(repo, slots_path, (rel, stamp, slot_sums))
+        aggregate.slots = slot_sums
+
+
+def _pool_aggregate(job: tuple) -> FileAggregate:
+    """In a forked worker: read one file and cache its aggregate."""
+    repo, rotation, attribution = _pool_state
+    aggregate = aggregate_file(repo.root, job[0], rotation, None, attribution)
+    _store(repo, aggregate, job[0], job)
+    return aggregate
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def file_aggregates(
     repo: Repo,
     plan: Plan,
@@ -404,11 +436,14 @@ def file_aggregates(
     files: list[Path],
     progress: Progress | None = None,
 ) -> Iterator[FileAggregate]:
-    """Each file's aggregate, one at a time, from the cache when the file and the plan
-    are unchanged. The slots (rotation-dependent, keyed by its last day) are cached apart
-    from the rest, which a report without slots (goals) can use alone."""
+    """Each file's aggregate, one at a time and in order, from the cache when the file
+    and the plan are unchanged. The slots (rotation-dependent, keyed by its last day) are
+    cached apart from the rest, which a report without slots (goals) can use alone.
+    Without a progress callback, many megabytes of files with no cache entry are read
+    by two forked processes (their answers are the same: each reads its files whole)."""
     from dutyctl import plancache
 
+    global _pool_state
     key = plancache.plan_key(plan)
     sizes = []
     for path in files:
@@ -417,8 +452,8 @@ def file_aggregates(
         except OSError:
             sizes.append(0)
     total, done = sum(sizes), 0
-    attribution = None
-    for path, size in zip(files, sizes, strict=True):
+    jobs = []  # (path, rel, stamp, base_path, slots_path)
+    for path in files:
         rel = path.relative_to(repo.root).as_posix() if path.is_relative_to(repo.root) else str(
             path)
         stamp = _stamp(path)
@@ -427,48 +462,92 @@ def file_aggregates(
             base_path = _entry_path(repo, key, "base", rel)
             if rotation is not None:
                 slots_path = _entry_path(repo, key, f"slots|{rotation.until}", rel)
-        if base_path is not None:
-            base = plancache._signed_read(base_path)
-            slots = plancache._signed_read(slots_path) if slots_path is not None else None
-            if (
-                isinstance(base, tuple)
-                and len(base) == 3
-                and base[:2] == (rel, stamp)
-                and isinstance(base[2], FileAggregate)
-                and (
-                    slots_path is None
-                    or (isinstance(slots, tuple) and len(slots) == 3 and slots[:2] == (rel, stamp)
-                        and isinstance(slots[2], dict))
-                )
-            ):
-                aggregate = base[2]
-                if slots_path is not None and slots is not None:
-                    aggregate.slots = slots[2]
+        jobs.append((path, rel, stamp, base_path, slots_path))
+    missing = [
+        job for job in jobs
+        if job[3] is None or not job[3].exists() or (job[4] is not None and not job[4].exists())
+    ]
+    attribution = None
+    if rotation is not None and missing:
+        from dutyctl.compliance import Attribution
+
+        attribution = Attribution(rotation.assignments)
+    size_of = {id(job): size for job, size in zip(jobs, sizes, strict=True)}
+    pooled: Iterator[FileAggregate] | None = None
+    pool = None
+    if (
+        progress is None
+        and len(missing) >= 2
+        and sum(size_of[id(job)] for job in missing) >= POOL_MIN_BYTES
+        and _cpus() >= 2
+    ):
+        import multiprocessing
+
+        _pool_state = (repo, rotation, attribution)
+        try:
+            pool = multiprocessing.get_context("fork").Pool(2)
+        except (OSError, ValueError):
+            pool = None
+        finally:
+            _pool_state = ()
+        if pool is not None:
+            pooled = pool.imap(_pool_aggregate, missing, chunksize=1)
+    in_pool = {id(job) for job in missing} if pooled is not None else set()
+    try:
+        for job, size in zip(jobs, sizes, strict=True):
+            path, rel, stamp, base_path, slots_path = job
+            if pooled is not None and id(job) in in_pool:
+                aggregate = next(pooled)
                 done += size
                 if progress is not None:
                     progress(done, total)
                 yield aggregate
                 continue
+            if base_path is not None:
+                base = plancache._signed_read(base_path)
+                slots = plancache._signed_read(slots_path) if slots_path is not None else None
+                if (
+                    isinstance(base, tuple)
+                    and len(base) == 3
+                    and base[:2] == (rel, stamp)
+                    and isinstance(base[2], FileAggregate)
+                    and (
+                        slots_path is None
+                        or (isinstance(slots, tuple) and len(slots) == 3
+                            and slots[:2] == (rel, stamp) and isinstance(slots[2], dict))
+                    )
+                ):
+                    aggregate = base[2]
+                    if slots_path is not None and slots is not None:
+                        aggregate.slots = slots[2]
+                    done += size
+                    if progress is not None:
+                        progress(done, total)
+                    yield aggregate
+                    continue
 
-        def step(read: int, _: int, before: int = done) -> None:
+            def step(read: int, _: int, before: int = done) -> None:
+                if progress is not None:
+                    progress(before + read, total)
+
+            if rotation is not None and attribution is None:
+                from dutyctl.compliance import Attribution
+
+                attribution = Attribution(rotation.assignments)
+            aggregate = aggregate_file(repo.root, path, rotation, step, attribution)
+            done += size
             if progress is not None:
-                progress(before + read, total)
-
-        if rotation is not None and attribution is None:
-            from dutyctl.compliance import Attribution
-
-            attribution = Attribution(rotation.assignments)
-        aggregate = aggregate_file(repo.root, path, rotation, step, attribution)
-        done += size
-        if progress is not None:
-            progress(done, total)
-        if base_path is not None and _stamp(path) == stamp:  # unchanged while it was read
-            slot_sums, aggregate.slots = aggregate.slots, {}
-            plancache.signed_write(repo, base_path, (rel, stamp, aggregate))
-            if slots_path is not None:
-                plancache.signed_write(repo, slots_path, (rel, stamp, slot_sums))
-            aggregate.slots = slot_sums
-        yield aggregate
+                progress(done, total)
+            _store(repo, aggregate, path, job)
+            yield aggregate
+        if pool is not None:  # every file read: let the workers end on their own
+            pool.close()
+            pool.join()
+            pool = None
+    finally:
+        if pool is not None:  # the caller stopped early
+            pool.terminate()
+            pool.join()
 
 
 def ids_disjoint(blobs: list[bytes]) -> bool:

@@ -254,3 +254,16 @@ def test_month_report_from_aggregates_equals_reading_everything(repo: Path):
                                 "2026-11-24T08:00:00.000Z", date(2026, 5, 2), "anna", "",
                                 "", "followers", 0.5, None, "", "")])
     check_month(repo, "2026-11", fast=False)
+
+
+def test_files_read_by_two_processes_give_the_same_leaderboard(repo: Path, monkeypatch):
+    from dutyctl import logcache
+
+    monkeypatch.setattr(logcache, "POOL_MIN_BYTES", 0)
+    rng = random.Random(7)
+    made = entries(rng, 300, date(2026, 1, 1), date(2026, 11, 20))
+    append_entries(repo, [*made, void(made[0], rng), void(made[5], rng)])
+    check(repo)
+    board, _ = uncached(repo)
+    shutil.rmtree(repo / ".dutyctl-cache")
+    assert reporting.leaderboard(repo, None, all_time=True).report == board
