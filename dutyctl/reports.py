@@ -16,6 +16,7 @@ Counting rules, the same in every report:
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -136,12 +137,19 @@ def best_entries(
     plan: Plan, entries: Iterable[Entry], count: int = BEST_ENTRIES
 ) -> list[BestEntry]:
     """The entries with the highest outcome value, then the most points; ties by date, id."""
+    kinds: dict[str, bool] = {}
     ranked = []
     for entry in entries:
-        outcome = entry.value if metric_kind(plan, entry.metric) == "outcome" else 0.0
-        ranked.append(BestEntry(entry, entry_points(plan, entry), outcome))
-    ranked.sort(key=lambda b: (-b.outcome, -b.points, b.entry.date, b.entry.id))
-    return [b for b in ranked if b.outcome > 0 or b.points > 0][:count]
+        is_outcome = kinds.get(entry.metric)
+        if is_outcome is None:
+            is_outcome = kinds[entry.metric] = metric_kind(plan, entry.metric) == "outcome"
+        outcome = entry.value if is_outcome else 0.0
+        points = entry_points(plan, entry)
+        if outcome > 0 or points > 0:
+            ranked.append((outcome, points, entry))
+    # nsmallest is sorted(...)[:count], without sorting every entry.
+    top = heapq.nsmallest(count, ranked, key=lambda r: (-r[0], -r[1], r[2].date, r[2].id))
+    return [BestEntry(entry, points, outcome) for outcome, points, entry in top]
 
 
 # --- Leaderboard --------------------------------------------------------------------------
