@@ -205,16 +205,21 @@ def _read_rows(
     from dutyctl.syntax import parse_date
 
     timeout = logstore.lock_timeout(logstore.READ_LOCK_TIMEOUT)
-    # seen: id -> (groups or fields, line number, groups?)
+    # seen: id -> (the row's text and a comma, or its fields; line number; text?): the
+    # text is one string where its groups would be thirteen.
     dates: dict[str, date] = {}
     add_row, add_void = rows.append, voided.add
+    names: dict[str, str] = {}  # one string object per person, duty, channel, metric
+    name = names.setdefault
 
     def repeated(number: int, content: tuple, is_groups: bool) -> None:
         earlier, at, earlier_groups = seen[content[0]]
-        if earlier_groups == is_groups and earlier == content:
+        if earlier_groups and is_groups and earlier == ",".join(content):
+            return
+        if not earlier_groups and not is_groups and earlier == content:
             return
         mine = _fields_of(content, dates) if is_groups else content
-        theirs = _fields_of(earlier, dates) if earlier_groups else earlier
+        theirs = logstore.fast_fields(earlier[:-1], dates) if earlier_groups else earlier
         if mine != theirs:
             problems.append(Problem(
                 Location(rel, number),
@@ -279,12 +284,14 @@ def _read_rows(
                         continue
                     if month is not None and day_text[:7] != month:
                         misplaced(number, day)
-                    seen[entry_id] = (groups, number, True)
+                    seen[entry_id] = (",".join(groups), number, True)
                     if groups[11]:
                         add_void(groups[11])
                     else:
                         minutes = groups[8]
-                        add_row((entry_id, day, groups[3], groups[4], groups[5], groups[6],
+                        person, duty, channel, metric = groups[3:7]
+                        add_row((entry_id, day, name(person, person), name(duty, duty),
+                                 name(channel, channel), name(metric, metric),
                                  float(groups[7]), float(minutes) if minutes else None))
 
 
