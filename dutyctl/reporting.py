@@ -131,6 +131,7 @@ def leaderboard(
     year: str | None = None,
     all_time: bool = False,
     department: str | None = None,
+    progress=None,
 ) -> ReportResult:
     from dutyctl import reports
 
@@ -138,7 +139,7 @@ def leaderboard(
     label, span = choose_period(
         plan, today, month=month, week=week, quarter=quarter, year=year, all_time=all_time
     )
-    fast = _cached_leaderboard(found, plan, span, today, label, department)
+    fast = _cached_leaderboard(found, plan, span, today, label, department, progress)
     if fast is not None:
         return fast
     rotation, entries, problems = _gather(found, plan, span, today)

@@ -65,11 +65,13 @@ def leaderboard(
     """Rank people by points, then compliance: entries, slots met, minutes, streak
     (default: this month)."""
     from dutyctl import reporting
+    from dutyctl.render import progress_bar
 
-    result = reporting.leaderboard(
-        repo_arg(repo), rev_arg(rev), month=month, week=week, quarter=quarter, year=year,
-        all_time=all_time, department=department,
-    )
+    with progress_bar("Reading the log") as progress:
+        result = reporting.leaderboard(
+            repo_arg(repo), rev_arg(rev), month=month, week=week, quarter=quarter, year=year,
+            all_time=all_time, department=department, progress=progress,
+        )
     _emit(result, "leaderboard", format, output)
 
 
