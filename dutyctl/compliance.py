@@ -25,7 +25,7 @@ Which slots are judged
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -153,23 +153,51 @@ def judge_slots(
     entries: Iterable[Entry],
     period: Span,
     today: date,
+    *,
+    attribution: Attribution | None = None,
+    active: bool = False,
+    extra: Mapping[tuple[str, date], Mapping[str, Mapping[str, float]]] | None = None,
 ) -> list[SlotResult]:
     """Every judged slot of the period, with its totals, shortfall and excess.
 
-    ``entries`` may hold void rows and duplicates: only :func:`active_entries` count.
+    ``entries`` may hold void rows and duplicates: only :func:`active_entries` count
+    (``active``: they are that already). ``extra``: per slot (duty, start), each
+    person's sums per metric of entries that are not in ``entries`` (whole numbers,
+    so the order of the sums does not matter); such results list only the ids of
+    ``entries``.
     """
-    attribution = Attribution(rotation.assignments)
+    if attribution is None:
+        attribution = Attribution(rotation.assignments)
     slots = judged_slots(rotation, period, today)
     counted: dict[tuple[str, date], list[Entry]] = {(a.duty, a.start): [] for a in slots}
     first = min((a.start for a in slots), default=None)
     last = max((a.end for a in slots), default=None)
-    for entry in active_entries(entries):
+    for entry in entries if active else active_entries(entries):
         if first is None or last is None or not first <= entry.date <= last:
             continue
         slot = attribution.slot_of(entry)
         if slot is not None and (slot.duty, slot.start) in counted:
             counted[(slot.duty, slot.start)].append(entry)
-    return [judge_one(plan, a, counted[(a.duty, a.start)], today) for a in slots]
+    if extra is None:
+        return [judge_one(plan, a, counted[(a.duty, a.start)], today) for a in slots]
+    results = []
+    for a in slots:
+        mine = counted[(a.duty, a.start)]
+        totals: dict[str, float] = {}
+        by_person: dict[str, dict[str, float]] = {p: {} for p in a.people}
+        for person, sums in extra.get((a.duty, a.start), {}).items():
+            own = by_person.setdefault(person, {})
+            for metric, value in sums.items():
+                totals[metric] = totals.get(metric, 0.0) + value
+                own[metric] = own.get(metric, 0.0) + value
+        for entry in mine:
+            totals[entry.metric] = totals.get(entry.metric, 0.0) + entry.value
+            own = by_person.setdefault(entry.person, {})
+            own[entry.metric] = own.get(entry.metric, 0.0) + entry.value
+        results.append(
+            judge_totals(plan, a, totals, by_person, tuple(e.id for e in mine), today)
+        )
+    return results
 
 
 def judge_one(plan: Plan, slot: Assignment, entries: Sequence[Entry], today: date) -> SlotResult:

@@ -264,13 +264,19 @@ def month(
     return ReportResult(plan, report, problems)
 
 
-def _month_from_aggregates(found, plan: Plan, label: str, span: Span, today: date, department):
-    """The month report reading only the files of the previous month, the month and the
-    slots running past it; the months before give only their goal totals, from the
-    per-file aggregates (:mod:`dutyctl.logcache`). None when that could differ from reading
-    everything: an earlier file with an entry dated from the previous month on (or before
-    the plan's start), a void or an id shared across that boundary, or a value that is not
-    a whole number (sums would depend on their order)."""
+def _month_from_aggregates(
+    found, plan: Plan, label: str, span: Span, today: date, department,
+    cache_previous: bool = True,
+):
+    """The month report reading only the files of the month and the slots running past
+    it (and, unless the cache cannot stand for it, the previous month's); the months
+    before give only their goal totals, and the previous month its slot sums (for the
+    change in compliance), from the per-file aggregates (:mod:`dutyctl.logcache`). None
+    when that could differ from reading everything: an earlier file with an entry dated
+    from the previous month on (or before the plan's start), a void or an id shared
+    across that boundary, or a value that is not a whole number (sums would depend on
+    their order). The previous month's file comes from the cache only when it holds
+    dates of that month alone and no void crosses a file; otherwise it is read."""
     from dutyctl import logcache, reports
     from dutyctl.logstore import _log_files, read_log
 
@@ -278,38 +284,68 @@ def _month_from_aggregates(found, plan: Plan, label: str, span: Span, today: dat
     rotation, last_end = _rotation_for(found, plan, span, today)
     first = min(plan.start, span.start)  # where reading everything would start
     window = max(previous.start, first)
+    cache_previous = cache_previous and window == previous.start
+    read_from = span.start if cache_previous else window
     earlier = [
-        path for path in _log_files(found.root, _months(first, window))
-        if path.stem < f"{window:%Y-%m}"
+        path for path in _log_files(found.root, _months(first, read_from))
+        if path.stem < f"{read_from:%Y-%m}"
     ]
+    previous_file = f"{previous.start:%Y-%m}"
     goal_keys = {(g.metric, g.channel) for g in plan.goals}
     before: dict[tuple[str, str], float] = {}
+    previous_sums: dict[tuple[str, date], dict[str, dict[str, float]]] | None = None
     blobs: list[bytes] = []
     problems: list[Problem] = []
-    for a in logcache.file_aggregates(found, plan, None, earlier):
-        if not a.exact or a.foreign_voids:
-            return None
-        if a.first is not None and not (plan.start <= a.first and a.last < previous.start):
-            return None
-        blobs.append(a.ids)
-        problems.extend(a.problems)
-        for (metric, channel), value in a.metric_channel.items():
-            for key in ((metric, channel), (metric, None)):
-                if key in goal_keys:
-                    before[key] = before.get(key, 0.0) + value
-    read = read_log(found.root, _months(window, max(last_end, span.end)))
+    older = [path for path in earlier if not (cache_previous and path.stem == previous_file)]
+    last_file = [path for path in earlier if path not in older]
+    # Files before the previous month (two processes may read them), then the previous
+    # month's with its slot sums: file order, as reading everything.
+    for rotation_of, paths in ((None, older), (rotation, last_file)):
+        for a in logcache.file_aggregates(found, plan, rotation_of, paths):
+            if not a.exact:
+                return None
+            if rotation_of is not None:
+                if a.foreign_voids or (a.first is not None and not (
+                    previous.start <= a.first and a.last <= previous.end
+                )):
+                    return _month_from_aggregates(
+                        found, plan, label, span, today, department, cache_previous=False
+                    )
+                previous_sums = {}
+                for (duty, start, person, metric), value in a.slots.items():
+                    if previous.start <= start <= previous.end:
+                        per = previous_sums.setdefault((duty, start), {}).setdefault(person, {})
+                        per[metric] = per.get(metric, 0.0) + value
+            elif a.foreign_voids or (
+                a.first is not None and not (plan.start <= a.first and a.last < previous.start)
+            ):
+                return None
+            blobs.append(a.ids)
+            problems.extend(a.problems)
+            for (metric, channel), value in a.metric_channel.items():
+                for key in ((metric, channel), (metric, None)):
+                    if key in goal_keys:
+                        before[key] = before.get(key, 0.0) + value
+    if cache_previous and previous_sums is None:
+        previous_sums = {}  # no file for the previous month: nothing more to add
+    read = read_log(found.root, _months(read_from, max(last_end, span.end)))
     entries = read.all_entries()
     ids = {e.id for e in entries}
     for e in entries:
-        if (e.is_void and e.voids not in ids) or not (
-            e.value.is_integer() and e.value < 2.0**52
-        ):
+        if not (e.value.is_integer() and e.value < 2.0**52):
+            return None
+        if e.is_void and e.voids not in ids:
+            if cache_previous:  # perhaps an entry of the previous month's file
+                return _month_from_aggregates(
+                    found, plan, label, span, today, department, cache_previous=False
+                )
             return None
     blobs.append(logcache.id_hashes(ids))
     if not logcache.ids_disjoint(blobs):
         return None
     report = reports.month_report(
-        plan, rotation, entries, label, span, today, department=department, goals_before=before
+        plan, rotation, entries, label, span, today, department=department,
+        goals_before=before, previous_sums=previous_sums,
     )
     return ReportResult(plan, report, _as_warnings([*problems, *read.problems]))
 

@@ -388,15 +388,27 @@ def month_report(
     *,
     department: str | None = None,
     goals_before: dict[tuple[str, str | None], float] | None = None,
+    previous_sums: dict[tuple[str, date], dict[str, dict[str, float]]] | None = None,
 ) -> MonthReport:
     """The monthly review. ``goals_before``: the goal totals of log files not in
-    ``entries`` (see :func:`goal_progress`)."""
+    ``entries`` (see :func:`goal_progress`); ``previous_sums``: for the previous month's
+    slots, the sums of entries not in ``entries`` (see :func:`judge_slots`' ``extra``)."""
     from dutyctl.agenda import next_review
 
     keep = _in_department(plan, department)
     entries = active_entries(entries)
-    results = _filter_slots(judge_slots(plan, rotation, entries, span, today), keep)
-    before = _filter_slots(judge_slots(plan, rotation, entries, previous_month(span), today), keep)
+    attribution = Attribution(rotation.assignments)
+    results = _filter_slots(
+        judge_slots(plan, rotation, entries, span, today, attribution=attribution, active=True),
+        keep,
+    )
+    before = _filter_slots(
+        judge_slots(
+            plan, rotation, entries, previous_month(span), today,
+            attribution=attribution, active=True, extra=previous_sums,
+        ),
+        keep,
+    )
     dated = [e for e in in_span(entries, span) if keep(e.person)]
 
     met = sum(r.met for r in results)
@@ -432,7 +444,7 @@ def month_report(
         people=tuple(people),
         channels=channels,
         best=tuple(best_entries(plan, dated)),
-        goals=tuple(goal_progress(plan, entries, span.end, goals_before)),
+        goals=tuple(goal_progress(plan, entries, span.end, goals_before, active=True)),
         award=award(plan, people, department),
         next_review=next_review(plan, today),
         daily_output=tuple(sorted(daily.items())),
@@ -515,18 +527,24 @@ def goal_progress(
     entries: Iterable[Entry],
     through: date,
     before: dict[tuple[str, str | None], float] | None = None,
+    *,
+    active: bool = False,
 ) -> list[GoalRow]:
     """Each goal: its metric summed (on its channel, if given) from the plan's start.
 
     ``before``: the sums, per (metric, channel or None), of active entries in log files
     that are not in ``entries`` (all dated from the plan's start to ``through``).
+    ``active``: ``entries`` are active entries already (:func:`active_entries`).
     """
-    active = [e for e in active_entries(entries) if plan.start <= e.date <= through]
+    counted = [
+        e for e in (entries if active else active_entries(entries))
+        if plan.start <= e.date <= through
+    ]
     rows = []
     for goal in plan.goals:
         actual = sum(
             e.value
-            for e in active
+            for e in counted
             if e.metric == goal.metric and (goal.channel is None or e.channel == goal.channel)
         )
         if before and (goal.metric, goal.channel) in before:

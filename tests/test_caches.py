@@ -256,6 +256,78 @@ def test_month_report_from_aggregates_equals_reading_everything(repo: Path):
     check_month(repo, "2026-11", fast=False)
 
 
+def previous_from_cache(root: Path, month: str, monkeypatch) -> bool:
+    """Whether the month report judged the previous month from its file's cached slot
+    sums (and gave the answer of reading everything)."""
+    from dutyctl import logcache
+    from dutyctl.syntax import parse_month
+
+    report, problems = uncached_month(root, month)
+    calls: list[bool] = []
+    real = logcache.file_aggregates
+
+    def spy(repo, plan, rotation, files, progress=None):
+        calls.append(rotation is not None and bool(files))
+        return real(repo, plan, rotation, files, progress)
+
+    monkeypatch.setattr(logcache, "file_aggregates", spy)
+    try:
+        for _ in range(2):  # fills the cache, then reads it
+            calls.clear()
+            result = reporting.month(root, None, month, None)
+            assert (result.report, result.problems) == (report, problems)
+        found, plan, today = reporting._load(root, None, None)
+        span = parse_month(month, today).span
+        calls.clear()
+        used = reporting._month_from_aggregates(found, plan, month, span, today, None)
+        assert used is not None
+        assert (used.report, used.problems) == (report, problems)
+        # [older files, previous month's with slots]; a refusal calls again without.
+        return calls == [False, True]
+    finally:
+        monkeypatch.setattr(logcache, "file_aggregates", real)
+
+
+def test_previous_month_judged_from_cached_slot_sums(repo: Path, monkeypatch):
+    rng = random.Random(11)
+    logged = entries(rng, 500, date(2026, 6, 1), date(2026, 11, 24))
+    append_entries(repo, logged)
+    report, _ = uncached_month(repo, "2026-11")
+    assert report.headline.previous is not None and report.headline.change is not None
+    for month in ("2026-11", "2026-10", "2026-08"):
+        assert previous_from_cache(repo, month, monkeypatch)
+    # An entry of the last days of October logged in November's file (misfiled): counts
+    # for October's slots, on top of the cached sums.
+    october = [e for e in logged if e.date >= date(2026, 10, 25)]
+    moved = [Entry(new_entry_id(datetime.now(UTC), rng.randbytes(10)), e.recorded_at, e.date,
+                   e.person, e.duty, e.channel, e.metric, e.value + 5, e.minutes, "", "")
+             for e in october[:20]]
+    with open(repo / "logs" / "2026-11.csv", "ab") as handle:
+        handle.write(encode_entries(moved))
+    assert previous_from_cache(repo, "2026-11", monkeypatch)
+    # A void in November's file of an October entry: October's file is read.
+    with open(repo / "logs" / "2026-11.csv", "ab") as handle:
+        handle.write(encode_entries([void(october[-1], rng)]))
+    assert not previous_from_cache(repo, "2026-11", monkeypatch)
+    # An entry dated in September in October's file: October's file is read.
+    (repo / "logs" / "2026-11.csv").write_bytes(
+        b"".join((repo / "logs" / "2026-11.csv").read_bytes().splitlines(keepends=True)[:-1]))
+    assert previous_from_cache(repo, "2026-11", monkeypatch)
+    september = [e for e in logged if e.date.month == 9][0]
+    with open(repo / "logs" / "2026-10.csv", "ab") as handle:
+        handle.write(encode_entries([Entry(
+            new_entry_id(datetime.now(UTC), rng.randbytes(10)), september.recorded_at,
+            september.date, september.person, september.duty, september.channel,
+            september.metric, september.value, september.minutes, "", "")]))
+    assert not previous_from_cache(repo, "2026-11", monkeypatch)
+    # A void in October's file of an entry in November's: October's file is read.
+    (repo / "logs" / "2026-10.csv").write_bytes(
+        b"".join((repo / "logs" / "2026-10.csv").read_bytes().splitlines(keepends=True)[:-1]))
+    with open(repo / "logs" / "2026-10.csv", "ab") as handle:
+        handle.write(encode_entries([void(moved[0], rng)]))
+    assert not previous_from_cache(repo, "2026-11", monkeypatch)
+
+
 def test_files_read_by_two_processes_give_the_same_leaderboard(repo: Path, monkeypatch):
     from dutyctl import logcache
 
