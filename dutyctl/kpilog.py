@@ -196,9 +196,9 @@ def log_entries(
     chosen_duty = ""
     rotation = None
     if pid is not None and day is not None and (duty is None or duty in plan.duties):
-        from dutyctl.rotation import build_rotation
+        from dutyctl.loading import rotation_until
 
-        rotation = build_rotation(plan, day)
+        rotation = rotation_until(found, plan, day)  # build_rotation(plan, day), cached
         chosen_duty = _duty_for(plan, pid, day, duty, problems, warnings, rotation=rotation)
     if problems:
         raise _refused(problems, "nothing was logged")
