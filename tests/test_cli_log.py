@@ -622,3 +622,38 @@ def test_commit_keeps_rows_staged_by_hand_staged_and_out_of_the_commit(example_r
     added = [line for line in staged if line.startswith("+") and not line.startswith("+++")]
     assert len(added) == 1 and mine in added[0]  # still staged; the new row is committed
     assert git(example_repo, "diff", "--", "logs/2026-11.csv") == ""  # index == file
+
+
+def test_log_text_written_plain_is_what_rich_writes(example_repo: Path, monkeypatch, capsys):
+    """On a pipe `dutyctl log` writes its text without Rich when Rich would write the
+    same: the two are compared for logs, a void, off duty and lines Rich must wrap."""
+    from dutyctl.kpilog import log_entries, void_entry
+    from dutyctl.render import log as render_log
+
+    for name in render_log._RICH_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DUTYCTL_TODAY", DAY)
+    person, idle = social_person(example_repo), off_duty_person(example_repo)
+    results = [
+        log_entries(example_repo, ["photo=1"], person=person),
+        log_entries(example_repo, ["photo=1", "repost=2"], person=person, minutes="5",
+                    channel="twitter", url="https://example.com/a"),
+        log_entries(example_repo, ["photo=1"], person=person, url="https://x.test/[b]"),
+        log_entries(example_repo, ["photo=1"], person=person, url="https://x.test/" + "y" * 90),
+        log_entries(example_repo, ["photo=1"], person=idle),
+    ]
+    results.append(void_entry(example_repo, results[0].entries[0].id, person=person))
+    for index, result in enumerate(results):
+        if index in (0, 1, 5):  # short ASCII lines, no warnings: no Rich console at all
+            monkeypatch.setattr(render_log, "console", None)
+        render_log.logged(result, "text")
+        plain = capsys.readouterr().out
+        monkeypatch.undo()
+        monkeypatch.setattr(render_log, "_PLAIN_WIDTH", -1)  # Rich always
+        render_log.logged(result, "text")
+        monkeypatch.undo()
+        for name in render_log._RICH_ENV:
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("DUTYCTL_TODAY", DAY)
+        assert capsys.readouterr().out == plain
+        assert plain

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import IO
-
-from rich.markup import escape
 
 from dutyctl.entries import HEADER
 from dutyctl.errors import Problem
@@ -20,6 +20,45 @@ from dutyctl.kpilog import (
 from dutyctl.render import console, print_problem, quiet, table, write_csv, write_json
 
 ENTRY_COLUMNS = HEADER  # the log's own columns, in its order
+
+
+def escape(text: str) -> str:
+    """Rich's markup escape, imported only when Rich prints."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
+# Any of these changes what Rich writes to a pipe (colour, width).
+_RICH_ENV = (
+    "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "COLUMNS", "JUPYTER_COLUMNS",
+    "JUPYTER_LINES", "DATABRICKS_RUNTIME_VERSION",
+)
+_PLAIN_WIDTH = 99  # below the width Rich wraps at on a pipe (100)
+
+
+def _print_lines(lines: list[list[str | tuple[str, str]]]) -> None:
+    """Print lines of segments (text, or (text, style)) with Rich, or, when Rich would
+    write exactly the text (a pipe, no variable that changes Rich's output, short lines
+    of printable ASCII without markup), as plain text without importing Rich."""
+    plain = ["".join(s if isinstance(s, str) else s[0] for s in line) for line in lines]
+    stream = sys.stdout
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = True
+    if not tty and not any(name in os.environ for name in _RICH_ENV) and all(
+        len(text) <= _PLAIN_WIDTH and text.isascii() and text.isprintable()
+        and "[" not in text and text == text.rstrip()
+        for text in plain
+    ):
+        stream.write("".join(text + "\n" for text in plain))
+        return
+    out = console()
+    for line in lines:
+        out.print("".join(
+            escape(s) if isinstance(s, str) else f"[{s[1]}]{escape(s[0])}[/]" for s in line
+        ))
 
 
 def _warn(problems: list[Problem]) -> None:
@@ -94,39 +133,40 @@ def logged(result: LogResult, format: str) -> None:
         for entry in result.entries:
             print(entry.id)
         return
-    out = console()
     plan = result.plan
     name = plan.people[result.person].name if result.person in plan.people else result.person
     files = ", ".join(result.files)
+    lines: list[list[str | tuple[str, str]]] = []
     if result.voided is not None:
         old = result.voided
-        out.print(
-            f"Voided {old.id}: {escape(old.person)} {escape(old.metric)}={_num(old.value)} "
-            f"on {old.date.isoformat()}" + (f" ({escape(old.duty)})" if old.duty else "")
-        )
-        out.print(f"  void row {result.entries[0].id} in {escape(files)}")
+        lines.append([
+            f"Voided {old.id}: ", old.person, " ", old.metric, f"={_num(old.value)} "
+            f"on {old.date.isoformat()}", *([" (", old.duty, ")"] if old.duty else []),
+        ])
+        lines.append([f"  void row {result.entries[0].id} in ", files])
     else:
         duty = plan.duties[result.duty].name if result.duty in plan.duties else "no duty"
         count = len(result.entries)
-        what = ", ".join(f"{escape(e.metric)}={_num(e.value)}" for e in result.entries)
-        out.print(
-            f"Logged {count} entr{'y' if count == 1 else 'ies'} for {escape(name)} on "
-            f"{result.day.isoformat()} ({escape(duty)}): {what}"
-        )
+        what: list[str | tuple[str, str]] = []
+        for index, e in enumerate(result.entries):
+            what += [", " if index else "", e.metric, f"={_num(e.value)}"]
+        lines.append([
+            f"Logged {count} entr{'y' if count == 1 else 'ies'} for ", name,
+            f" on {result.day.isoformat()} (", duty, "): ", *what,
+        ])
         first = result.entries[0]
-        extras = [
-            f"{label} {escape(value)}"
-            for label, value in (
-                ("minutes", _num(first.minutes)),
-                ("channel", first.channel),
-                ("url", first.url),
-            )
-            if value
-        ]
+        extras: list[str | tuple[str, str]] = []
+        for label, value in (
+            ("minutes", _num(first.minutes)),
+            ("channel", first.channel),
+            ("url", first.url),
+        ):
+            if value:
+                extras += [", " if extras else "  ", f"{label} ", value]
         if extras:
-            out.print("  " + ", ".join(extras))
-        out.print("  ids: " + " ".join(e.id for e in result.entries))
-        out.print(f"  in {escape(files)}")
+            lines.append(extras)
+        lines.append(["  ids: " + " ".join(e.id for e in result.entries)])
+        lines.append(["  in ", files])
     standing = result.standing
     if standing is not None:
         span = (
@@ -136,14 +176,15 @@ def logged(result: LogResult, format: str) -> None:
         )
         whose = f"{standing.person}'s part of " if standing.per == "person" else ""
         colour = "green" if standing.met else "yellow"
-        out.print(
-            f"KPI of {whose}the {escape(standing.duty)} slot {span}: "
-            f"[{colour}]{escape(standing_text(standing))}[/]"
-        )
+        lines.append([
+            f"KPI of {whose}the ", standing.duty, f" slot {span}: ",
+            (standing_text(standing), colour),
+        ])
     elif result.voided is None and not result.duty:
-        out.print("Not on duty that day: no KPI to meet.")
+        lines.append(["Not on duty that day: no KPI to meet."])
     if result.commit is not None:
-        out.print(f"Committed {result.commit.sha[:10]}: {escape(result.commit.message)}")
+        lines.append([f"Committed {result.commit.sha[:10]}: ", result.commit.message])
+    _print_lines(lines)
 
 
 def entries_list(result: EntriesResult, format: str, out: IO[str]) -> None:
