@@ -20,7 +20,7 @@ from dutyctl import __version__
 from dutyctl.model import Plan
 from dutyctl.repo import Repo
 
-FORMAT = 3  # 3: a .meta note next to each entry
+FORMAT = 4  # 3: a .meta note next to each entry; 4: holiday names always in English
 
 # The cache key of each plan served or stored here (by object id), so that results
 # computed from that plan (a rotation, today's view) can be cached next to it.

@@ -753,7 +753,11 @@ def _resolve_holidays(
         import holidays  # lazy: about 40 ms, and only plans with a country need it
 
         try:
-            table = holidays.country_holidays(rule.country, subdiv=rule.subdivision, years=years)
+            # English names whatever the locale (cron runs with LANG=C), like the rest of
+            # dutyctl's text; a country without them keeps its own language.
+            table = holidays.country_holidays(
+                rule.country, subdiv=rule.subdivision, years=years, language="en_US"
+            )
         except NotImplementedError:
             what = f"subdivision '{rule.subdivision}' of " if rule.subdivision else ""
             supported = holidays.list_supported_countries()

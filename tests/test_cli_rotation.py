@@ -287,3 +287,17 @@ def test_output_option_writes_files(example_repo: Path, tmp_path: Path):
         assert result.exit_code == 0, result.output
         assert result.stdout == ""
         assert json.loads(target.read_text())
+
+
+def test_holiday_names_do_not_depend_on_the_locale(example_repo: Path, tmp_path: Path):
+    """Cron runs with next to no environment; the plan's holidays keep their English names."""
+    import subprocess
+    import sys
+
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "DUTYCTL_TODAY": "2026-12-25"}
+    result = subprocess.run(
+        [sys.executable, "-m", "dutyctl", "today", "--repo", str(example_repo)],
+        env=env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Holiday: Christmas Day" in result.stdout
