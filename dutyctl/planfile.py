@@ -220,6 +220,17 @@ class _Reader:
                 items.append(item)
         return tuple(items)
 
+    def mapping_items(self, top: dict, key: str, allowed: list[str]):
+        """(index, path, body) of each mapping in the list ``top[key]``; others reported."""
+        raw = top.get(key)
+        for index, item in enumerate(self.sequence(raw, key, self.at(top, key))):
+            path = f"{key}[{index}]"
+            holder = raw if isinstance(raw, list) else [item]
+            self.remember(path, self.at(holder, index))
+            body = self.mapping(item, path, self.at(holder, index), allowed)
+            if body is not None:
+                yield index, path, body
+
     def parsed_list(self, container: Any, key: Any, path: str, parser: Callable) -> list:
         """Each item of a list (or a lone value standing for one) through ``parser``."""
         raw = _get(container, key)
@@ -823,15 +834,8 @@ def _share(value: Any) -> float:
 
 
 def _read_goals(reader: _Reader, top: dict) -> tuple[Goal, ...]:
-    raw = top.get("goals")
     goals = []
-    for index, item in enumerate(reader.sequence(raw, "goals", reader.at(top, "goals"))):
-        path = f"goals[{index}]"
-        holder = raw if isinstance(raw, list) else [item]
-        reader.remember(path, reader.at(holder, index))
-        body = reader.mapping(item, path, reader.at(holder, index), GOAL_KEYS)
-        if body is None:
-            continue
+    for _, path, body in reader.mapping_items(top, "goals", GOAL_KEYS):
         text = reader.text(body, "text", f"{path}.text", required=True)
         metric = reader.ident(body, "metric", f"{path}.metric", required=True)
         target = reader.parsed(body, "target", f"{path}.target", parse_number, required=True)
@@ -850,15 +854,8 @@ def _read_goals(reader: _Reader, top: dict) -> tuple[Goal, ...]:
 
 
 def _read_overrides(reader: _Reader, top: dict) -> tuple[Override, ...]:
-    raw = top.get("overrides")
     overrides = []
-    for index, item in enumerate(reader.sequence(raw, "overrides", reader.at(top, "overrides"))):
-        path = f"overrides[{index}]"
-        holder = raw if isinstance(raw, list) else [item]
-        reader.remember(path, reader.at(holder, index))
-        body = reader.mapping(item, path, reader.at(holder, index), OVERRIDE_KEYS)
-        if body is None:
-            continue
+    for _, path, body in reader.mapping_items(top, "overrides", OVERRIDE_KEYS):
         day = reader.parsed(body, "date", f"{path}.date", parse_date, required=True)
         duty = reader.ident(body, "duty", f"{path}.duty", required=True)
         from_person = reader.ident(body, "from", f"{path}.from", required=True)
