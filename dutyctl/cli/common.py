@@ -141,37 +141,30 @@ MonthOption = Annotated[
         "--month", "-m", metavar="MONTH", help="A month: YYYY-MM, this or last.", show_default=False
     ),
 ]
-PersonOption = Annotated[
-    str | None,
-    typer.Option(
-        "--person",
-        "-p",
-        metavar="ID",
-        help="Only this person (an id from the roster).",
-        autocompletion=complete_from_plan("person"),
-        show_default=False,
-    ),
-]
-DepartmentOption = Annotated[
-    str | None,
-    typer.Option(
-        "--department",
-        metavar="ID",
-        help="Only this department.",
-        autocompletion=complete_from_plan("department"),
-        show_default=False,
-    ),
-]
-DutyOption = Annotated[
-    str | None,
-    typer.Option(
-        "--duty",
-        metavar="ID",
-        help="Only this duty.",
-        autocompletion=complete_from_plan("duty"),
-        show_default=False,
-    ),
-]
+
+
+@cache  # one option object per spelling, however often Typer reads the annotations
+def id_option(name: str, kind: str, help: str, short: str | None = None):
+    """An option holding an id from the plan (a person, duty...), completed from the plan.
+
+    Commands word the help for what the id does there; the value is always a plan id.
+    """
+    names = (name, short) if short else (name,)
+    return Annotated[
+        str | None,
+        typer.Option(
+            *names,
+            metavar="ID",
+            help=help,
+            autocompletion=complete_from_plan(kind),
+            show_default=False,
+        ),
+    ]
+
+
+PersonOption = id_option("--person", "person", "Only this person (an id from the roster).", "-p")
+DepartmentOption = id_option("--department", "department", "Only this department.")
+DutyOption = id_option("--duty", "duty", "Only this duty.")
 OutputOption = Annotated[
     Path | None,
     typer.Option(

@@ -14,30 +14,19 @@ from dutyctl.cli.common import (
     RepoOption,
     complete_from_plan,
     format_option,
+    id_option,
     repo_arg,
 )
 
-WhoOption = Annotated[
-    str | None,
-    typer.Option(
-        "--person",
-        "-p",
-        metavar="ID",
-        help="Who did the work (default: $DUTYCTL_PERSON, else your git user.email in the roster).",
-        autocompletion=complete_from_plan("person"),
-        show_default=False,
-    ),
-]
-ForDutyOption = Annotated[
-    str | None,
-    typer.Option(
-        "--duty",
-        metavar="ID",
-        help="The duty it counts for (default: the one duty you hold that day).",
-        autocompletion=complete_from_plan("duty"),
-        show_default=False,
-    ),
-]
+WhoOption = id_option(
+    "--person",
+    "person",
+    "Who did the work (default: $DUTYCTL_PERSON, else your git user.email in the roster).",
+    "-p",
+)
+ForDutyOption = id_option(
+    "--duty", "duty", "The duty it counts for (default: the one duty you hold that day)."
+)
 # Built once: annotations are evaluated each time Typer builds the command.
 TextOrJson = format_option("text", "json")
 EntriesFormat = format_option("table", "json", "csv")
@@ -156,27 +145,8 @@ def log(
 def entries(
     month: MonthOption = None,
     all_months: Annotated[bool, typer.Option("--all", help="The whole log.")] = False,
-    person: Annotated[
-        str | None,
-        typer.Option(
-            "--person",
-            "-p",
-            metavar="ID",
-            help="Only this person's entries.",
-            autocompletion=complete_from_plan("person"),
-            show_default=False,
-        ),
-    ] = None,
-    duty: Annotated[
-        str | None,
-        typer.Option(
-            "--duty",
-            metavar="ID",
-            help="Only this duty's entries.",
-            autocompletion=complete_from_plan("duty"),
-            show_default=False,
-        ),
-    ] = None,
+    person: id_option("--person", "person", "Only this person's entries.", "-p") = None,
+    duty: id_option("--duty", "duty", "Only this duty's entries.") = None,
     format: EntriesFormat = "table",
     output: OutputOption = None,
     repo: RepoOption = None,
@@ -246,17 +216,9 @@ def import_(
             show_default=False,
         ),
     ] = None,
-    person: Annotated[
-        str | None,
-        typer.Option(
-            "--person",
-            "-p",
-            metavar="ID",
-            help="The person of rows without a person column (or with it empty).",
-            autocompletion=complete_from_plan("person"),
-            show_default=False,
-        ),
-    ] = None,
+    person: id_option(
+        "--person", "person", "The person of rows without a person column (or with it empty).", "-p"
+    ) = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check every row and show what would be logged.")
     ] = False,
