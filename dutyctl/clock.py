@@ -10,8 +10,8 @@ import os
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from dutyctl.dates import parse_date
 from dutyctl.errors import UsageError
-from dutyctl.syntax import parse_date
 
 
 def today(tz_name: str = "UTC") -> date:

@@ -74,7 +74,7 @@ def cached_view(found: Repo, name: str, day_text: str | None) -> tuple[date, dic
         return None
     key, timezone = meta
     if day_text:
-        from dutyctl.syntax import parse_day
+        from dutyctl.dates import parse_day
 
         day = parse_day(day_text, today(timezone))
     else:

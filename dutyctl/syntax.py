@@ -11,17 +11,20 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from dutyctl.dates import (  # noqa: F401 - the date syntax is part of this module's API
+    DATE_FORMAT,
+    MAX_YEAR,
+    MIN_YEAR,
+    _check_year,
+    parse_date,
+    parse_day,
+)
 from dutyctl.errors import InputError, UsageError
 from dutyctl.model import WEEKDAY_CODES, Bound, Budget, Cadence, Span
 
-DATE_FORMAT = "YYYY-MM-DD"
-# Dates far outside any team's life only lead to arithmetic past year 9999 (a week's
-# end, a horizon ahead): refuse them where they are written.
-MIN_YEAR, MAX_YEAR = 1900, 2999
 # The longest period a cadence may repeat by (INTERVAL x the frequency), in days.
 MAX_PERIOD_DAYS = 100 * 366
 _FREQ_DAYS = {"DAILY": 1, "WEEKLY": 7, "MONTHLY": 31, "YEARLY": 366}
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 _WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$", re.IGNORECASE)
 _QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$", re.IGNORECASE)
@@ -38,37 +41,6 @@ CADENCE_WORDS = {
     "week": ("FREQ=WEEKLY;BYDAY=MO", "WEEKLY"),
     "month": ("FREQ=MONTHLY;BYMONTHDAY=1", "MONTHLY"),
 }
-
-
-def parse_date(value: object) -> date:
-    """A calendar date written ``YYYY-MM-DD`` (YAML may already have made it a date)."""
-    if isinstance(value, datetime):
-        return _in_years(value.date(), value.date().isoformat())
-    if isinstance(value, date):
-        return _in_years(value, value.isoformat())
-    text = str(value).strip()
-    if not _DATE_RE.match(text):
-        raise InputError(f"'{text}' is not a date", hint=f"write dates as {DATE_FORMAT}")
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise InputError(
-            f"'{text}' is not a calendar date", hint=f"write dates as {DATE_FORMAT}"
-        ) from None
-    return _in_years(day, text)
-
-
-def _in_years(day: date, text: str) -> date:
-    _check_year(day.year, text, InputError)
-    return day
-
-
-def _check_year(year: int, text: str, error: type[InputError] | type[UsageError]) -> None:
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        raise error(
-            f"'{text}' is not between the years {MIN_YEAR} and {MAX_YEAR}",
-            hint="check the year",
-        )
 
 
 def parse_span(value: object) -> Span:
@@ -234,25 +206,6 @@ class Period:
 
     label: str
     span: Span
-
-
-def parse_day(text: str, today: date) -> date:
-    """``today``, ``yesterday``, ``tomorrow`` or ``YYYY-MM-DD``."""
-    word = text.strip().lower()
-    relative = {"today": 0, "yesterday": -1, "tomorrow": 1}
-    if word in relative:
-        return today + timedelta(days=relative[word])
-    try:
-        day = date.fromisoformat(word) if _DATE_RE.match(word) else None
-    except ValueError:
-        day = None
-    if day is None:
-        raise UsageError(
-            f"'{text}' is not a date",
-            hint=f"use today, yesterday, tomorrow or {DATE_FORMAT}",
-        )
-    _check_year(day.year, text, UsageError)
-    return day
 
 
 def month_span(year: int, month: int) -> Span:

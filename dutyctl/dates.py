@@ -1,0 +1,68 @@
+"""Calendar dates as written in plans, logs and on the command line.
+
+Apart from :mod:`dutyctl.syntax` (which re-exports these) because the cron path
+(`dutyctl today` on a cached view) needs a date parsed and nothing of the plan model.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+from dutyctl.errors import InputError, UsageError
+
+DATE_FORMAT = "YYYY-MM-DD"
+# Dates far outside any team's life only lead to arithmetic past year 9999 (a week's
+# end, a horizon ahead): refuse them where they are written.
+MIN_YEAR, MAX_YEAR = 1900, 2999
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_date(value: object) -> date:
+    """A calendar date written ``YYYY-MM-DD`` (YAML may already have made it a date)."""
+    if isinstance(value, datetime):
+        return _in_years(value.date(), value.date().isoformat())
+    if isinstance(value, date):
+        return _in_years(value, value.isoformat())
+    text = str(value).strip()
+    if not _DATE_RE.match(text):
+        raise InputError(f"'{text}' is not a date", hint=f"write dates as {DATE_FORMAT}")
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            f"'{text}' is not a calendar date", hint=f"write dates as {DATE_FORMAT}"
+        ) from None
+    return _in_years(day, text)
+
+
+def _in_years(day: date, text: str) -> date:
+    _check_year(day.year, text, InputError)
+    return day
+
+
+def _check_year(year: int, text: str, error: type[InputError] | type[UsageError]) -> None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise error(
+            f"'{text}' is not between the years {MIN_YEAR} and {MAX_YEAR}",
+            hint="check the year",
+        )
+
+
+def parse_day(text: str, today: date) -> date:
+    """``today``, ``yesterday``, ``tomorrow`` or ``YYYY-MM-DD``."""
+    word = text.strip().lower()
+    relative = {"today": 0, "yesterday": -1, "tomorrow": 1}
+    if word in relative:
+        return today + timedelta(days=relative[word])
+    try:
+        day = date.fromisoformat(word) if _DATE_RE.match(word) else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise UsageError(
+            f"'{text}' is not a date",
+            hint=f"use today, yesterday, tomorrow or {DATE_FORMAT}",
+        )
+    _check_year(day.year, text, UsageError)
+    return day
