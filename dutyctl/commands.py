@@ -6,9 +6,8 @@ a plain result that a renderer shows; the CLI only parses and renders.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from dutyctl.errors import UsageError, unknown
 
@@ -17,8 +16,11 @@ if TYPE_CHECKING:  # imported where needed: `dutyctl today` on a warm cache need
     from dutyctl.rotation import Assignment, DutyStats
 
 
-@dataclass(frozen=True)
-class RotationResult:
+# Results are NamedTuples, immutable like the core's frozen dataclasses: this module is
+# imported on the cron path, where defining a dataclass costs ten times as much.
+
+
+class RotationResult(NamedTuple):
     plan: Plan
     start: date
     end: date
@@ -29,14 +31,12 @@ class RotationResult:
     explain: bool = False
 
 
-@dataclass(frozen=True)
-class ViewResult:
+class ViewResult(NamedTuple):
     plan: Plan
     view: dict
 
 
-@dataclass(frozen=True)
-class SwapResult:
+class SwapResult(NamedTuple):
     override: Override
     plan_file: str
     names: tuple[str, str]
@@ -117,8 +117,8 @@ def rotation_period(
 
 
 def today_duties(repo, rev, day_text: str | None) -> ViewResult:
+    from dutyctl.dates import parse_day
     from dutyctl.loading import cached, cached_view, load, open_repo, plan_today
-    from dutyctl.syntax import parse_day
 
     if rev is None:
         # The cron path: on a warm cache, neither the plan nor the rotation is loaded.
@@ -139,10 +139,10 @@ def today_duties(repo, rev, day_text: str | None) -> ViewResult:
 
 def next_duties(repo, rev, person: str | None, count: int, day_text: str | None) -> ViewResult:
     from dutyctl.agenda import upcoming_for
+    from dutyctl.dates import parse_day
     from dutyctl.identity import person_id
     from dutyctl.loading import load, plan_today
     from dutyctl.rotation import build_rotation
-    from dutyctl.syntax import parse_day
 
     found, plan = load(repo, rev)
     pid = person_id(plan, found, person)
@@ -156,11 +156,11 @@ def next_duties(repo, rev, person: str | None, count: int, day_text: str | None)
 def swap_slot(
     repo, day_text: str, duty: str, from_person: str, to_person: str, reason: str | None
 ) -> SwapResult:
+    from dutyctl.dates import parse_day
     from dutyctl.loading import load, plan_today
     from dutyctl.model import Override
     from dutyctl.planedit import add_override
     from dutyctl.rotation import build_rotation, swap_problems
-    from dutyctl.syntax import parse_day
 
     found, plan = load(repo, None)
     day = parse_day(day_text, plan_today(plan))
@@ -179,5 +179,3 @@ def swap_slot(
     add_override(found, override)
     names = (plan.people[from_person].name, plan.people[to_person].name)
     return SwapResult(override, found.relative(found.plan_path), names)
-
-

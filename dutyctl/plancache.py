@@ -5,22 +5,28 @@ file the plan pulled in (a roster file) is re-hashed on each hit. Entries are
 pickles signed with HMAC-SHA256 under a per-user secret, so a damaged, stale or
 planted cache file is ignored and rebuilt, never trusted. Any failure to read or
 write the cache just means loading the plan the slow way.
+
+Derived entries made only of plain values (today's view, the notes beside each plan
+entry) are written with :mod:`marshal` rather than pickle: it is built in, so the
+cron path (`dutyctl today` on a warm cache) does not even import pickle.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import marshal
 import os
-import pickle
-import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dutyctl import __version__
-from dutyctl.model import Plan
 from dutyctl.repo import Repo
 
-FORMAT = 4  # 3: a .meta note next to each entry; 4: holiday names always in English
+if TYPE_CHECKING:  # the cached view of `dutyctl today` is read without the model
+    from dutyctl.model import Plan
+
+FORMAT = 5  # 3: a .meta note next to each entry; 4: holiday names in English; 5: marshal
 
 # The cache key of each plan served or stored here (by object id), so that results
 # computed from that plan (a rotation, today's view) can be cached next to it.
@@ -73,12 +79,16 @@ def read(repo: Repo, plan_bytes: bytes, years: range) -> Plan | None:
     if len(tag) != 32 or not hmac.compare_digest(tag, hmac.new(key, body, "sha256").digest()):
         return None
     try:
+        import pickle
+
         dependencies, plan = pickle.loads(body)
         for relpath, digest in dependencies:
             if _digest((repo.root / relpath).read_bytes()) != digest:
                 return None
     except Exception:  # a cache that cannot be read is a cache miss, whatever the reason
         return None
+    from dutyctl.model import Plan  # loaded by the unpickling already
+
     if not isinstance(plan, Plan):
         return None
     _keys[id(plan)] = (plan, _digest(f"{_key(plan_bytes, years)}|{dependencies!r}".encode()))
@@ -91,12 +101,16 @@ def write(repo: Repo, plan_bytes: bytes, years: range, plan: Plan, dependencies:
         return
     try:
         deps = [(rel, _digest((repo.root / rel).read_bytes())) for rel in dependencies]
+        import pickle
+
         body = pickle.dumps((deps, plan), protocol=pickle.HIGHEST_PROTOCOL)
         tag = hmac.new(key, body, "sha256").digest()
         if repo.cache_dir.is_symlink():
             return  # a cache folder sent elsewhere (a committed symlink) is not written to
         repo.cache_dir.mkdir(mode=0o700, exist_ok=True)
         target = entry_path(repo, plan_bytes, years)
+        import tempfile
+
         fd, temp = tempfile.mkstemp(dir=repo.cache_dir, prefix=".plan-", suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
             handle.write(tag + body)
@@ -154,9 +168,31 @@ def _signed_read(path: Path) -> object | None:
     if len(tag) != 32 or not hmac.compare_digest(tag, hmac.new(key, body, "sha256").digest()):
         return None
     try:
-        return pickle.loads(body)
+        return _decode(body)
     except Exception:  # damaged: a miss
         return None
+
+
+def _encode(value: object) -> bytes:
+    """Plain values (str, numbers, bools, None, tuples, lists, dicts of them: exact types
+    only) by marshal, anything else by pickle; the first byte says which."""
+    try:
+        return b"M" + marshal.dumps(value)
+    except ValueError:
+        import pickle
+
+        return b"P" + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _decode(body: bytes) -> object | None:
+    kind, data = body[:1], body[1:]
+    if kind == b"M":
+        return marshal.loads(data)
+    if kind == b"P":
+        import pickle
+
+        return pickle.loads(data)
+    return None
 
 
 def signed_write(repo: Repo, path: Path, value: object) -> None:
@@ -165,10 +201,15 @@ def signed_write(repo: Repo, path: Path, value: object) -> None:
     if key is None:
         return
     try:
-        body = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        body = _encode(value)
+    except Exception:  # a value that cannot be stored is computed again next time
+        return
+    try:
         if repo.cache_dir.is_symlink():
             return
         repo.cache_dir.mkdir(mode=0o700, exist_ok=True)
+        import tempfile
+
         fd, temp = tempfile.mkstemp(dir=repo.cache_dir, prefix=".derived-", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as handle:
@@ -177,7 +218,7 @@ def signed_write(repo: Repo, path: Path, value: object) -> None:
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
-    except (OSError, pickle.PicklingError):
+    except OSError:
         return
 
 

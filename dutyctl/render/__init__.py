@@ -5,7 +5,6 @@ Colour only on a terminal; ``NO_COLOR`` (any value) and ``--no-color`` turn it o
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -95,6 +94,8 @@ def progress_bar(description: str) -> Iterator[Callable[[int, int], None] | None
 
 def write_json(data: Any, out: IO[str] | None = None) -> None:
     out = out or sys.stdout
+    import json  # not at the top: `dutyctl today` in text prints no JSON
+
     out.write(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
 
 
