@@ -1,11 +1,14 @@
 """The command line: a thin Typer shell. Each command parses, calls the library, renders.
 
 Heavy modules (ruamel.yaml, dateutil, holidays, icalendar, the renderers) are
-imported inside command bodies, so that ``--help`` and the cron path stay fast.
+imported inside command bodies, and a command line imports and builds only the
+command it runs, so that the cron path (`dutyctl today`) stays fast. ``app`` (what
+tests and the reference generator use) is the whole application.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -14,14 +17,9 @@ from typing import Annotated
 import typer
 
 from dutyctl import __version__
-from dutyctl.cli import announce as announce_commands
-from dutyctl.cli import log as log_commands
-from dutyctl.cli import plan as plan_commands
-from dutyctl.cli import report as report_commands
-from dutyctl.cli import rotation as rotation_commands
 from dutyctl.cli.common import RepoOption, RevOption, root_options, typer_app
 
-app = typer_app(
+_root = typer_app(
     "Share out social-media and blog duties in a small team, and measure them.\n\n"
     "dutyctl reads plan.yaml (team, roster, duties, KPIs) from a git repository, "
     "computes a fair rotation, logs KPI entries to CSV and reports on them.",
@@ -34,7 +32,7 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@_root.callback()
 def root(
     repo: RepoOption = None,
     rev: RevOption = None,
@@ -61,7 +59,7 @@ def root(
     render.configure(color=not no_color, quiet=quiet)
 
 
-@app.command("init")
+@_root.command("init")
 def init(
     directory: Annotated[
         Path, typer.Argument(help="Folder for the new duty repository (created if missing).")
@@ -78,11 +76,40 @@ def init(
     init_done(init_repository(directory, today=today(), team=team))
 
 
-app.add_typer(plan_commands.app, name="plan")
-app.add_typer(report_commands.app, name="report")
-rotation_commands.register(app)
-log_commands.register(app)
-announce_commands.register(app)
+# The module that defines each command, in the order of `dutyctl --help`.
+_MODULES = {
+    "plan": "plan",
+    "report": "report",
+    "rotate": "rotation",
+    "today": "rotation",
+    "who": "rotation",
+    "swap": "rotation",
+    "log": "log",
+    "entries": "log",
+    "doctor": "log",
+    "import": "log",
+    "announce": "announce",
+}
+_registered: set[str] = set()
+
+
+def _register(module_name: str) -> None:
+    if module_name in _registered:
+        return
+    _registered.add(module_name)
+    module = importlib.import_module(f"dutyctl.cli.{module_name}")
+    if module_name in ("plan", "report"):
+        _root.add_typer(module.app, name=module_name)
+    else:
+        module.register(_root)
+
+
+def __getattr__(name: str) -> typer.Typer:
+    if name != "app":
+        raise AttributeError(name)
+    for module_name in dict.fromkeys(_MODULES.values()):
+        _register(module_name)
+    return _root
 
 
 # Root options that take a value: what follows them is not the command's name.
@@ -104,19 +131,23 @@ def _command_name(args: list[str]) -> str | None:
     return None
 
 
-def _only(name: str | None) -> None:
-    """Build only the command that runs: Typer inspects every command's signature when it
-    builds the group, which costs more than the rest of `dutyctl today` on a warm cache.
-    Anything else (no command, an unknown one, --help, completion) builds them all."""
-    commands = {c.name for c in app.registered_commands} | {
-        g.name for g in app.registered_groups
-    }
-    if name is None or name not in commands or any(k.endswith("_COMPLETE") for k in os.environ):
-        return
-    app.registered_commands = [c for c in app.registered_commands if c.name == name]
-    app.registered_groups = [g for g in app.registered_groups if g.name == name]
+def _only(name: str | None) -> typer.Typer:
+    """The application with only the command that runs: importing every command module
+    and letting Typer inspect every signature costs more than the rest of `dutyctl today`
+    on a warm cache. Anything else (no command, an unknown one, --help, completion)
+    gets the whole application."""
+    if (
+        name is None
+        or (name not in _MODULES and name != "init")
+        or any(k.endswith("_COMPLETE") for k in os.environ)
+    ):
+        return __getattr__("app")
+    if name in _MODULES:
+        _register(_MODULES[name])
+    _root.registered_commands = [c for c in _root.registered_commands if c.name == name]
+    _root.registered_groups = [g for g in _root.registered_groups if g.name == name]
+    return _root
 
 
 def main() -> None:
-    _only(_command_name(sys.argv[1:]))
-    app(prog_name="dutyctl")
+    _only(_command_name(sys.argv[1:]))(prog_name="dutyctl")

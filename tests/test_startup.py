@@ -1,0 +1,92 @@
+"""What each fast path imports: the cron path's speed, kept by a check that can fail.
+
+Time is judged in bench/, never here; these tests pin down the reason it is fast: a
+warm `dutyctl today` reads two small signed notes and prints, without the plan model,
+the rotation, pickle, Rich, ruamel.yaml or the other commands' modules.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import run_process
+
+# Imports nothing itself (json neither): what it prints is what the command imported.
+_PROBE = """
+import sys
+from dutyctl.cli import main
+sys.argv = ["dutyctl", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as exit:
+    code = exit.code
+else:
+    code = 0
+print("MODULES", code, *sorted(sys.modules), file=sys.stderr)
+"""
+
+
+def _modules(args: list[str], env: dict[str, str]) -> tuple[str, set[str]]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("DUTYCTL_")}
+    full_env.update({"NO_COLOR": "1", **env})
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, *args],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    _, code, *modules = done.stderr.strip().splitlines()[-1].split()
+    assert code in ("0", "None"), done.stderr
+    return done.stdout, set(modules)
+
+
+HEAVY = (
+    "pickle",
+    "rich",
+    "ruamel",
+    "dateutil",
+    "holidays",
+    "icalendar",
+    "json",
+    "dutyctl.model",
+    "dutyctl.syntax",
+    "dutyctl.rotation",
+    "dutyctl.planfile",
+    "dutyctl.cli.log",
+    "dutyctl.cli.report",
+    "dutyctl.cli.plan",
+    "dutyctl.cli.announce",
+)
+
+
+def _loaded(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return [n for n in names if any(m == n or m.startswith(n + ".") for m in modules)]
+
+
+def test_warm_today_imports_nothing_heavy(example_repo: Path) -> None:
+    env = {"DUTYCTL_TODAY": "2026-11-24"}
+    first = run_process("--repo", str(example_repo), "today", env=env)  # fills the cache
+    assert first.returncode == 0, first.stderr
+    out, modules = _modules(["--repo", str(example_repo), "today"], env)
+    assert out == first.stdout
+    assert _loaded(modules, HEAVY) == []
+
+
+def test_cold_today_loads_the_plan(example_repo: Path) -> None:
+    """The probe can fail: without a cache, the same command needs the model and YAML."""
+    out, modules = _modules(
+        ["--repo", str(example_repo), "today"], {"DUTYCTL_TODAY": "2026-11-24"}
+    )
+    assert "Social media duty" in out
+    assert {"dutyctl.model", "dutyctl.rotation", "dutyctl.planfile"} <= modules
+
+
+def test_a_command_imports_only_its_own_cli_module(example_repo: Path) -> None:
+    _, modules = _modules(["--repo", str(example_repo), "plan", "check"], {})
+    assert "dutyctl.cli.plan" in modules
+    assert _loaded(modules, ("dutyctl.cli.log", "dutyctl.cli.rotation", "dutyctl.cli.report")) == []
