@@ -3,6 +3,7 @@ duties, and the stats. Pure: plan and rotation in, plain data out."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -42,6 +43,18 @@ def slot_record(a: Assignment) -> dict:
         "people": list(a.people),
         "override": a.override,
     }
+
+
+SlotRow = tuple[str, str, str, tuple[str, ...], bool]
+
+
+def slot_rows(assignments: Iterable[Assignment]) -> list[SlotRow]:
+    """The slots as plain rows ``(duty, start, end, people, override)``, dates in ISO form:
+    what the JSON and CSV listings show, and what the cache keeps of a rotation query."""
+    return [
+        (a.duty, a.start.isoformat(), a.end.isoformat(), tuple(a.people), bool(a.override))
+        for a in assignments
+    ]
 
 
 def kpi_minimums(plan: Plan, duty_id: str) -> dict[str, float]:

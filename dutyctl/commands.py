@@ -29,6 +29,7 @@ class RotationResult(NamedTuple):
     stats: list[DutyStats] | None
     person: str | None = None
     explain: bool = False
+    rows: list | None = None  # the slots as plain rows (agenda.slot_rows), when cached
 
 
 class ViewResult(NamedTuple):
@@ -71,16 +72,10 @@ def check_plan(repo, rev) -> tuple[str, Plan | None, list]:
     return found.relative(found.plan_path), plan, problems
 
 
-def rotation_period(
-    repo, rev, start, end, month, weeks, duty, person, department, stats=False, explain=False
-) -> RotationResult:
-    from dutyctl.agenda import Filters, select
-    from dutyctl.loading import load, plan_today, rotation_until
-    from dutyctl.rotation import rotation_stats
-    from dutyctl.syntax import parse_day, parse_month
+def _period(start, end, month, weeks, today: date) -> tuple[date, date]:
+    """The days a rotation listing covers, from --from/--to, --month or --weeks."""
+    from dutyctl.dates import parse_day
 
-    found, plan = load(repo, rev)
-    today = plan_today(plan)
     chosen = [
         name
         for name, value in (("--from/--to", start or end), ("--month", month), ("--weeks", weeks))
@@ -101,19 +96,60 @@ def rotation_period(
         first = today - timedelta(days=today.weekday())
         last = first + timedelta(days=7 * weeks - 1)
     else:
+        from dutyctl.syntax import parse_month
+
         span = parse_month(month or "this", today).span
         first, last = span.start, span.end
     if (last - first).days > 366 * 20:
         raise UsageError("that period is longer than 20 years", hint="ask for a shorter one")
+    return first, last
+
+
+def rotation_period(
+    repo,
+    rev,
+    start,
+    end,
+    month,
+    weeks,
+    duty,
+    person,
+    department,
+    stats=False,
+    explain=False,
+    rows_only=False,
+) -> RotationResult:
+    """The slots of a period. With ``rows_only`` (the JSON and CSV listings need only the
+    plain slot rows) a warm cache answers without loading the plan or the rotation."""
+    from dutyctl.loading import cached, cached_entry, load, open_repo, plan_today, rotation_until
+
+    def query(today: date) -> str:
+        first, last = _period(start, end, month, weeks, today)
+        return f"{first}|{last}|{duty or ''}|{person or ''}|{department or ''}"
+
+    rows_only = rows_only and not stats and not explain
+    if rows_only and rev is None:
+        hit = cached_entry(open_repo(repo), "slot-rows", query)
+        if isinstance(hit, list):
+            return RotationResult(None, None, None, None, [], None, person, False, hit)  # type: ignore[arg-type]
+    found, plan = load(repo, rev)
+    today = plan_today(plan)
+    first, last = _period(start, end, month, weeks, today)
     _check_id(plan, "duty", duty, plan.duties)
     _check_id(plan, "person", person, plan.people)
     _check_id(plan, "department", department, plan.departments)
     rotation = rotation_until(found, plan, last)
+    from dutyctl.agenda import Filters, select, slot_rows
+    from dutyctl.rotation import rotation_stats
+
     assignments = select(plan, rotation.between(first, last), Filters(duty, person, department))
     table = rotation_stats(plan, rotation, max(first, plan.start), last) if stats else None
     if table is not None and duty:
         table = [s for s in table if s.duty == duty]
-    return RotationResult(plan, first, last, today, assignments, table, person, explain)
+    rows = None
+    if rows_only:
+        rows = cached(found, plan, "slot-rows", query(today), lambda: slot_rows(assignments))
+    return RotationResult(plan, first, last, today, assignments, table, person, explain, rows)
 
 
 def today_duties(repo, rev, day_text: str | None) -> ViewResult:
@@ -124,7 +160,7 @@ def today_duties(repo, rev, day_text: str | None) -> ViewResult:
         # The cron path: on a warm cache, neither the plan nor the rotation is loaded.
         hit = cached_view(open_repo(repo), "today", day_text)
         if hit is not None:
-            return ViewResult(None, hit[1])  # type: ignore[arg-type]  (today_text needs no plan)
+            return ViewResult(None, hit)  # type: ignore[arg-type]  (today_text needs no plan)
     found, plan = load(repo, rev)
     day = parse_day(day_text, plan_today(plan)) if day_text else plan_today(plan)
 

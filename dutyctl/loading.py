@@ -51,12 +51,14 @@ def rotation_until(repo: Repo, plan: Plan, until: date):
     return cached(repo, plan, "rotation", until.isoformat(), compute)
 
 
-def cached_view(found: Repo, name: str, day_text: str | None) -> tuple[date, dict] | None:
-    """A view of the work tree's plan on a day (``today``) straight from the cache, or None.
+def cached_entry(found: Repo, name: str, argument_on) -> object | None:
+    """A derived entry of the work tree's plan straight from the cache, or None.
 
     Needs neither the plan nor the rotation: the plan's bytes give the cache key, a small
-    signed note gives its time zone, and the view was stored by :func:`cached` when it was
-    first computed. Any doubt (no entry, a changed roster file, a symlinked plan) is None.
+    signed note gives its time zone, and the entry was stored by :func:`cached` when it
+    was first computed. ``argument_on(today)`` names the entry (it may raise a
+    UsageError, as the uncached path would). Any doubt (no entry, a changed roster
+    file, a symlinked plan) is None.
     """
     from dutyctl import plancache
     from dutyctl.clock import today
@@ -73,11 +75,18 @@ def cached_view(found: Repo, name: str, day_text: str | None) -> tuple[date, dic
     if meta is None:
         return None
     key, timezone = meta
-    if day_text:
-        from dutyctl.dates import parse_day
+    return plancache.read_derived(found, key, name, argument_on(today(timezone)))
 
-        day = parse_day(day_text, today(timezone))
-    else:
-        day = today(timezone)
-    view = plancache.read_derived(found, key, name, day.isoformat())
-    return (day, view) if isinstance(view, dict) else None
+
+def cached_view(found: Repo, name: str, day_text: str | None) -> dict | None:
+    """A view of the work tree's plan on a day (``today``) straight from the cache."""
+
+    def argument_on(today: date) -> str:
+        if day_text:
+            from dutyctl.dates import parse_day
+
+            return parse_day(day_text, today).isoformat()
+        return today.isoformat()
+
+    view = cached_entry(found, name, argument_on)
+    return view if isinstance(view, dict) else None

@@ -339,3 +339,46 @@ def test_files_read_by_two_processes_give_the_same_leaderboard(repo: Path, monke
     board, _ = uncached(repo)
     shutil.rmtree(repo / ".dutyctl-cache")
     assert reporting.leaderboard(repo, None, all_time=True).report == board
+
+
+def test_rotation_listing_from_cached_rows_equals_a_fresh_computation(repo: Path):
+    """`rotate --format json|csv` on a warm cache reads the cached slot rows only; what it
+    prints is what the uncached path prints, also after the plan or the filters change."""
+    from tests.conftest import run_cli
+
+    def listing(*args: str) -> str:
+        outcome = run_cli("--repo", str(repo), "rotate", *args)
+        assert outcome.exit_code == 0, outcome.output
+        return outcome.stdout
+
+    def fresh(*args: str) -> str:
+        shutil.rmtree(repo / ".dutyctl-cache", ignore_errors=True)
+        return listing(*args)
+
+    queries = [
+        ("--format", "json", "--from", "2026-01-05", "--to", "2027-03-31"),
+        ("--format", "csv", "--from", "2026-01-05", "--to", "2027-03-31"),
+        ("--format", "json", "--month", "2026-12", "--duty", "blog"),
+        ("--format", "json", "--weeks", "6", "--person", "farid"),
+        ("--format", "csv", "--month", "last", "--department", "sales"),
+    ]
+    for args in queries:
+        expected = fresh(*args)
+        assert listing(*args) == expected  # computed and stored
+        assert listing(*args) == expected  # from the stored rows
+        assert list((repo / ".dutyctl-cache").glob("slot-rows-*"))
+    # The plan changes (Farid away in December): the cached rows follow it.
+    json_args = queries[0]
+    before = listing(*json_args)
+    text = (repo / "plan.yaml").read_text()
+    old = "skills: [photo], budget: 90m/week}"
+    assert text.count(old) == 1
+    text = text.replace(old, "skills: [photo], budget: 90m/week, away: [2026-12-01..2026-12-31]}")
+    (repo / "plan.yaml").write_text(text)
+    after = listing(*json_args)
+    assert after != before
+    assert after == fresh(*json_args)
+    # An unknown id is refused on a warm cache too (nothing was stored for it).
+    listing(*json_args)
+    refused = run_cli("--repo", str(repo), "rotate", "--format", "json", "--duty", "blgo")
+    assert refused.exit_code == 2 and "blgo" in refused.stderr

@@ -1,4 +1,5 @@
-"""The rotation's JSON, written directly, is byte for byte what json.dumps writes."""
+"""The rotation's JSON, written directly from the plain slot rows (what the cache keeps),
+is byte for byte what json.dumps writes of the slot records."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dutyctl.agenda import slot_record
+from dutyctl.agenda import slot_record, slot_rows
 from dutyctl.render import write_json
 from dutyctl.render.export import slots_json
 from dutyctl.rotation import Assignment
@@ -30,4 +31,4 @@ SLOTS = st.builds(
 def test_slots_json_is_write_json(slots: list[Assignment]) -> None:
     expected = io.StringIO()
     write_json([slot_record(a) for a in slots], expected)
-    assert slots_json(slots) == expected.getvalue()
+    assert slots_json(slot_rows(slots)) == expected.getvalue()

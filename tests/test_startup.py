@@ -90,3 +90,13 @@ def test_a_command_imports_only_its_own_cli_module(example_repo: Path) -> None:
     _, modules = _modules(["--repo", str(example_repo), "plan", "check"], {})
     assert "dutyctl.cli.plan" in modules
     assert _loaded(modules, ("dutyctl.cli.log", "dutyctl.cli.rotation", "dutyctl.cli.report")) == []
+
+
+def test_warm_rotation_listing_reads_only_the_cached_rows(example_repo: Path) -> None:
+    env = {"DUTYCTL_TODAY": "2026-11-24"}
+    args = ["--repo", str(example_repo), "rotate", "--format", "json", "--weeks", "8"]
+    first = run_process(*args, env=env)
+    assert first.returncode == 0, first.stderr
+    out, modules = _modules(args, env)
+    assert out == first.stdout
+    assert _loaded(modules, tuple(m for m in HEAVY if m != "json")) == []

@@ -73,6 +73,7 @@ def rotate(
         department,
         stats,
         explain,
+        rows_only=str(format) in ("json", "csv"),
     )
     emit(result, "rotation", format, output)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import IO
 
 
@@ -17,12 +16,11 @@ def rendered_bytes(result, kind: str, format: str) -> bytes:
     raise ValueError(f"no bytes for {kind}/{format}")
 
 
-def slots_json(assignments) -> str:
-    """``write_json`` of the slots' ``slot_record`` list, byte for byte, written directly
-    (json's indented output runs its pure-Python encoder, a call per value)."""
+def slots_json(rows) -> str:
+    """``write_json`` of the slot records, byte for byte, from the plain rows of
+    :func:`dutyctl.agenda.slot_rows`, written directly (json's indented output runs its
+    pure-Python encoder, a call per value)."""
     from json.encoder import encode_basestring  # what json.dumps uses without ensure_ascii
-
-    from dutyctl.render import write_json
 
     names: dict[str, str] = {}
 
@@ -33,26 +31,25 @@ def slots_json(assignments) -> str:
         return found
 
     parts = []
-    for a in assignments:
-        if a.override is not True and a.override is not False:
-            buffer = io.StringIO()  # not a plain record: the general writer
-            from dutyctl.agenda import slot_record
-
-            write_json([slot_record(x) for x in assignments], buffer)
-            return buffer.getvalue()
-        people = (
-            "[\n      " + ",\n      ".join([text(p) for p in a.people]) + "\n    ]"
-            if a.people
-            else "[]"
-        )
+    for duty, start, end, people, override in rows:
+        listed = "[\n      " + ",\n      ".join([text(p) for p in people]) + "\n    ]"
         parts.append(
-            '  {\n    "duty": ' + text(a.duty)
-            + ',\n    "start": ' + text(a.start.isoformat())
-            + ',\n    "end": ' + text(a.end.isoformat())
-            + ',\n    "people": ' + people
-            + ',\n    "override": ' + ("true" if a.override else "false") + "\n  }"
+            '  {\n    "duty": ' + text(duty)
+            + ',\n    "start": ' + text(start)
+            + ',\n    "end": ' + text(end)
+            + ',\n    "people": ' + (listed if people else "[]")
+            + ',\n    "override": ' + ("true" if override else "false") + "\n  }"
         )
     return ("[\n" + ",\n".join(parts) + "\n]\n") if parts else "[]\n"
+
+
+def _rows(result) -> list:
+    """The slot rows of a rotation result: cached ones, or made from its assignments."""
+    if result.rows is not None:
+        return result.rows
+    from dutyctl.agenda import slot_rows
+
+    return slot_rows(result.assignments)
 
 
 def render(result, kind: str, format: str, out: IO[str]) -> None:
@@ -60,12 +57,11 @@ def render(result, kind: str, format: str, out: IO[str]) -> None:
     from dutyctl.serialize import jsonable
 
     if kind == "rotation":
-        from dutyctl.agenda import slot_record
-        from dutyctl.render import rotation as r
-
         if format == "json" and not result.explain and result.stats is None:
-            out.write(slots_json(result.assignments))
+            out.write(slots_json(_rows(result)))
         elif format == "json":
+            from dutyctl.agenda import slot_record
+
             slots = [
                 {**slot_record(a), "why": a.why} if result.explain else slot_record(a)
                 for a in result.assignments
@@ -78,18 +74,14 @@ def render(result, kind: str, format: str, out: IO[str]) -> None:
             write_csv(
                 ["duty", "start", "end", "people", "override"],
                 (
-                    [
-                        a.duty,
-                        a.start.isoformat(),
-                        a.end.isoformat(),
-                        " ".join(a.people),
-                        "yes" if a.override else "",
-                    ]
-                    for a in result.assignments
+                    [duty, start, end, " ".join(people), "yes" if override else ""]
+                    for duty, start, end, people, override in _rows(result)
                 ),
                 out,
             )
         elif format == "md":
+            from dutyctl.render import rotation as r
+
             out.write(r.rotation_markdown(result.plan, result.assignments))
         elif format == "ics":
             out.flush()
@@ -97,6 +89,8 @@ def render(result, kind: str, format: str, out: IO[str]) -> None:
             data = rendered_bytes(result, kind, format)
             stream.write(data) if stream is not None else out.write(data.decode("utf-8"))
         else:
+            from dutyctl.render import rotation as r
+
             r.rotation_table(
                 result.plan,
                 result.assignments,
