@@ -194,12 +194,12 @@ def log_entries(
         )
 
     chosen_duty = ""
-    rotation = None
+    on_day = None
     if pid is not None and day is not None and (duty is None or duty in plan.duties):
-        from dutyctl.loading import rotation_until
+        from dutyctl.loading import slots_on
 
-        rotation = rotation_until(found, plan, day)  # build_rotation(plan, day), cached
-        chosen_duty = _duty_for(plan, pid, day, duty, problems, warnings, rotation=rotation)
+        on_day = slots_on(found, plan, day)  # build_rotation(plan, day).on(day), cached
+        chosen_duty = _duty_for(plan, pid, day, duty, problems, warnings, on_day=on_day)
     if problems:
         raise _refused(problems, "nothing was logged")
 
@@ -236,7 +236,7 @@ def log_entries(
     )
     if chosen_duty:
         result.standing, read_problems = standing_for(
-            found.root, plan, chosen_duty, pid, day, rotation
+            found.root, plan, chosen_duty, pid, day, on_day
         )
         warnings.extend(read_problems)
     if commit:
@@ -379,15 +379,19 @@ def parse_metric_args(
 
 
 def standing_for(
-    root: Path, plan: Plan, duty_id: str, person: str, day: date, rotation=None
+    root: Path, plan: Plan, duty_id: str, person: str, day: date, on_day=None
 ) -> tuple[Standing | None, list[Problem]]:
-    """The KPI standing of the slot of ``duty_id`` that covers ``day`` (the person's if any)."""
+    """The KPI standing of the slot of ``duty_id`` that covers ``day`` (the person's if any).
+
+    ``on_day``: the slots covering ``day`` (``rotation.on(day)``), if already known."""
     from dutyctl.logstore import read_log
-    from dutyctl.rotation import build_rotation
 
     duty = plan.duties[duty_id]
-    rotation = rotation or build_rotation(plan, day)
-    slots = [a for a in rotation.on(day) if a.duty == duty_id]
+    if on_day is None:
+        from dutyctl.rotation import build_rotation
+
+        on_day = build_rotation(plan, day).on(day)
+    slots = [a for a in on_day if a.duty == duty_id]
     if not slots:
         return None, []
     slot = next((a for a in slots if person in a.people), slots[0])
@@ -642,7 +646,7 @@ def import_file(
             rotation = build_rotation(plan, max(day, today))
         row_warnings: list[Problem] = []
         chosen = _duty_for(
-            plan, row_person, day, duty, problems, row_warnings, where, rotation=rotation
+            plan, row_person, day, duty, problems, row_warnings, where, on_day=rotation.on(day)
         )
         if len(problems) > before:
             continue
@@ -936,13 +940,16 @@ def _duty_for(
     problems: list[Problem],
     warnings: list[Problem],
     where: Location | None = None,
-    rotation=None,
+    on_day=None,
 ) -> str:
-    """The duty the entries count for: given, or the one duty the person holds that day."""
-    from dutyctl.rotation import build_rotation
+    """The duty the entries count for: given, or the one duty the person holds that day.
 
-    rotation = rotation or build_rotation(plan, day)
-    held = sorted({a.duty for a in rotation.on(day) if pid in a.people})
+    ``on_day``: the slots covering ``day`` (``rotation.on(day)``), if already known."""
+    if on_day is None:
+        from dutyctl.rotation import build_rotation
+
+        on_day = build_rotation(plan, day).on(day)
+    held = sorted({a.duty for a in on_day if pid in a.people})
     if duty is not None:
         if duty not in held:
             warnings.append(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from dutyctl.repo import Repo, find_repo
 
@@ -49,6 +49,34 @@ def rotation_until(repo: Repo, plan: Plan, until: date):
         return build_rotation(plan, until)
 
     return cached(repo, plan, "rotation", until.isoformat(), compute)
+
+
+class DaySlot(NamedTuple):
+    """A slot covering a day, as :func:`slots_on` gives it (a rotation's Assignment has
+    the same fields and more)."""
+
+    duty: str
+    start: date
+    end: date
+    people: tuple[str, ...]
+
+
+def slots_on(repo: Repo, plan: Plan, day: date) -> list[DaySlot]:
+    """``build_rotation(plan, day).on(day)``, from a small cache entry of plain rows when
+    the plan has not changed: `dutyctl log` needs no more of the rotation."""
+
+    def compute() -> list[tuple[str, str, str, tuple[str, ...]]]:
+        rotation = rotation_until(repo, plan, day)
+        return [
+            (a.duty, a.start.isoformat(), a.end.isoformat(), tuple(a.people))
+            for a in rotation.on(day)
+        ]
+
+    rows = cached(repo, plan, "slots-on", day.isoformat(), compute)
+    return [
+        DaySlot(duty, date.fromisoformat(start), date.fromisoformat(end), tuple(people))
+        for duty, start, end, people in rows
+    ]
 
 
 def cached_entry(found: Repo, name: str, argument_on) -> object | None:
