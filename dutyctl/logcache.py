@@ -21,14 +21,22 @@ Invalidation: an entry is keyed by the file's path and the plan (its cache key, 
 covers the plan file, the files it pulled in and the dutyctl version); the slot sums are
 a separate entry, keyed by the rotation's last day too, so that what does not depend on
 the rotation (person and metric sums, metric and channel sums for goals, problems, ids)
-serves every report. It is used only when the file's size, mtime, ctime and inode are unchanged and
-the SHA-256 of its first and last 64 KiB match (ctime cannot be set back by hand); a file
-that changed in any way is read again in full (appends included: the rows of a month are
-read again, which is what one month costs). Entries are signed with the per-user key of
-the plan cache (``plancache.secret_key``) and written with a temporary file and
-``os.replace``, so a damaged, stale or planted entry is ignored and rebuilt, and two
-processes filling the cache at once are safe. The cache folder is the repository's
-git-ignored ``.dutyctl-cache/``.
+serves every report. It is used only when the file's size, mtime, ctime and inode are
+unchanged and the SHA-256 of its first and last 64 KiB match (ctime cannot be set back by
+hand).
+
+The log is append-only, so a file that only grew is not read again: when it is the same
+inode, larger, and the SHA-256 of its first bytes is still that of every byte the cached
+aggregate covered (which ended on a newline), only the new bytes are read and added to
+the cached sums, in file order, as reading the whole file would add them, line numbers
+following on (:func:`extend_file`). A new row whose id, or a new void whose target, may
+be an id of the bytes read before (its 64-bit hash is in the cached ``ids``) needs the
+earlier row, so that file is read in full, as is a file that shrank, changed before its
+end, is another inode, or whose cached read ended without a newline (a torn last line).
+Entries are signed with the per-user key of the plan cache (``plancache.secret_key``)
+and written with a temporary file and ``os.replace``, so a damaged, stale or planted
+entry is ignored and rebuilt, and two processes filling the cache at once are safe. The
+cache folder is the repository's git-ignored ``.dutyctl-cache/``.
 """
 
 from __future__ import annotations
@@ -55,7 +63,7 @@ if TYPE_CHECKING:
     from dutyctl.repo import Repo
     from dutyctl.rotation import Rotation
 
-FORMAT = 2
+FORMAT = 3
 EDGE = 64 * 1024  # bytes hashed at each end of a file to confirm it is unchanged
 
 
@@ -73,6 +81,10 @@ class FileAggregate:
     foreign_voids: int = 0  # void rows whose entry is not in this file
     exact: bool = True  # every value and minutes is a whole number
     ids: bytes = b""  # sorted 64-bit hashes of the file's ids (array 'Q')
+    # To extend the aggregate when the file only grew: the bytes read (ending on a line
+    # boundary), their line count and SHA-256, the file's inode and the void rows' ids
+    # whose entry is not in the file; None when the read cannot be extended.
+    resume: tuple[int, int, bytes, int, frozenset[str]] | None = None
 
 
 _EXACT = float(2**52)  # values are non-negative: whole and below this sum exactly
@@ -126,30 +138,43 @@ def _rows_finder() -> Callable[[str], list[tuple[str, ...]]]:
 
 
 def _blocks(
-    handle: io.BufferedReader, size: int, rel: str, progress: Progress | None
+    handle: io.BufferedReader, size: int, rel: str, progress: Progress | None,
+    start: int = 0, number: int | None = None, hasher=None, info: dict | None = None,
 ) -> Iterator[tuple]:
     """What ``logstore._scan_fields`` reads, a block of lines at a time: ("lines", number
     of the line before the block, one :func:`_rows_finder` tuple per line) or ("items",
-    [(line number, fields or None, problem or None), ...]) as _scan_fields has them."""
+    [(line number, fields or None, problem or None), ...]) as _scan_fields has them.
+
+    From byte ``start`` (the handle is there) after line ``number`` with no header to
+    read when ``number`` is given. Every byte read goes to ``hasher``; ``info`` gets
+    "lines" (the line count read) and "whole" (the header was read, and every byte up
+    to ``size``, ending with a newline)."""
     from dutyctl import logstore
 
     find = _rows_finder()
-    left = size
-    line = None
-    for line in logstore._scan(logstore._lines(handle, size), rel):
-        left -= len(line.raw)
-        if line.problem is not None:
-            yield "items", [(line.number, None, line.problem)]
-        if line.kind != "bad":
-            break
-    if line is None or line.kind != "header":
-        return
-    number = line.number
+    left = size - start
+    if info is not None:
+        info["whole"] = False
+    if number is None:
+        line = None
+        for line in logstore._scan(logstore._lines(handle, left), rel):
+            left -= len(line.raw)
+            if hasher is not None:
+                hasher.update(line.raw)
+            if line.problem is not None:
+                yield "items", [(line.number, None, line.problem)]
+            if line.kind != "bad":
+                break
+        if line is None or line.kind != "header":
+            return
+        number = line.number
     carry = b""
     while left > 0:
         block = handle.read(min(logstore._BLOCK, left))
         if not block:
             break
+        if hasher is not None:
+            hasher.update(block)
         left -= len(block)
         data = carry + block
         cut = data.rfind(b"\n") + 1
@@ -157,7 +182,7 @@ def _blocks(
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            yield "items", list(logstore._exact(data.splitlines(keepends=True), rel, number))
+            yield "items", list(logstore._exact(logstore._split_lines(data), rel, number))
             number += data.count(b"\n")
         else:
             count = text.count("\n")
@@ -182,6 +207,10 @@ def _blocks(
             progress(size - left, size)
     if carry:  # the last line, without a newline
         yield "items", list(logstore._exact([carry], rel, number))
+        number += 1
+    if info is not None:
+        info["lines"] = number
+        info["whole"] = left == 0 and not carry
 
 
 def _fields_of(groups: tuple[str, ...], dates: dict[str, date]) -> tuple:
@@ -195,10 +224,17 @@ def _fields_of(groups: tuple[str, ...], dates: dict[str, date]) -> tuple:
 def _read_rows(
     root: Path, path: Path, rel: str, month: str | None, progress: Progress | None,
     problems: list[Problem], voided: set[str], rows: list[tuple], seen: dict[str, tuple],
-) -> None:
+    info: dict, resume: tuple | None = None,
+) -> bool:
     """Read one file as ``logstore._read_fields`` does (same problems, in the same order,
     each id once): void targets into ``voided``, every other entry into ``rows`` as
-    (id, date, person, duty, channel, metric, value, minutes); ``seen`` gets every id."""
+    (id, date, person, duty, channel, metric, value, minutes); ``seen`` gets every id.
+
+    ``info`` gets "size" (the bytes read), "lines", "whole" (see :func:`_blocks`), "ino"
+    and "sha256" (of the bytes read). With ``resume`` (a ``FileAggregate.resume``) only
+    the bytes past it are read, as lines after its lines, and only if the file is the
+    same inode, larger, and its first bytes are still the ones it covered: False (and
+    nothing read) otherwise."""
     import fcntl
 
     from dutyctl import logstore
@@ -256,10 +292,29 @@ def _read_rows(
 
     with logstore._locked(path, os.O_RDONLY, fcntl.LOCK_SH, timeout, rel) as fd:
         # As in _read_fields: whole rows up to `size`; later appends only add past it.
-        size = os.fstat(fd).st_size
+        stat = os.fstat(fd)
+        size = stat.st_size
         fcntl.flock(fd, fcntl.LOCK_UN)
+        hasher = hashlib.sha256()
+        info.update(size=size, ino=stat.st_ino, sha256=hasher)
+        start = 0
+        first_number = None
         with os.fdopen(fd, "rb", closefd=False) as handle:
-            for block in _blocks(handle, size, rel, progress):
+            if resume is not None:
+                start, first_number, digest, ino = resume[:4]
+                if ino != stat.st_ino or size <= start:
+                    return False
+                left = start
+                while left > 0:
+                    chunk = handle.read(min(logstore._BLOCK, left))
+                    if not chunk:
+                        return False
+                    hasher.update(chunk)
+                    left -= len(chunk)
+                if hasher.digest() != digest:
+                    return False
+            for block in _blocks(handle, size, rel, progress, start, first_number, hasher,
+                                 info):
                 if block[0] == "items":
                     take(block[1])
                     continue
@@ -293,6 +348,14 @@ def _read_rows(
                         add_row((entry_id, day, name(person, person), name(duty, duty),
                                  name(channel, channel), name(metric, metric),
                                  float(groups[7]), float(minutes) if minutes else None))
+    return True
+
+
+def _month_of(root: Path, path: Path) -> tuple[str, str | None]:
+    from dutyctl import logstore
+
+    match = logstore._MONTH_FILE_RE.match(path.name)
+    return logstore._rel(root, path), f"{match.group(1)}-{match.group(2)}" if match else None
 
 
 def aggregate_file(
@@ -305,12 +368,9 @@ def aggregate_file(
     """Read one log file exactly as ``logstore.iter_log`` does and sum it up (the slots
     only with a rotation). Reads a block of rows at a time."""
     from dutyctl import logstore
-    from dutyctl.compliance import Attribution
 
     result = FileAggregate()
-    rel = logstore._rel(root, path)
-    match = logstore._MONTH_FILE_RE.match(path.name)
-    month = f"{match.group(1)}-{match.group(2)}" if match else None
+    rel, month = _month_of(root, path)
     if month is None:
         result.problems.append(
             Problem(
@@ -324,26 +384,107 @@ def aggregate_file(
     voided: set[str] = set()
     problems = result.problems
     seen: dict[str, tuple] = {}
+    info: dict = {}
     try:
         logstore._check_inside(root, path)
-        _read_rows(root, path, rel, month, progress, problems, voided, rows, seen)
+        _read_rows(root, path, rel, month, progress, problems, voided, rows, seen, info)
     except logstore.LogUnsafe as error:
         problems.append(Problem(error.location, error.message + "; not read", error.hint))
+        info.clear()
     except DutyctlError as error:
         problems.append(Problem(Location(rel), f"{error.message}; not read", error.hint))
+        info.clear()
     except OSError as error:
         problems.append(Problem(Location(rel), f"cannot read: {error.strerror}"))
-    result.foreign_voids = len(voided - seen.keys())
+        info.clear()
+    foreign = voided - seen.keys()
+    result.foreign_voids = len(foreign)
     result.ids = id_hashes(seen)
     del seen
+    _add_rows(result, rows, voided, rotation, attribution)
+    if info.get("whole"):
+        result.resume = (info["size"], info["lines"], info["sha256"].digest(), info["ino"],
+                         frozenset(foreign))
+    return result
+
+
+def extend_file(
+    root: Path,
+    path: Path,
+    base: FileAggregate,
+    rotation: Rotation | None,
+    attribution: Attribution | None = None,
+) -> FileAggregate | None:
+    """``base`` (the aggregate of the file as it was, its slot sums with ``rotation``)
+    extended by the rows appended since: the aggregate :func:`aggregate_file` gives now,
+    sums added in the same order. None when it cannot be that exactly: the file is not
+    the one ``base`` read with bytes added (another inode, not larger, its first bytes
+    changed, ``base`` ended without a newline or did not read its rows), or a new row's
+    id or a new void's target may be an id of the bytes read before (a 64-bit hash in
+    ``base.ids``): the caller reads the file in full. ``base`` is changed either way."""
+    from dutyctl import logstore
+
+    if base.resume is None:
+        return None
+    rel, month = _month_of(root, path)
+    rows: list[tuple] = []
+    voided: set[str] = set()
+    problems: list[Problem] = []
+    seen: dict[str, tuple] = {}
+    info: dict = {}
+    try:
+        logstore._check_inside(root, path)
+        if not _read_rows(root, path, rel, month, None, problems, voided, rows, seen, info,
+                          base.resume):
+            return None
+    except (DutyctlError, OSError):
+        return None  # read in full, which says why
+    old = memoryview(base.ids).cast("Q") if len(base.ids) % 8 == 0 else None
+    if old is None:
+        return None
+    new_ids = id_hashes(seen)
+    for wanted in (new_ids, id_hashes(voided)):
+        for hashed in memoryview(wanted).cast("Q"):
+            at = bisect_left(old, hashed)
+            if at < len(old) and old[at] == hashed:
+                return None  # a duplicate, a void of an earlier row, or a chance: in full
+    earlier_foreign = base.resume[4]
+    foreign = (earlier_foreign | voided) - seen.keys()
+    skip = voided | earlier_foreign
+    base.problems.extend(problems)
+    base.foreign_voids = len(foreign)
+    merged = array("Q", old)
+    merged.extend(array("Q", new_ids))
+    base.ids = array("Q", sorted(merged)).tobytes()
+    del seen, old, merged
+    _add_rows(base, rows, skip, rotation, attribution)
+    base.resume = None
+    if info.get("whole"):
+        base.resume = (info["size"], info["lines"], info["sha256"].digest(), info["ino"],
+                       frozenset(foreign))
+    return base
+
+
+def _add_rows(
+    result: FileAggregate,
+    rows: list[tuple],
+    voided: set[str],
+    rotation: Rotation | None,
+    attribution: Attribution | None,
+) -> None:
+    """Add ``rows`` (as :func:`_read_rows` gives them) but those in ``voided`` to the
+    sums of ``result``, one at a time and in order (so that extending an aggregate sums
+    exactly as reading the whole file would)."""
+    from dutyctl.compliance import Attribution
+
     if rotation is not None and attribution is None:
         attribution = Attribution(rotation.assignments)
-    slot_for = attribution.slot_for if attribution is not None else None
+    slot_for = attribution.slot_for if attribution is not None and rotation is not None else None
     memo: dict[tuple, tuple | None] = {}
     person_metric, minutes, by_channel = result.person_metric, result.minutes, result.metric_channel
     slots = result.slots
-    exact = True
-    first = last = None
+    exact = result.exact
+    first, last = result.first, result.last
     for entry_id, day, person, duty, channel, metric, value, spent in rows:
         if entry_id in voided:
             continue
@@ -376,7 +517,6 @@ def aggregate_file(
                 skey = (slot[0], slot[1], person, metric)
                 slots[skey] = slots.get(skey, 0.0) + value
     result.exact, result.first, result.last = exact, first, last
-    return result
 
 
 def _stamp(path: Path) -> tuple | None:
@@ -419,6 +559,28 @@ def _store(repo: Repo, aggregate: FileAggregate, path: Path, job: tuple) -> None
         if slots_path is not None:
             plancache.signed_write(repo, slots_path, (rel, stamp, slot_sums))
         aggregate.slots = slot_sums
+
+
+def _extended(
+    repo: Repo, path: Path, rel: str, base: object, slots: object, slots_path: Path | None,
+    rotation: Rotation | None, attribution: Attribution | None,
+) -> FileAggregate | None:
+    """A cached aggregate of the file as it was (``base``, and its slot sums ``slots``
+    when ``slots_path`` is wanted, cached from the same bytes), extended by the rows
+    appended since (:func:`extend_file`); None when they are not that or cannot be."""
+    if not (isinstance(base, tuple) and len(base) == 3 and base[0] == rel
+            and isinstance(base[2], FileAggregate)):
+        return None
+    aggregate = base[2]
+    if aggregate.resume is None or aggregate.slots:
+        return None
+    if slots_path is not None:
+        if not (isinstance(slots, tuple) and len(slots) == 3 and slots[:2] == base[:2]
+                and isinstance(slots[2], dict)):
+            return None
+        aggregate.slots = slots[2]
+    return extend_file(repo.root, path, aggregate, rotation if slots_path else None,
+                       attribution if slots_path else None)
 
 
 def _pool_aggregate(job: tuple) -> FileAggregate:
@@ -531,6 +693,20 @@ def file_aggregates(
                     if progress is not None:
                         progress(done, total)
                     yield aggregate
+                    continue
+                if rotation is not None and attribution is None:
+                    from dutyctl.compliance import Attribution
+
+                    attribution = Attribution(rotation.assignments)
+                extended = _extended(repo, path, rel, base, slots, slots_path, rotation,
+                                     attribution)
+                del base, slots
+                if extended is not None:
+                    done += size
+                    if progress is not None:
+                        progress(done, total)
+                    _store(repo, extended, path, job)
+                    yield extended
                     continue
 
             def step(read: int, _: int, before: int = done) -> None:

@@ -674,6 +674,14 @@ def line_fields(raw: bytes, dates: dict[str, date] | None = None) -> Fields | In
     return None
 
 
+def _split_lines(data: bytes) -> list[bytes]:
+    """The lines of ``data`` (whole lines, each ending in a newline), split on newlines
+    only, as :func:`_lines` reads them (``bytes.splitlines`` would split on a CR too)."""
+    lines = data.split(b"\n")
+    lines.pop()
+    return [line + b"\n" for line in lines]
+
+
 def _exact(raws: list[bytes], rel: str, number: int) -> Iterator[tuple[int, Fields | None,
                                                                        Problem | None]]:
     for line in _scan(raws, rel, number=number, expect_header=False):
@@ -712,7 +720,7 @@ def _scan_fields(
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            yield from _exact(data.splitlines(keepends=True), rel, number)
+            yield from _exact(_split_lines(data), rel, number)
             number += data.count(b"\n")
         else:
             lines = text.split("\n")
