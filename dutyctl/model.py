@@ -96,6 +96,8 @@ class Cadence:
 
 @dataclass(frozen=True)
 class Person:
+    """A person on the roster: who they are, what they can do, when they are there."""
+
     id: str
     name: str
     email: str | None = None
@@ -124,6 +126,8 @@ class Person:
 
 @dataclass(frozen=True)
 class Metric:
+    """Something a duty counts (photo, repost, news), and the points it is worth."""
+
     id: str
     kind: str = "output"  # "output" (what people publish) or "outcome" (what it earns)
     points: float = 1
@@ -133,6 +137,8 @@ class Metric:
 
 @dataclass(frozen=True)
 class Channel:
+    """A network or blog the team publishes on."""
+
     id: str
     name: str
     owner: str | None = None
@@ -140,6 +146,8 @@ class Channel:
 
 @dataclass(frozen=True)
 class Department:
+    """A department, with its own coordinator."""
+
     id: str
     name: str
     coordinator: str | None = None
@@ -147,6 +155,8 @@ class Department:
 
 @dataclass(frozen=True)
 class Duty:
+    """A duty people take in turn: its cadence, how many people, and its minimum KPI."""
+
     id: str
     name: str
     every: Cadence
@@ -166,12 +176,16 @@ class Duty:
 
 @dataclass(frozen=True)
 class Review:
+    """When the team reviews the numbers (say, the last Friday of the month)."""
+
     every: Cadence
     title: str = "Monthly review"
 
 
 @dataclass(frozen=True)
 class Award:
+    """The award for the best person on duty of the month, and how it is judged."""
+
     title: str
     by: str = "points"  # "points", "compliance" or "entries"
     min_compliance: float = 0.0
@@ -180,6 +194,8 @@ class Award:
 
 @dataclass(frozen=True)
 class Goal:
+    """A team goal: a total of one metric (on one channel) to reach by a date."""
+
     text: str
     metric: str
     target: float
@@ -200,6 +216,8 @@ class Override:
 
 @dataclass(frozen=True)
 class HolidayRule:
+    """Which public holidays apply (country, subdivision) and the team's extra days off."""
+
     country: str | None = None
     subdivision: str | None = None
     extra: tuple[Span, ...] = ()
@@ -207,6 +225,8 @@ class HolidayRule:
 
 @dataclass(frozen=True)
 class Plan:
+    """The whole validated plan: team, roster, duties, KPIs, review, award and goals."""
+
     team: str
     timezone: str
     start: date
