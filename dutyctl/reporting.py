@@ -292,40 +292,36 @@ def _month_from_aggregates(
     ]
     previous_file = f"{previous.start:%Y-%m}"
     goal_keys = {(g.metric, g.channel) for g in plan.goals}
-    before: dict[tuple[str, str], float] = {}
     previous_sums: dict[tuple[str, date], dict[str, dict[str, float]]] | None = None
-    blobs: list[bytes] = []
-    problems: list[Problem] = []
     older = [path for path in earlier if not (cache_previous and path.stem == previous_file)]
     last_file = [path for path in earlier if path not in older]
-    # Files before the previous month (two processes may read them), then the previous
-    # month's with its slot sums: file order, as reading everything.
-    for rotation_of, paths in ((None, older), (rotation, last_file)):
-        for a in logcache.file_aggregates(found, plan, rotation_of, paths):
-            if not a.exact:
-                return None
-            if rotation_of is not None:
-                if a.foreign_voids or (a.first is not None and not (
-                    previous.start <= a.first and a.last <= previous.end
-                )):
-                    return _month_from_aggregates(
-                        found, plan, label, span, today, department, cache_previous=False
-                    )
-                previous_sums = {}
-                for (duty, start, person, metric), value in a.slots.items():
-                    if previous.start <= start <= previous.end:
-                        per = previous_sums.setdefault((duty, start), {}).setdefault(person, {})
-                        per[metric] = per.get(metric, 0.0) + value
-            elif a.foreign_voids or (
-                a.first is not None and not (plan.start <= a.first and a.last < previous.start)
-            ):
-                return None
-            blobs.append(a.ids)
-            problems.extend(a.problems)
-            for (metric, channel), value in a.metric_channel.items():
-                for key in ((metric, channel), (metric, None)):
-                    if key in goal_keys:
-                        before[key] = before.get(key, 0.0) + value
+    history = _history(found, plan, older, goal_keys, previous.start)
+    if history is None:
+        return None
+    history_key, before, older_problems, history_ids = history
+    problems: list[Problem] = list(older_problems)
+    later_ids: list[bytes] = []
+    # Then the previous month's file with its slot sums: file order, as reading everything.
+    for a in logcache.file_aggregates(found, plan, rotation, last_file):
+        if not a.exact:
+            return None
+        if a.foreign_voids or (
+            a.first is not None and not (previous.start <= a.first and a.last <= previous.end)
+        ):
+            return _month_from_aggregates(
+                found, plan, label, span, today, department, cache_previous=False
+            )
+        previous_sums = {}
+        for (duty, start, person, metric), value in a.slots.items():
+            if previous.start <= start <= previous.end:
+                per = previous_sums.setdefault((duty, start), {}).setdefault(person, {})
+                per[metric] = per.get(metric, 0.0) + value
+        later_ids.append(a.ids)
+        problems.extend(a.problems)
+        for (metric, channel), value in a.metric_channel.items():
+            for key in ((metric, channel), (metric, None)):
+                if key in goal_keys:
+                    before[key] = before.get(key, 0.0) + value
     if cache_previous and previous_sums is None:
         previous_sums = {}  # no file for the previous month: nothing more to add
     read = read_log(found.root, _months(read_from, max(last_end, span.end)))
@@ -340,14 +336,96 @@ def _month_from_aggregates(
                     found, plan, label, span, today, department, cache_previous=False
                 )
             return None
-    blobs.append(logcache.id_hashes(ids))
-    if not logcache.ids_disjoint(blobs):
+    later_ids.append(logcache.id_hashes(ids))
+    if not _disjoint(found, history_key, history_ids, later_ids):
         return None
     report = reports.month_report(
         plan, rotation, entries, label, span, today, department=department,
         goals_before=before, previous_sums=previous_sums,
     )
     return ReportResult(plan, report, _as_warnings([*problems, *read.problems]))
+
+
+def _history(found, plan: Plan, paths: list[Path], goal_keys: set, previous_start: date):
+    """What the month report takes from the files before the previous month: their goal
+    totals, their problems and their id hashes (for the check that no id is in two
+    files), or None when their aggregates cannot stand for reading them (see
+    :func:`_month_from_aggregates`).
+
+    The log is append-only, so these files rarely change: the answer is kept in signed
+    cache entries keyed by the plan and by each file's stamp (size, times, inode, hashes
+    of its ends, as for the per-file aggregates); any change recomputes it. Returns
+    ``(key, totals, problems, ids)``: ``key`` names this history ("" when it cannot be
+    kept) and ``ids()`` gives the files' id hashes, read only when they are needed.
+    """
+    import hashlib
+
+    from dutyctl import logcache, plancache
+
+    plan_key = plancache.plan_key(plan)
+    stamps = [logcache._stamp(path) for path in paths]
+    key = ""
+    if plan_key is not None and None not in stamps:
+        rels = [found.relative(path) for path in paths]
+        key = hashlib.sha256(
+            repr((logcache.FORMAT, plan_key, sorted(goal_keys, key=repr), previous_start,
+                  list(zip(rels, stamps, strict=True)))).encode()
+        ).hexdigest()
+        totals_entry = found.cache_dir / f"history-{key[:40]}.pickle"
+        ids_entry = found.cache_dir / f"history-ids-{key[:40]}.pickle"
+        kept = plancache._signed_read(totals_entry)
+        if isinstance(kept, tuple) and len(kept) == 3 and kept[0] == key:
+
+            def kept_ids() -> list[bytes] | None:
+                found_ids = plancache._signed_read(ids_entry)
+                if isinstance(found_ids, tuple) and len(found_ids) == 2 and found_ids[0] == key:
+                    return list(found_ids[1])
+                return None
+
+            return key, dict(kept[1]), list(kept[2]), kept_ids
+    before: dict[tuple[str, str | None], float] = {}
+    problems: list[Problem] = []
+    blobs: list[bytes] = []
+    # Two processes may read files that have no aggregate yet.
+    for a in logcache.file_aggregates(found, plan, None, paths):
+        if not a.exact or a.foreign_voids or (
+            a.first is not None and not (plan.start <= a.first and a.last < previous_start)
+        ):
+            return None
+        blobs.append(a.ids)
+        problems.extend(a.problems)
+        for (metric, channel), value in a.metric_channel.items():
+            for goal in ((metric, channel), (metric, None)):
+                if goal in goal_keys:
+                    before[goal] = before.get(goal, 0.0) + value
+    if key:
+        plancache.signed_write(found, ids_entry, (key, blobs))
+        plancache.signed_write(found, totals_entry, (key, dict(before), list(problems)))
+    return key, before, problems, lambda: blobs
+
+
+def _disjoint(found, history_key: str, history_ids, later: list[bytes]) -> bool:
+    """``logcache.ids_disjoint`` over the history's id hashes and ``later`` ones,
+    remembered for the same history and the same later hashes (a month report asked
+    again with nothing logged in between reads neither the hashes nor the files)."""
+    import hashlib
+
+    from dutyctl import logcache, plancache
+
+    entry = None
+    if history_key:
+        digest = hashlib.sha256(history_key.encode())
+        for blob in later:
+            digest.update(hashlib.sha256(blob).digest())
+        entry = found.cache_dir / f"disjoint-{digest.hexdigest()[:40]}.pickle"
+        if plancache._signed_read(entry) == (history_key, True):
+            return True
+    blobs = history_ids()
+    if blobs is None or not logcache.ids_disjoint([*blobs, *later]):
+        return False
+    if entry is not None:
+        plancache.signed_write(found, entry, (history_key, True))
+    return True
 
 
 def _rotation_for(found, plan: Plan, period: Span, today: date):
