@@ -78,3 +78,29 @@ def test_json_doc_has_an_example_for_every_listing():
     for command in ("plan check", "plan show", "rotate", "today", "who", "entries", "doctor",
                     "report leaderboard", "report month", "report week", "report person"):
         assert re.search(rf"^## dutyctl {command}\b", text, re.M), command
+
+
+def test_docs_caches_names_every_entry_the_commands_make(example_repo: Path):
+    """docs/caches.md lists the cache entries; each one listed is made by the commands
+    it names, and every entry the commands make is listed."""
+    text = (ROOT / "docs" / "caches.md").read_text()
+    rows = [line.split("|")[1] for line in text.splitlines() if line.startswith("| `")]
+    documented = {name for row in rows for name in re.findall(r"`([a-z-]+)-\*`", row)}
+    env = {"DUTYCTL_TODAY": "2026-11-24", "DUTYCTL_PERSON": "farid"}
+    for args in (
+        ["today"],
+        ["rotate", "--format", "json"],
+        ["rotate"],
+        ["log", "photo=1"],
+        ["log", "photo=1", "--date", "2026-09-10"],
+        ["log", "photo=1", "--date", "2026-06-10"],
+        ["report", "leaderboard", "--all"],
+        ["report", "month", "2026-11"],
+    ):
+        done = run_process("--repo", str(example_repo), *args, env=env)
+        assert done.returncode == 0, (args, done.stderr)
+    made = {
+        re.sub(r"-[0-9a-f]{40}$", "", path.stem)
+        for path in (example_repo / ".dutyctl-cache").iterdir()
+    }
+    assert made == documented
