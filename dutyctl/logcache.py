@@ -698,6 +698,14 @@ def extend_file(
     merged.extend(array("Q", new_ids))
     base.ids = array("Q", sorted(merged)).tobytes()
     del seen, old, merged
+    if rotation is not None and attribution is None and rows:
+        # The slots around the new rows' days are enough: an entry counts for a slot that
+        # covers its day, and the slots of a duty do not overlap. (The whole rotation's
+        # lookup costs more than a few appended rows.)
+        from dutyctl.compliance import Attribution
+
+        days = [row[1] for row in rows]
+        attribution = Attribution(rotation.between(min(days), max(days)))
     _add_rows(base, rows, skip, rotation, attribution)
     base.resume = None
     if info.get("whole"):
@@ -935,10 +943,6 @@ def file_aggregates(
                         progress(done, total)
                     yield aggregate
                     continue
-                if rotation is not None and attribution is None:
-                    from dutyctl.compliance import Attribution
-
-                    attribution = Attribution(rotation.assignments)
                 extended = _extended(repo, path, rel, base, slots, slots_path, rotation,
                                      attribution)
                 del base, slots
