@@ -2,13 +2,16 @@
 
 The YAML is read with ruamel.yaml's round-trip loader, which builds no Python
 objects from tags and remembers where every value was written; those positions
-stay inside this module and in ``Plan.locations``. Every problem found is
-collected (never the first one only) as a :class:`Problem` with file, line and
-column, and :func:`load_plan` raises one :class:`PlanInvalid` that carries them all.
+stay inside this module and in ``Plan.locations``. libyaml (ruamel.yaml.clib)
+scans and parses the text when it is installed and agrees with ruamel's pure-Python
+parser on it, which is most plans; the result is the same either way. Every problem
+found is collected (never the first one only) as a :class:`Problem` with file, line
+and column, and :func:`load_plan` raises one :class:`PlanInvalid` that carries them all.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -100,6 +103,7 @@ class _Reader:
     problems: list[Problem] = field(default_factory=list)
     locations: dict[str, Location] = field(default_factory=dict)
     visited: int = 0
+    pure: bool = False  # read YAML with the pure-Python parser only (see parse_yaml)
 
     # --- locations and problems ------------------------------------------------
 
@@ -325,21 +329,24 @@ def decode(data: bytes, source: str) -> str:
     return text.removeprefix("\ufeff")
 
 
-def parse_yaml(text: str, source: str) -> Any:
-    """The YAML tree (round-trip, so positions are kept), or an InputError with line:column."""
+def parse_yaml(text: str, source: str, *, pure: bool = False) -> Any:
+    """The YAML tree (round-trip, so positions are kept), or an InputError with line:column.
+
+    The tree is composed from libyaml's events (ruamel.yaml.clib) when the text is one
+    on which libyaml and ruamel's pure-Python parser agree (see :func:`_parse_libyaml`),
+    about six times faster; otherwise, on any error, and with ``pure=True``, the text is
+    read by the pure-Python parser, whose errors and positions are the reference.
+    """
+    if not pure:
+        data = _parse_libyaml(text)
+        if data is not _USE_PURE:
+            return data
     from ruamel.yaml import YAML
-    from ruamel.yaml.constructor import RoundTripConstructor
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
     from ruamel.yaml.reader import ReaderError
 
-    class PlanConstructor(RoundTripConstructor):
-        """Dates stay text, so that a bad date is reported by our parser with its place."""
-
-    PlanConstructor.add_constructor(
-        "tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str
-    )
     yaml = YAML(typ="rt")
-    yaml.Constructor = PlanConstructor
+    yaml.Constructor = _plan_constructor()
     yaml.allow_duplicate_keys = False
     try:
         return yaml.load(text)
@@ -374,6 +381,187 @@ def parse_yaml(text: str, source: str) -> Any:
         raise InputError(f"YAML: {exc}", location=Location(source)) from None
 
 
+@functools.cache
+def _plan_constructor() -> type:
+    from ruamel.yaml.constructor import RoundTripConstructor
+
+    class PlanConstructor(RoundTripConstructor):
+        """Dates stay text, so that a bad date is reported by our parser with its place."""
+
+    PlanConstructor.add_constructor(
+        "tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str
+    )
+    return PlanConstructor
+
+
+# --- YAML through libyaml ----------------------------------------------------------
+#
+# libyaml (ruamel.yaml.clib's CParser) scans and parses in C; its events are composed
+# here into the same nodes as ruamel's composer makes, and ruamel's round-trip
+# constructor builds the same CommentedMap/CommentedSeq values with the same .lc
+# positions. The two parsers agree on plain plans but not on everything, so the fast
+# path gives up (and the pure parser reads the text) whenever they could differ:
+# - characters the two treat differently: tabs, CR, NEL, LS, PS, a BOM inside the
+#   text, control characters (these give the pure parser's errors); a block scalar
+#   header with a comment glued to it ('|#'), or followed by a line of spaces and a
+#   more indented line, which libyaml accepts and ruamel refuses;
+#   an anchor or alias name followed by one of '?:%@`', where libyaml ends the name
+#   (its names are letters, digits, '-' and '_') and ruamel goes on;
+# - empty values ('key:' with nothing): ruamel places them elsewhere than libyaml;
+# - tags, '%' directives, a reused anchor, more than one document, a document that
+#   is a lone scalar;
+# - nesting deeper than _MAX_DEPTH, where the pure composer may hit the recursion limit;
+# - any error at all, so that every message and location is the pure parser's.
+# A test compares both paths on random edits of the example plan.
+
+_USE_PURE = object()
+_MAX_DEPTH = 64
+_UNSHARED_TEXT = re.compile(
+    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+    "|[|>][-+0-9]*#"
+    "|[|>][^\n]*\n +\n"
+    "|(?<![^\\s\\[\\]{},])[&*][-0-9A-Za-z_]*[?:%@`]"
+)
+
+
+@functools.cache
+def _libyaml() -> tuple | None:
+    """What the fast path needs from ruamel.yaml.clib, or None when it is not installed."""
+    try:
+        from _ruamel_yaml import CParser  # ruamel.yaml.clib
+    except ImportError:
+        return None
+    from ruamel.yaml import events
+    from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+    from ruamel.yaml.resolver import VersionedResolver
+
+    return (CParser, events, ScalarNode, SequenceNode, MappingNode, VersionedResolver)
+
+
+class _NoDirectives:
+    """Stands for the scanner the resolver asks about a '%YAML' directive (none here)."""
+
+    yaml_version = None
+
+
+class _Loader:
+    """What ruamel's constructor and resolver look up on their loader."""
+
+    comment_handling = None
+    _scanner = _NoDirectives()
+    _resolver: Any = None
+
+
+def _parse_libyaml(text: str) -> Any:
+    """The YAML tree through libyaml, or _USE_PURE when the pure parser must read it."""
+    parts = _libyaml()
+    if parts is None or _UNSHARED_TEXT.search(text) is not None:
+        return _USE_PURE
+    cparser, events, scalar_node, sequence_node, mapping_node, resolver_class = parts
+    loader = _Loader()
+    resolver = resolver_class(loadumper=loader)
+    loader._resolver = resolver
+    if resolver.yaml_path_resolvers:
+        return _USE_PURE
+    try:
+        node = _compose(cparser(text), resolver, events, scalar_node, sequence_node, mapping_node)
+        if node is _USE_PURE or node is None:
+            return node
+        constructor = _plan_constructor()(loader=loader)
+        constructor.allow_duplicate_keys = False
+        return constructor.construct_document(node)
+    except Exception:
+        return _USE_PURE
+
+
+def _compose(parser, resolver, events, scalar_node, sequence_node, mapping_node) -> Any:
+    """The document's node tree as ruamel's Composer makes it, without recursion."""
+    resolve = resolver.resolve
+    get_event = parser.get_event
+    scalar, alias = events.ScalarEvent, events.AliasEvent
+    sequence_start, mapping_start = events.SequenceStartEvent, events.MappingStartEvent
+    sequence_end, mapping_end = events.SequenceEndEvent, events.MappingEndEvent
+    if type(get_event()) is not events.StreamStartEvent:
+        return _USE_PURE
+    event = get_event()
+    if type(event) is events.StreamEndEvent:
+        return None  # an empty stream: no document
+    if type(event) is not events.DocumentStartEvent or event.version or event.tags:
+        return _USE_PURE
+    anchors: dict[str, Any] = {}
+    # Open collections: [node, key waiting for its value (mappings)].
+    stack: list[list] = []
+    root: Any = None
+    while True:
+        event = get_event()
+        kind = type(event)
+        if kind is sequence_end or kind is mapping_end:
+            node = stack.pop()[0]
+            node.end_mark = event.end_mark
+            if not stack:
+                root = node
+                break
+            continue
+        if kind is alias:
+            if event.anchor not in anchors:
+                return _USE_PURE
+            node = anchors[event.anchor]
+        else:
+            anchor = event.anchor
+            if event.tag is not None or (anchor is not None and anchor in anchors):
+                return _USE_PURE
+            if kind is scalar:
+                style = event.style or None
+                if event.value == "" and style is None:
+                    return _USE_PURE  # an empty value: ruamel places it elsewhere
+                tag = resolve(scalar_node, event.value, event.implicit)
+                node = scalar_node(
+                    tag, event.value, event.start_mark, event.end_mark, style=style, anchor=anchor
+                )
+            elif kind is sequence_start or kind is mapping_start:
+                node_class = sequence_node if kind is sequence_start else mapping_node
+                tag = resolve(node_class, None, event.implicit)
+                node = node_class(
+                    tag, [], event.start_mark, None, flow_style=event.flow_style, anchor=anchor
+                )
+            else:
+                return _USE_PURE
+            if anchor is not None:
+                anchors[anchor] = node
+            if kind is not scalar:
+                if len(stack) >= _MAX_DEPTH:
+                    return _USE_PURE
+                if stack:
+                    _attach(stack[-1], node)
+                stack.append([node, _NO_KEY])
+                continue
+        if not stack:
+            # A lone scalar is never a plan, and libyaml ends a block scalar at the top
+            # level ('|' then lines at column 1) earlier than ruamel: leave it to ruamel.
+            return _USE_PURE
+        _attach(stack[-1], node)
+    if type(get_event()) is not events.DocumentEndEvent:
+        return _USE_PURE
+    if type(get_event()) is not events.StreamEndEvent:
+        return _USE_PURE  # another document: the pure parser says so
+    return root
+
+
+_NO_KEY = object()
+
+
+def _attach(top: list, node: Any) -> None:
+    """Add ``node`` to the innermost open collection ``top``: an item, a key or a value."""
+    parent = top[0]
+    if parent.id == "sequence":
+        parent.value.append(node)
+    elif top[1] is _NO_KEY:
+        top[1] = node
+    else:
+        parent.value.append((top[1], node))
+        top[1] = _NO_KEY
+
+
 # --- the plan ------------------------------------------------------------------------
 
 
@@ -381,18 +569,24 @@ RosterSource = Callable[[str, Location], tuple[str, str]]
 
 
 def build_plan(
-    text: str, source: str, *, roster_source: RosterSource | None = None, years: range | None = None
+    text: str,
+    source: str,
+    *,
+    roster_source: RosterSource | None = None,
+    years: range | None = None,
+    pure: bool = False,
 ) -> tuple[Plan | None, list[Problem]]:
     """Text of a plan -> (plan, problems). The plan is None when any problem is an error.
 
     ``roster_source(relpath, location)`` returns (text, source name) for a roster kept
-    in its own file; ``years`` says for which years to resolve public holidays.
+    in its own file; ``years`` says for which years to resolve public holidays;
+    ``pure=True`` reads the YAML without libyaml (see :func:`parse_yaml`).
     """
     from dutyctl.checks import check_plan
 
-    reader = _Reader(source)
+    reader = _Reader(source, pure=pure)
     try:
-        data = parse_yaml(text, source)
+        data = parse_yaml(text, source, pure=pure)
         if data is None:
             raise InputError(
                 "the plan is empty",
@@ -600,7 +794,7 @@ def _read_roster(reader: _Reader, top: dict, roster_source: RosterSource | None)
             return ()
         try:
             text, source = roster_source(str(raw), location)
-            data = parse_yaml(text, source)
+            data = parse_yaml(text, source, pure=reader.pure)
         except DutyctlError as exc:
             # A problem inside the roster file is located there; one with the file as a
             # whole (missing, a folder, outside) where the plan names it.
@@ -608,7 +802,7 @@ def _read_roster(reader: _Reader, top: dict, roster_source: RosterSource | None)
             reader.error(exc.location if inside else location, exc.message, exc.hint)
             return ()
         # The roster file's values are located in the roster file.
-        reader = _Reader(source, locations=outer.locations, visited=outer.visited)
+        reader = _Reader(source, locations=outer.locations, visited=outer.visited, pure=outer.pure)
         if isinstance(data, dict) and "roster" in data:
             reader.mapping(data, source, reader.at(data), ["roster"])
             data = data["roster"]
@@ -905,10 +1099,12 @@ def check_plan_file(
     *,
     plan_bytes: bytes | None = None,
     read_files: list[str] | None = None,
+    pure: bool = False,
 ) -> tuple[Plan | None, list[Problem]]:
     """Read and validate the repository's plan: (plan or None, every problem found).
 
-    ``read_files`` collects the repository paths of other files the plan pulled in.
+    ``read_files`` collects the repository paths of other files the plan pulled in;
+    ``pure`` is as for :func:`build_plan`.
     """
     source = repo.relative(repo.plan_path) if rev is None else f"{rev}:plan.yaml"
     if plan_bytes is None:
@@ -922,7 +1118,7 @@ def check_plan_file(
             read_files.append(repo.relative(path))
         return decode(read_source(repo, path, rev), name), name
 
-    return build_plan(text, source, roster_source=roster_source, years=years)
+    return build_plan(text, source, roster_source=roster_source, years=years, pure=pure)
 
 
 def load_plan(repo: Repo, rev: str | None = None, years: range | None = None) -> Plan:
