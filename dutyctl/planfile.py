@@ -489,6 +489,7 @@ def _compose(parser, resolver, events, scalar_node, sequence_node, mapping_node)
     if type(event) is not events.DocumentStartEvent or event.version or event.tags:
         return _USE_PURE
     anchors: dict[str, Any] = {}
+    tags: dict[tuple, Any] = {}
     # Open collections: [node, key waiting for its value (mappings)].
     stack: list[list] = []
     root: Any = None
@@ -511,12 +512,15 @@ def _compose(parser, resolver, events, scalar_node, sequence_node, mapping_node)
             if event.tag is not None or (anchor is not None and anchor in anchors):
                 return _USE_PURE
             if kind is scalar:
-                style = event.style or None
-                if event.value == "" and style is None:
+                value, style = event.value, event.style or None
+                if value == "" and style is None:
                     return _USE_PURE  # an empty value: ruamel places it elsewhere
-                tag = resolve(scalar_node, event.value, event.implicit)
+                # The tag depends on the text and its quoting only: resolve each once.
+                tag = tags.get((value, event.implicit))
+                if tag is None:
+                    tag = tags[value, event.implicit] = resolve(scalar_node, value, event.implicit)
                 node = scalar_node(
-                    tag, event.value, event.start_mark, event.end_mark, style=style, anchor=anchor
+                    tag, value, event.start_mark, event.end_mark, style=style, anchor=anchor
                 )
             elif kind is sequence_start or kind is mapping_start:
                 node_class = sequence_node if kind is sequence_start else mapping_node
