@@ -334,7 +334,7 @@ def parse_yaml(text: str, source: str, *, pure: bool = False) -> Any:
 
     The tree is composed from libyaml's events (ruamel.yaml.clib) when the text is one
     on which libyaml and ruamel's pure-Python parser agree (see :func:`_parse_libyaml`),
-    about six times faster; otherwise, on any error, and with ``pure=True``, the text is
+    about five times faster; otherwise, on any error, and with ``pure=True``, the text is
     read by the pure-Python parser, whose errors and positions are the reference.
     """
     if not pure:
