@@ -401,11 +401,11 @@ def _plan_constructor() -> type:
 # constructor builds the same CommentedMap/CommentedSeq values with the same .lc
 # positions. The two parsers agree on plain plans but not on everything, so the fast
 # path gives up (and the pure parser reads the text) whenever they could differ:
-# - characters the two treat differently: tabs, CR, NEL, LS, PS, a BOM inside the
-#   text, control characters (these give the pure parser's errors); a block scalar
-#   header with a comment glued to it ('|#'), or followed by a line of spaces and a
-#   more indented line, which libyaml accepts and ruamel refuses;
-#   an anchor or alias name followed by one of '?:%@`', where libyaml ends the name
+# - characters the two treat differently: tabs, a CR not before an LF, NEL, LS, PS,
+#   a BOM inside the text, control characters (these give the pure parser's errors);
+# - a block scalar header with a comment glued to it ('|#'), or followed by a line of
+#   spaces then a more indented line: libyaml accepts both, ruamel refuses them;
+# - an anchor or alias name followed by one of '?:%@`', where libyaml ends the name
 #   (its names are letters, digits, '-' and '_') and ruamel goes on;
 # - empty values ('key:' with nothing): ruamel places them elsewhere than libyaml;
 # - tags, '%' directives, a reused anchor, more than one document, a document that
@@ -417,9 +417,10 @@ def _plan_constructor() -> type:
 _USE_PURE = object()
 _MAX_DEPTH = 64
 _UNSHARED_TEXT = re.compile(
-    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+    "[^\r\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+    "|\r(?!\n)"
     "|[|>][-+0-9]*#"
-    "|[|>][^\n]*\n +\n"
+    "|[|>][^\n]*\n +\r?\n"
     "|(?<![^\\s\\[\\]{},])[&*][-0-9A-Za-z_]*[?:%@`]"
 )
 
