@@ -13,10 +13,12 @@ cron path (`dutyctl today` on a warm cache) does not even import pickle.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import hmac
 import marshal
 import os
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -81,7 +83,8 @@ def read(repo: Repo, plan_bytes: bytes, years: range) -> Plan | None:
     try:
         import pickle
 
-        dependencies, plan = pickle.loads(body)
+        with _no_collection():
+            dependencies, plan = pickle.loads(body)
         for relpath, digest in dependencies:
             if _digest((repo.root / relpath).read_bytes()) != digest:
                 return None
@@ -187,12 +190,30 @@ def _encode(value: object) -> bytes:
 def _decode(body: bytes) -> object | None:
     kind, data = body[:1], body[1:]
     if kind == b"M":
-        return marshal.loads(data)
+        with _no_collection():
+            return marshal.loads(data)
     if kind == b"P":
         import pickle
 
-        return pickle.loads(data)
+        with _no_collection():
+            return pickle.loads(data)
     return None
+
+
+@contextmanager
+def _no_collection():
+    """No cyclic garbage collection while an entry is decoded: decoding makes many
+    containers and no garbage, yet each burst of them sets off a collection that walks
+    everything alive (a plan, a rotation, the sums so far). Measured on the 1M-entry log,
+    a warm leaderboard spent 160 ms decoding 36 file summaries with it, 44 ms without."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def signed_write(repo: Repo, path: Path, value: object) -> None:
