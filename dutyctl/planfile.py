@@ -407,7 +407,8 @@ def _plan_constructor() -> type:
 #   spaces then a more indented line: libyaml accepts both, ruamel refuses them;
 # - an anchor or alias name followed by one of '?:%@`', where libyaml ends the name
 #   (its names are letters, digits, '-' and '_') and ruamel goes on;
-# - empty values ('key:' with nothing): ruamel places them elsewhere than libyaml;
+# - empty values ('key:' with nothing) other than in a block mapping before the next
+#   key with only blank lines between (ruamel places those at that key: done here);
 # - tags, '%' directives, a reused anchor, more than one document, a document that
 #   is a lone scalar;
 # - nesting deeper than _MAX_DEPTH, where the pure composer may hit the recursion limit;
@@ -458,14 +459,14 @@ def _parse_libyaml(text: str) -> Any:
     parts = _libyaml()
     if parts is None or _UNSHARED_TEXT.search(text) is not None:
         return _USE_PURE
-    cparser, events, scalar_node, sequence_node, mapping_node, resolver_class = parts
+    cparser, resolver_class = parts[0], parts[-1]
     loader = _Loader()
     resolver = resolver_class(loadumper=loader)
     loader._resolver = resolver
     if resolver.yaml_path_resolvers:
         return _USE_PURE
     try:
-        node = _compose(cparser(text), resolver, events, scalar_node, sequence_node, mapping_node)
+        node = _compose(text, cparser(text), resolver, parts)
         if node is _USE_PURE or node is None:
             return node
         constructor = _plan_constructor()(loader=loader)
@@ -475,8 +476,9 @@ def _parse_libyaml(text: str) -> Any:
         return _USE_PURE
 
 
-def _compose(parser, resolver, events, scalar_node, sequence_node, mapping_node) -> Any:
+def _compose(text: str, parser: Any, resolver: Any, parts: tuple) -> Any:
     """The document's node tree as ruamel's Composer makes it, without recursion."""
+    _, events, scalar_node, sequence_node, mapping_node, _ = parts
     resolve = resolver.resolve
     get_event = parser.get_event
     scalar, alias = events.ScalarEvent, events.AliasEvent
@@ -494,9 +496,21 @@ def _compose(parser, resolver, events, scalar_node, sequence_node, mapping_node)
     # Open collections: [node, key waiting for its value (mappings)].
     stack: list[list] = []
     root: Any = None
+    # An empty value in a block mapping, which ruamel places where the next key starts
+    # (libyaml: right after the ':'): (its node, libyaml's place).
+    empty: tuple | None = None
+    lines: list[str] = []  # the text's lines, split when an empty value needs them
     while True:
         event = get_event()
         kind = type(event)
+        if empty is not None:
+            if kind is not scalar or event.anchor is not None or event.tag is not None:
+                return _USE_PURE
+            lines = lines or text.split("\n")
+            if not _blank_between(lines, empty[1], event.start_mark):
+                return _USE_PURE  # a comment, a '?': ruamel's place would differ
+            empty[0].start_mark = empty[0].end_mark = event.start_mark
+            empty = None
         if kind is sequence_end or kind is mapping_end:
             node = stack.pop()[0]
             node.end_mark = event.end_mark
@@ -515,7 +529,15 @@ def _compose(parser, resolver, events, scalar_node, sequence_node, mapping_node)
             if kind is scalar:
                 value, style = event.value, event.style or None
                 if value == "" and style is None:
-                    return _USE_PURE  # an empty value: ruamel places it elsewhere
+                    top = stack[-1] if stack else None
+                    if (
+                        top is None
+                        or top[0].id != "mapping"
+                        or top[0].flow_style is not False
+                        or top[1] is _NO_KEY
+                        or anchor is not None
+                    ):
+                        return _USE_PURE  # an empty key, item or flow value
                 # The tag depends on the text and its quoting only: resolve each once.
                 tag = tags.get((value, event.implicit))
                 if tag is None:
@@ -523,6 +545,8 @@ def _compose(parser, resolver, events, scalar_node, sequence_node, mapping_node)
                 node = scalar_node(
                     tag, value, event.start_mark, event.end_mark, style=style, anchor=anchor
                 )
+                if value == "" and style is None:
+                    empty = (node, event.start_mark)
             elif kind is sequence_start or kind is mapping_start:
                 node_class = sequence_node if kind is sequence_start else mapping_node
                 tag = resolve(node_class, None, event.implicit)
@@ -553,6 +577,16 @@ def _compose(parser, resolver, events, scalar_node, sequence_node, mapping_node)
 
 
 _NO_KEY = object()
+
+
+def _blank_between(lines: list[str], start: Any, end: Any) -> bool:
+    """Whether the text from mark ``start`` to mark ``end`` is spaces and line breaks."""
+    if end.line <= start.line:
+        return False
+    gap = [lines[start.line][start.column :]]
+    gap += lines[start.line + 1 : end.line]
+    gap.append(lines[end.line][: end.column])
+    return all(not part.strip(" \r") for part in gap)
 
 
 def _attach(top: list, node: Any) -> None:

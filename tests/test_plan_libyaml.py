@@ -156,6 +156,8 @@ def test_yaml_fragments_read_the_same_through_both_parsers(pieces: list[str]):
         ("team: Acme Marketing", "team: >-\n  Acme\n\n  Social\n"),
         ("team: Acme Marketing", "team: [Acme, [Social]]"),
         ("team: Acme Marketing", "? team\n: Acme"),
+        ("team: Acme Marketing", "team:"),  # an empty value, placed at the next key
+        ("  title: Best on duty of the month", "  title:\n\n  "),  # the same, blank lines
     ],
 )
 def test_yaml_features_the_fast_path_reads(edit: tuple[str, str]):
@@ -169,7 +171,9 @@ def test_yaml_features_the_fast_path_reads(edit: tuple[str, str]):
 @pytest.mark.parametrize(
     "edit",
     [
-        ("team: Acme Marketing", "team:"),  # an empty value
+        ("team: Acme Marketing", "team:   # none yet"),  # an empty value, then a comment
+        ("  title: Monthly duty review", "  title:"),  # an empty value ending a mapping
+        ("{name: Facebook}", "{name: }"),  # an empty value in a flow mapping
         ("team: Acme Marketing", "team: !!str Acme"),  # a tag
         ("team: Acme Marketing", "%YAML 1.1\n---\nteam: yes"),  # a directive
         ("team: Acme Marketing", "team: Acme\tSocial"),  # a tab
