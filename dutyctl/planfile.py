@@ -734,7 +734,7 @@ def _check_timezone(reader: _Reader, name: str, location: Location) -> None:
 
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder ("Europe")
         reader.error(
             location,
             f"timezone '{name}' is not an IANA time zone",
