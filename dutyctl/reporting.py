@@ -204,7 +204,7 @@ def _cached_leaderboard(
             per = slot_sums.setdefault((duty, start), {}).setdefault(person, {})
             per[metric] = per.get(metric, 0.0) + value
         del a
-    if not logcache.ids_disjoint(ids):
+    if not _disjoint(found, "leaderboard", lambda: [], ids):
         return None
     del ids
     by_person = {}
