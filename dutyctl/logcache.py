@@ -17,11 +17,6 @@ When it is used (otherwise the report reads every entry, as before):
   with the id hashes: a hash shared by two files, even by chance, means no cache);
 * every file's dates lie inside the report's period.
 
-A file is read in one pass that sums each row as it is read and keeps no rows, only the
-ids (:func:`_read_fast`); where that could differ from reading every row first and then
-summing those no void cancels (an id seen twice, a void of a row already summed), the
-file is read that way instead (:func:`_read_rows`, :func:`_add_rows`).
-
 Invalidation: an entry is keyed by the file's path and the plan (its cache key, which
 covers the plan file, the files it pulled in and the dutyctl version); the slot sums are
 a separate entry, keyed by the rotation's last day too, so that what does not depend on
@@ -70,7 +65,6 @@ if TYPE_CHECKING:
 
 FORMAT = 3
 EDGE = 64 * 1024  # bytes hashed at each end of a file to confirm it is unchanged
-BLOCK = 256 * 1024  # bytes read, decoded and matched at a time: a worker holds one block of rows
 
 
 @dataclass
@@ -176,7 +170,7 @@ def _blocks(
         number = line.number
     carry = b""
     while left > 0:
-        block = handle.read(min(BLOCK, left))
+        block = handle.read(min(logstore._BLOCK, left))
         if not block:
             break
         if hasher is not None:
@@ -312,7 +306,7 @@ def _read_rows(
                     return False
                 left = start
                 while left > 0:
-                    chunk = handle.read(min(BLOCK, left))
+                    chunk = handle.read(min(logstore._BLOCK, left))
                     if not chunk:
                         return False
                     hasher.update(chunk)
@@ -357,230 +351,6 @@ def _read_rows(
     return True
 
 
-class _Careful(Exception):
-    """The fast reader cannot give the careful reader's answer: read again carefully."""
-
-
-def _void_candidates(path: Path, size: int) -> set[str]:
-    """What follows the last comma of every line of the file that does not end with a
-    comma: the target of every ordinary void row is one (of the others, perhaps not)."""
-
-    found: set[str] = set()
-    with open(path, "rb") as handle:
-        left, carry = size, b""
-        while left > 0:
-            block = handle.read(min(BLOCK, left))
-            if not block:
-                break
-            left -= len(block)
-            data = carry + block
-            cut = data.rfind(b"\n") + 1
-            data, carry = data[:cut], data[cut:]
-            for piece in data.replace(b",\r\n", b",\n").split(b",\n"):
-                if b"\n" in piece:
-                    for line in piece.split(b"\n"):
-                        found.add(line.rstrip(b"\r").rpartition(b",")[2].decode("utf-8", "replace"))
-        if carry:
-            found.add(carry.rstrip(b"\r").rpartition(b",")[2].decode("utf-8", "replace"))
-    return found
-
-
-def _read_fast(
-    root: Path, path: Path, rel: str, month: str | None, progress: Progress | None,
-    result: FileAggregate, info: dict, attribution: Attribution | None,
-) -> None:
-    """Read one file and sum it into ``result`` in one pass, row by row, as
-    :func:`_read_rows` and :func:`_add_rows` do together, without keeping the rows: the
-    targets of void rows are known beforehand (:func:`_void_candidates`) and the rows
-    they may cancel are held back. Raises _Careful where that could differ (an id seen
-    twice, a void of a row already summed, a row held back that no void cancels)."""
-    import fcntl
-
-    from dutyctl import logstore
-    from dutyctl.syntax import parse_date
-
-    timeout = logstore.lock_timeout(logstore.READ_LOCK_TIMEOUT)
-    problems = result.problems
-    person_metric, minutes, by_channel = result.person_metric, result.minutes, result.metric_channel
-    slots = result.slots
-    seen: set[str] = set()
-    voided: set[str] = set()
-    held: set[str] = set()
-    dates: dict[str, date] = {}
-    memo: dict[tuple, tuple | None] = {}
-    slot_for = on_day = None
-    if attribution is not None:
-        slot_for = attribution.slot_for
-        slot_for("", "", date.min)  # builds the people on a slot each day
-        on_day = getattr(attribution, "_on_day", None)
-        if not isinstance(on_day, dict):
-            on_day = _EVERY_DAY
-    state = [True, None, None]  # exact, first, last
-
-    def add(entry_id: str, day: date, person: str, duty: str, channel: str, metric: str,
-            value: float, spent: float | None) -> None:
-        if entry_id in candidates or entry_id in voided:
-            held.add(entry_id)  # summed at the end if no void cancels it: _Careful
-            return
-        if state[0] and not (
-            value.is_integer() and value < _EXACT
-            and (spent is None or (spent.is_integer() and spent < _EXACT))
-        ):
-            state[0] = False
-        key = (person, metric)
-        sums = person_metric.get(key)
-        if sums is None:
-            person_metric[key] = [value, 1]
-        else:
-            sums[0] += value
-            sums[1] += 1
-        minutes[person] = minutes.get(person, 0.0) + (spent or 0.0)
-        ckey = (metric, channel)
-        by_channel[ckey] = by_channel.get(ckey, 0.0) + value
-        if state[1] is None or day < state[1]:
-            state[1] = day
-        if state[2] is None or day > state[2]:
-            state[2] = day
-        if slot_for is not None and (person, day) in on_day:
-            where = (person, duty, day)
-            slot = memo.get(where, where)
-            if slot is where:
-                found = slot_for(person, duty, day)
-                slot = memo[where] = (found.duty, found.start) if found is not None else None
-            if slot is not None:
-                skey = (slot[0], slot[1], person, metric)
-                slots[skey] = slots.get(skey, 0.0) + value
-
-    def void(target: str) -> None:
-        if target in seen and target not in held:
-            raise _Careful  # a row already summed (or a void row, or an odd one)
-        voided.add(target)
-
-    def misplaced(number: int, day: date) -> None:
-        problems.append(Problem(
-            Location(rel, number),
-            f"entry dated {day.isoformat()} is in the file for {month}; it is counted",
-            hint=f"it belongs in logs/{day.year:04d}-{day.month:02d}.csv",
-            severity="warning",
-        ))
-
-    def take(items: Iterable[tuple]) -> None:
-        for number, fields, problem in items:
-            if problem is not None:
-                problems.append(problem)
-            if fields is None:
-                continue
-            if fields[0] in seen:
-                raise _Careful
-            day = fields[2]
-            if month is not None and f"{day.year:04d}-{day.month:02d}" != month:
-                misplaced(number, day)
-            seen.add(fields[0])
-            if fields[11]:
-                void(fields[11])
-            else:
-                add(fields[0], *fields[2:9])
-
-    with logstore._locked(path, os.O_RDONLY, fcntl.LOCK_SH, timeout, rel) as fd:
-        stat = os.fstat(fd)
-        size = stat.st_size
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        candidates = _void_candidates(path, size)
-        hasher = hashlib.sha256()
-        info.update(size=size, ino=stat.st_ino, sha256=hasher)
-        seen_add = seen.add
-        pm_get, minutes_get, channel_get = person_metric.get, minutes.get, by_channel.get
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            for block in _blocks(handle, size, rel, progress, 0, None, hasher, info):
-                if block[0] == "items":
-                    take(block[1])
-                    continue
-                number = block[1]
-                exact, first, last = state
-                for groups in block[2]:
-                    number += 1
-                    entry_id = groups[0]
-                    if not entry_id:  # not an ordinary row: the exact parser
-                        state[:] = exact, first, last
-                        take(logstore._exact([(groups[12] + "\n").encode()], rel, number - 1))
-                        exact, first, last = state
-                        continue
-                    day_text = groups[2]
-                    day = dates.get(day_text)
-                    if day is None:
-                        try:
-                            day = dates[day_text] = parse_date(day_text)
-                        except InputError:  # as fast_fields: the exact parser says why
-                            line = ",".join(groups[:12]) + "\n"
-                            state[:] = exact, first, last
-                            take(logstore._exact([line.encode()], rel, number - 1))
-                            exact, first, last = state
-                            continue
-                    if entry_id in seen:
-                        raise _Careful
-                    if month is not None and day_text[:7] != month:
-                        misplaced(number, day)
-                    seen_add(entry_id)
-                    if groups[11]:
-                        void(groups[11])
-                        continue
-                    if entry_id in candidates or entry_id in voided:
-                        held.add(entry_id)
-                        continue
-                    # add(), written out: this is the one loop over every row.
-                    spent_text, value_text = groups[8], groups[7]
-                    person, duty, channel, metric = groups[3:7]
-                    value = float(value_text)
-                    spent = float(spent_text) if spent_text else None
-                    if exact and not (
-                        value.is_integer() and value < _EXACT
-                        and (spent is None or (spent.is_integer() and spent < _EXACT))
-                    ):
-                        exact = False
-                    key = (person, metric)
-                    sums = pm_get(key)
-                    if sums is None:
-                        person_metric[key] = [value, 1]
-                    else:
-                        sums[0] += value
-                        sums[1] += 1
-                    minutes[person] = minutes_get(person, 0.0) + (spent or 0.0)
-                    ckey = (metric, channel)
-                    by_channel[ckey] = channel_get(ckey, 0.0) + value
-                    if first is None or day < first:
-                        first = day
-                    if last is None or day > last:
-                        last = day
-                    if slot_for is not None and (person, day) in on_day:
-                        where = (person, duty, day)
-                        slot = memo.get(where, where)
-                        if slot is where:
-                            found = slot_for(person, duty, day)
-                            slot = memo[where] = (
-                                (found.duty, found.start) if found is not None else None)
-                        if slot is not None:
-                            skey = (slot[0], slot[1], person, metric)
-                            slots[skey] = slots.get(skey, 0.0) + value
-                state[:] = exact, first, last
-    if held - voided:
-        raise _Careful  # a row held back that no void cancels: its sums would move
-    result.exact, result.first, result.last = state
-    foreign = voided - seen
-    result.foreign_voids = len(foreign)
-    result.ids = id_hashes(seen)
-    if info.get("whole"):
-        result.resume = (info["size"], info["lines"], info["sha256"].digest(), info["ino"],
-                         frozenset(foreign))
-
-
-class _Everyone:
-    def __contains__(self, _: object) -> bool:
-        return True
-
-
-_EVERY_DAY = _Everyone()
-
-
 def _month_of(root: Path, path: Path) -> tuple[str, str | None]:
     from dutyctl import logstore
 
@@ -617,17 +387,6 @@ def aggregate_file(
     info: dict = {}
     try:
         logstore._check_inside(root, path)
-        if rotation is not None and attribution is None:
-            from dutyctl.compliance import Attribution
-
-            attribution = Attribution(rotation.assignments)
-        try:
-            fast = FileAggregate(problems=list(problems))
-            _read_fast(root, path, rel, month, progress, fast,
-                       info, attribution if rotation is not None else None)
-            return fast
-        except (_Careful, OSError):
-            info.clear()
         _read_rows(root, path, rel, month, progress, problems, voided, rows, seen, info)
     except logstore.LogUnsafe as error:
         problems.append(Problem(error.location, error.message + "; not read", error.hint))
