@@ -318,10 +318,7 @@ def _month_from_aggregates(
                 per[metric] = per.get(metric, 0.0) + value
         later_ids.append(a.ids)
         problems.extend(a.problems)
-        for (metric, channel), value in a.metric_channel.items():
-            for key in ((metric, channel), (metric, None)):
-                if key in goal_keys:
-                    before[key] = before.get(key, 0.0) + value
+        _add_goal_totals(before, a.metric_channel, goal_keys)
     if cache_previous and previous_sums is None:
         previous_sums = {}  # no file for the previous month: nothing more to add
     read = read_log(found.root, _months(read_from, max(last_end, span.end)))
@@ -394,14 +391,20 @@ def _history(found, plan: Plan, paths: list[Path], goal_keys: set, previous_star
             return None
         blobs.append(a.ids)
         problems.extend(a.problems)
-        for (metric, channel), value in a.metric_channel.items():
-            for goal in ((metric, channel), (metric, None)):
-                if goal in goal_keys:
-                    before[goal] = before.get(goal, 0.0) + value
+        _add_goal_totals(before, a.metric_channel, goal_keys)
     if key:
         plancache.signed_write(found, ids_entry, (key, blobs))
         plancache.signed_write(found, totals_entry, (key, dict(before), list(problems)))
     return key, before, problems, lambda: blobs
+
+
+def _add_goal_totals(totals: dict, metric_channel: dict, goal_keys: set) -> None:
+    """Add a file's sums per (metric, channel) to the totals of the goals that count
+    them: a goal on one channel, or on the metric whatever the channel (None)."""
+    for (metric, channel), value in metric_channel.items():
+        for goal in ((metric, channel), (metric, None)):
+            if goal in goal_keys:
+                totals[goal] = totals.get(goal, 0.0) + value
 
 
 def _disjoint(found, history_key: str, history_ids, later: list[bytes]) -> bool:
