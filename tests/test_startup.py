@@ -126,3 +126,14 @@ def test_warm_rotation_listing_reads_only_the_cached_rows(example_repo: Path) ->
     out, modules = _modules(args, env)
     assert out == first.stdout
     assert _loaded(modules, tuple(m for m in HEAVY if m != "json")) == []
+
+
+def test_every_command_is_found_by_its_name() -> None:
+    """`dutyctl NAME` imports only the module _MODULES names for NAME: every command of
+    the whole application must be listed there, and nothing else."""
+    import dutyctl.cli as cli
+
+    names = {c.name for c in cli.app.registered_commands} | {
+        g.name for g in cli.app.registered_groups
+    }
+    assert names == set(cli._MODULES) | {"init"}
