@@ -144,24 +144,30 @@ def test_what_the_cache_cannot_answer_is_read_entry_by_entry(repo: Path):
     assert (result.report, result.problems) == (board, problems)
 
 
-def test_two_processes_filling_the_cache_at_once(repo: Path):
-    rng = random.Random(9)
-    append_entries(repo, entries(rng, 200, date(2026, 6, 1), date(2026, 11, 24)))
+def leaderboards_at_once(repo: Path, count: int = 4) -> None:
+    """``count`` leaderboards at once, filling (or extending) the cache together: each
+    gives the uncached answer, no temporary file is left, and the cache then agrees."""
     board, _ = uncached(repo)
     results = []
     threads = [
         threading.Thread(
             target=lambda: results.append(reporting.leaderboard(repo, None, all_time=True))
         )
-        for _ in range(4)
+        for _ in range(count)
     ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert [r.report for r in results] == [board] * 4
+    assert [r.report for r in results] == [board] * count
     assert not list((repo / ".dutyctl-cache").glob("*.tmp"))
     check(repo)
+
+
+def test_two_processes_filling_the_cache_at_once(repo: Path):
+    rng = random.Random(9)
+    append_entries(repo, entries(rng, 200, date(2026, 6, 1), date(2026, 11, 24)))
+    leaderboards_at_once(repo)
 
 
 def test_cache_folder_is_git_ignored():

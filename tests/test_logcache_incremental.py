@@ -9,7 +9,6 @@ from __future__ import annotations
 import random
 import shutil
 import tempfile
-import threading
 from datetime import date
 from pathlib import Path
 
@@ -17,10 +16,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dutyctl import logcache, reporting
+from dutyctl import logcache
 from dutyctl.logstore import append_entries, encode_entries
 from tests.conftest import git, init_git, run_cli
-from tests.test_caches import EXAMPLE, TODAY, check, entries, uncached, void
+from tests.test_caches import (
+    EXAMPLE,
+    TODAY,
+    check,
+    entries,
+    leaderboards_at_once,
+    void,
+)
 from tests.test_fast_rows import log_files
 
 LOG = "2026-11.csv"
@@ -216,21 +222,7 @@ def test_readers_extending_at_once(repo: Path):
     append_entries(repo, entries(rng, 300, date(2026, 6, 1), date(2026, 11, 24)))
     check(repo)
     append_entries(repo, entries(rng, 10, date(2026, 11, 1), date(2026, 11, 24)))
-    board, _ = uncached(repo)
-    results = []
-    threads = [
-        threading.Thread(
-            target=lambda: results.append(reporting.leaderboard(repo, None, all_time=True))
-        )
-        for _ in range(4)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert [r.report for r in results] == [board] * 4
-    assert not list((repo / ".dutyctl-cache").glob("*.tmp"))
-    check(repo)
+    leaderboards_at_once(repo)
 
 
 def test_cli_output_is_the_same_extended_or_read_afresh(repo: Path, extensions: list[bool]):
