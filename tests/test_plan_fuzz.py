@@ -11,19 +11,22 @@ from tests.conftest import EXAMPLE_PLAN
 
 VALID = EXAMPLE_PLAN.read_text(encoding="utf-8")
 LINES = VALID.splitlines(keepends=True)
-YAMLISH = st.sampled_from(
-    [":", "-", "[", "]", "{", "}", ",", "&a", "*a", "!!str", "'", '"', "\t", "  ", "\n", "#",
-     "..", "2026-02-30", "null", "true", "-1", "1e309", "RRULE:FREQ=", "?", "|", ">", "%", "@",
-     "\x00", "\u00e9", "ｱ", "0x1F", "~"]
-)
+PIECES = [
+    ":", "-", "[", "]", "{", "}", ",", "&a", "*a", "!!str", "'", '"', "\t", "  ", "\n", "#",
+    "..", "2026-02-30", "null", "true", "-1", "1e309", "RRULE:FREQ=", "?", "|", ">", "%", "@",
+    "\x00", "\u00e9", "ｱ", "0x1F", "~",
+]
+EDITS = ("delete", "duplicate", "insert", "truncate", "swap")
 
 
 @st.composite
-def edited_plans(draw) -> str:
+def edited_plans(draw, pieces=tuple(PIECES), edits=EDITS, most: int = 4) -> str:
+    """The example plan with 1 to ``most`` random line edits: ``edits`` are the kinds
+    drawn from ("indent" too, if listed), ``pieces`` the YAML-ish text an insert puts in."""
     lines = list(LINES)
-    for _ in range(draw(st.integers(1, 4))):
+    for _ in range(draw(st.integers(1, most))):
         index = draw(st.integers(0, len(lines) - 1))
-        action = draw(st.sampled_from(["delete", "duplicate", "insert", "truncate", "swap"]))
+        action = draw(st.sampled_from(edits))
         line = lines[index]
         if action == "delete":
             del lines[index]
@@ -31,10 +34,12 @@ def edited_plans(draw) -> str:
             lines.insert(index, line)
         elif action == "insert":
             at = draw(st.integers(0, len(line)))
-            piece = draw(st.one_of(YAMLISH, st.text(max_size=8)))
+            piece = draw(st.one_of(st.sampled_from(pieces), st.text(max_size=8)))
             lines[index] = line[:at] + piece + line[at:]
         elif action == "truncate":
             lines[index] = line[: draw(st.integers(0, len(line)))] + "\n"
+        elif action == "indent":
+            lines[index] = " " * draw(st.integers(1, 4)) + line
         else:
             other = draw(st.integers(0, len(lines) - 1))
             lines[index], lines[other] = lines[other], lines[index]

@@ -22,11 +22,11 @@ from dutyctl import planfile
 from dutyctl.planfile import build_plan, check_plan_file, parse_yaml
 from dutyctl.repo import Repo
 from tests.conftest import EXAMPLE_PLAN
+from tests.test_plan_fuzz import EDITS, edited_plans
 
 pytest.importorskip("_ruamel_yaml", reason="ruamel.yaml.clib is not installed")
 
 VALID = EXAMPLE_PLAN.read_text(encoding="utf-8")
-LINES = VALID.splitlines(keepends=True)
 YEARS = range(2026, 2028)
 PIECES = [
     ":", "-", "[", "]", "{", "}", ",", "&a ", "*a", "!!str", "'", '"', "\t", "  ", "\n", "#",
@@ -101,37 +101,8 @@ def test_a_1000_person_plan_is_the_same_plan():
     assert_same(text)
 
 
-@st.composite
-def edited_plans(draw) -> str:
-    lines = list(LINES)
-    for _ in range(draw(st.integers(1, 5))):
-        index = draw(st.integers(0, len(lines) - 1))
-        action = draw(
-            st.sampled_from(["delete", "duplicate", "insert", "truncate", "swap", "indent"])
-        )
-        line = lines[index]
-        if action == "delete":
-            del lines[index]
-        elif action == "duplicate":
-            lines.insert(index, line)
-        elif action == "insert":
-            at = draw(st.integers(0, len(line)))
-            piece = draw(st.one_of(st.sampled_from(PIECES), st.text(max_size=8)))
-            lines[index] = line[:at] + piece + line[at:]
-        elif action == "truncate":
-            lines[index] = line[: draw(st.integers(0, len(line)))] + "\n"
-        elif action == "indent":
-            lines[index] = " " * draw(st.integers(1, 4)) + line
-        else:
-            other = draw(st.integers(0, len(lines) - 1))
-            lines[index], lines[other] = lines[other], lines[index]
-        if not lines:
-            lines = [""]
-    return "".join(lines)
-
-
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(edited_plans(), st.booleans())
+@given(edited_plans(tuple(PIECES), (*EDITS, "indent"), most=5), st.booleans())
 def test_random_edits_read_the_same_through_both_parsers(text: str, windows: bool):
     assert_same(text.replace("\n", "\r\n") if windows else text)
 
