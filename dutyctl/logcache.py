@@ -402,10 +402,17 @@ def aggregate_file(
     result.ids = id_hashes(seen)
     del seen
     _add_rows(result, rows, voided, rotation, attribution)
-    if info.get("whole"):
-        result.resume = (info["size"], info["lines"], info["sha256"].digest(), info["ino"],
-                         frozenset(foreign))
+    result.resume = _resume(info, foreign)
     return result
+
+
+def _resume(info: dict, foreign: set[str]) -> tuple | None:
+    """What extending the aggregate later needs (``FileAggregate.resume``), or None when
+    the read did not end on a whole line."""
+    if not info.get("whole"):
+        return None
+    return (info["size"], info["lines"], info["sha256"].digest(), info["ino"],
+            frozenset(foreign))
 
 
 def extend_file(
@@ -466,10 +473,7 @@ def extend_file(
         days = [row[1] for row in rows]
         attribution = Attribution(rotation.between(min(days), max(days)))
     _add_rows(base, rows, skip, rotation, attribution)
-    base.resume = None
-    if info.get("whole"):
-        base.resume = (info["size"], info["lines"], info["sha256"].digest(), info["ino"],
-                       frozenset(foreign))
+    base.resume = _resume(info, foreign)
     return base
 
 
