@@ -25,14 +25,20 @@ TODAY = "2026-11-24"
 PEOPLE = ["anna", "bruno", "emma", "farid", "carl", "dana", "dave", "greta"]
 
 
-@pytest.fixture
-def repo(tmp_path: Path, monkeypatch) -> Path:
+def example_duties(tmp_path: Path, monkeypatch) -> Path:
+    """The example plan and an empty log in a temp folder, today pinned, a cache key of
+    its own."""
     monkeypatch.setenv("DUTYCTL_TODAY", TODAY)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     root = tmp_path / "duties"
     (root / "logs").mkdir(parents=True)
     shutil.copy(EXAMPLE, root / "plan.yaml")
     return root
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch) -> Path:
+    return example_duties(tmp_path, monkeypatch)
 
 
 def entries(rng: random.Random, count: int, first: date, last: date) -> list[Entry]:

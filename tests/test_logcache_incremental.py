@@ -24,6 +24,7 @@ from tests.test_caches import (
     TODAY,
     check,
     entries,
+    example_duties,
     leaderboards_at_once,
     void,
 )
@@ -43,12 +44,7 @@ def same(a: logcache.FileAggregate, b: logcache.FileAggregate) -> bool:
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch) -> Path:
-    monkeypatch.setenv("DUTYCTL_TODAY", TODAY)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    root = tmp_path / "duties"
-    (root / "logs").mkdir(parents=True)
-    shutil.copy(EXAMPLE, root / "plan.yaml")
-    return root
+    return example_duties(tmp_path, monkeypatch)
 
 
 @pytest.fixture
