@@ -531,7 +531,7 @@ def _add_rows(
     result.exact, result.first, result.last = exact, first, last
 
 
-def _stamp(path: Path) -> tuple | None:
+def file_stamp(path: Path) -> tuple | None:
     """What must not have changed for a cached aggregate to stand (never the stat alone)."""
     try:
         with open(path, "rb") as handle:
@@ -565,7 +565,7 @@ def _store(repo: Repo, aggregate: FileAggregate, path: Path, job: tuple) -> None
     from dutyctl import plancache
 
     rel, stamp, base_path, slots_path = job[1:]
-    if base_path is not None and _stamp(path) == stamp:
+    if base_path is not None and file_stamp(path) == stamp:
         slot_sums, aggregate.slots = aggregate.slots, {}
         plancache.signed_write(repo, base_path, (rel, stamp, aggregate))
         if slots_path is not None:
@@ -637,7 +637,7 @@ def file_aggregates(
     for path in files:
         rel = path.relative_to(repo.root).as_posix() if path.is_relative_to(repo.root) else str(
             path)
-        stamp = _stamp(path)
+        stamp = file_stamp(path)
         base_path = slots_path = None
         if key and stamp:
             base_path = _entry_path(repo, key, "base", rel)
@@ -685,8 +685,8 @@ def file_aggregates(
                 yield aggregate
                 continue
             if base_path is not None:
-                base = plancache._signed_read(base_path)
-                slots = plancache._signed_read(slots_path) if slots_path is not None else None
+                base = plancache.signed_read(base_path)
+                slots = plancache.signed_read(slots_path) if slots_path is not None else None
                 if (
                     isinstance(base, tuple)
                     and len(base) == 3

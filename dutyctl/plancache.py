@@ -134,7 +134,7 @@ def read_meta(repo: Repo, plan_bytes: bytes, years: range) -> tuple[str, str] | 
 
     The files the plan pulled in are re-hashed, as on a plan cache hit."""
     entry = entry_path(repo, plan_bytes, years)
-    meta = _signed_read(entry.with_suffix(".meta"))
+    meta = signed_read(entry.with_suffix(".meta"))
     try:
         key, deps, derived_key, timezone, entry_digest = meta  # type: ignore[misc]
         if key != _key(plan_bytes, years) or _digest(entry.read_bytes()) != entry_digest:
@@ -153,13 +153,15 @@ def _derived_path(repo: Repo, key: str, name: str, argument: str) -> Path:
 
 def read_derived(repo: Repo, key: str, name: str, argument: str):
     """A derived entry (see :func:`derived`) by the plan's derived key, or None."""
-    found = _signed_read(_derived_path(repo, key, name, argument))
+    found = signed_read(_derived_path(repo, key, name, argument))
     if isinstance(found, tuple) and len(found) == 3 and found[:2] == (key, argument):
         return found[2]
     return None
 
 
-def _signed_read(path: Path) -> object | None:
+def signed_read(path: Path) -> object | None:
+    """What :func:`signed_write` stored at ``path``, or None: missing, damaged, planted
+    (its signature does not match) or in a symlinked folder."""
     key = secret_key()
     if key is None or path.parent.is_symlink():
         return None
@@ -261,7 +263,7 @@ def derived(repo: Repo, plan: Plan, name: str, argument: str, compute):
     key = plan_key(plan)
     if key is None:
         return compute()
-    found = _signed_read(_derived_path(repo, key, name, argument))
+    found = signed_read(_derived_path(repo, key, name, argument))
     if isinstance(found, tuple) and len(found) == 3 and found[:2] == (key, argument):
         return found[2]
     value = compute()

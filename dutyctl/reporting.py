@@ -360,7 +360,7 @@ def _history(found, plan: Plan, paths: list[Path], goal_keys: set, previous_star
     from dutyctl import logcache, plancache
 
     plan_key = plancache.plan_key(plan)
-    stamps = [logcache._stamp(path) for path in paths]
+    stamps = [logcache.file_stamp(path) for path in paths]
     key = ""
     if plan_key is not None and None not in stamps:
         rels = [found.relative(path) for path in paths]
@@ -370,11 +370,11 @@ def _history(found, plan: Plan, paths: list[Path], goal_keys: set, previous_star
         ).hexdigest()
         totals_entry = found.cache_dir / f"history-{key[:40]}.pickle"
         ids_entry = found.cache_dir / f"history-ids-{key[:40]}.pickle"
-        kept = plancache._signed_read(totals_entry)
+        kept = plancache.signed_read(totals_entry)
         if isinstance(kept, tuple) and len(kept) == 3 and kept[0] == key:
 
             def kept_ids() -> list[bytes] | None:
-                found_ids = plancache._signed_read(ids_entry)
+                found_ids = plancache.signed_read(ids_entry)
                 if isinstance(found_ids, tuple) and len(found_ids) == 2 and found_ids[0] == key:
                     return list(found_ids[1])
                 return None
@@ -421,7 +421,7 @@ def _disjoint(found, history_key: str, history_ids, later: list[bytes]) -> bool:
         for blob in later:
             digest.update(hashlib.sha256(blob).digest())
         entry = found.cache_dir / f"disjoint-{digest.hexdigest()[:40]}.pickle"
-        if plancache._signed_read(entry) == (history_key, True):
+        if plancache.signed_read(entry) == (history_key, True):
             return True
     blobs = history_ids()
     if blobs is None or not logcache.ids_disjoint([*blobs, *later]):
