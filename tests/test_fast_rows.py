@@ -165,3 +165,24 @@ def test_block_reader_reads_a_file_as_the_log_reader_does(data: bytes) -> None:
     assert got.last == max((e.date for e in counted), default=None)
     assert got.exact == all(e.value.is_integer() and (e.minutes or 0.0).is_integer()
                             for e in counted)
+
+
+_ULID = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(
+    st.text(_ULID, min_size=26, max_size=26),  # a ULID as dutyctl writes them
+    st.text(_ULID + "ilouILOU_-.x", min_size=25, max_size=27),  # near misses
+), max_size=40))
+def test_id_hashes_of_many_ulids_at_once_are_each_ids_hash(ids: list[str]) -> None:
+    from array import array
+
+    from dutyctl import logcache
+
+    expected = array("Q", sorted(logcache._id_hash(i) for i in ids)).tobytes()
+    assert logcache.id_hashes(ids) == expected
+    fast = logcache._ulid_hashes(ids)
+    assert fast is None or fast == expected
+    if all(len(i) == 26 and set(i) <= set(_ULID) for i in ids):
+        assert fast == expected  # the usual case takes the fast way
