@@ -26,8 +26,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from dutyctl.dates import parse_date  # not syntax: `dutyctl log` needs no plan model
 from dutyctl.errors import InputError
-from dutyctl.syntax import parse_date
 
 HEADER: tuple[str, ...] = (
     "id",
