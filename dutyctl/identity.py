@@ -5,13 +5,27 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from typing import TYPE_CHECKING
 
 from dutyctl.errors import UsageError, unknown
-from dutyctl.model import Plan
 from dutyctl.repo import Repo
 
+if TYPE_CHECKING:  # for the type checker only: `dutyctl log` runs this without the model
+    from collections.abc import Mapping
+    from typing import Protocol
 
-def person_id(plan: Plan, repo: Repo, given: str | None = None) -> str:
+    class _Emailed(Protocol):
+        @property
+        def email(self) -> str | None: ...
+
+    class Roster(Protocol):
+        """A plan, or a :class:`~dutyctl.logview.LogView`: the people, in roster order."""
+
+        @property
+        def people(self) -> Mapping[str, _Emailed]: ...
+
+
+def person_id(plan: Roster, repo: Repo, given: str | None = None) -> str:
     """The roster id of the person meant: given, from the environment, or from git."""
     if given:
         return check_person(plan, given)
@@ -20,9 +34,9 @@ def person_id(plan: Plan, repo: Repo, given: str | None = None) -> str:
         return check_person(plan, env, origin="DUTYCTL_PERSON")
     email = _git_email(repo)
     if email:
-        for person in plan.roster:
+        for pid, person in plan.people.items():
             if person.email and person.email.strip().lower() == email.lower():
-                return person.id
+                return pid
         raise UsageError(
             f"your git e-mail <{email}> is not in the roster",
             hint="add 'email: " + email + "' to your entry in plan.yaml, "
@@ -34,7 +48,7 @@ def person_id(plan: Plan, repo: Repo, given: str | None = None) -> str:
     )
 
 
-def check_person(plan: Plan, pid: str, origin: str = "--person") -> str:
+def check_person(plan: Roster, pid: str, origin: str = "--person") -> str:
     if pid not in plan.people:
         message, hint = unknown("person", pid, plan.people)
         raise UsageError(f"{origin}: {message}", hint=hint)
