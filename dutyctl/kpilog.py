@@ -1,6 +1,7 @@
 """The log commands' library: ``log``, ``log --void``, ``entries``, ``doctor``, ``import``.
 
-Each function takes what was typed on the command line, loads the plan, checks
+Each function takes what was typed on the command line, reads the plan (``log`` only
+what its :class:`~dutyctl.logview.LogView` holds, from the cache when warm), checks
 everything it can before writing anything (every problem at once, as a
 :class:`UsageError` carrying ``problems``), appends with :mod:`dutyctl.logstore`
 and returns a plain result for :mod:`dutyctl.render.log`.
@@ -28,9 +29,9 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from dutyctl.entries import Entry, active_entries, format_recorded_at, restore
 from dutyctl.errors import (
@@ -43,8 +44,13 @@ from dutyctl.errors import (
     did_you_mean,
     unknown,
 )
-from dutyctl.model import Bound, Plan
 from dutyctl.repo import Repo
+
+if TYPE_CHECKING:  # a warm `dutyctl log` checks against a LogView, without the model
+    from dutyctl.loading import DaySlot
+    from dutyctl.logview import KpiBound, LogView
+    from dutyctl.model import Plan
+    from dutyctl.rotation import Assignment
 
 ENTRY_FIELDS = ("date", "person", "duty", "channel", "metric", "value", "minutes", "url", "note")
 IMPORT_MAX_BYTES = 50 * 1024 * 1024
@@ -58,12 +64,14 @@ class CommitFailed(DutyctlError):
 
 # -- results -------------------------------------------------------------------------------
 
+# NamedTuples, immutable like the core's frozen dataclasses: `dutyctl log` imports this
+# module on every run, and defining a dataclass costs about ten times as much.
 
-@dataclass(frozen=True)
-class KpiItem:
+
+class KpiItem(NamedTuple):
     metric: str
     done: float
-    bound: Bound
+    bound: KpiBound
 
     @property
     def status(self) -> str:
@@ -74,8 +82,7 @@ class KpiItem:
         return "ok"
 
 
-@dataclass(frozen=True)
-class Standing:
+class Standing(NamedTuple):
     """Where a slot stands against its duty's KPI: sums of active entries inside the slot."""
 
     duty: str
@@ -91,53 +98,48 @@ class Standing:
         return all(item.status == "ok" for item in self.items)
 
 
-@dataclass(frozen=True)
-class CommitInfo:
+class CommitInfo(NamedTuple):
     sha: str
     message: str
     paths: tuple[str, ...]
 
 
-@dataclass
-class LogResult:
-    plan: Plan
+class LogResult(NamedTuple):
+    view: LogView
     person: str
     day: date
     duty: str
     entries: list[Entry]
     files: list[str]
-    warnings: list[Problem] = field(default_factory=list)
-    standing: Standing | None = None
-    voided: Entry | None = None  # for a void: the entry it cancels
-    commit: CommitInfo | None = None
-    commit_error: DutyctlError | None = None
+    warnings: list[Problem]
+    standing: Standing | None
+    voided: Entry | None  # for a void: the entry it cancels
+    commit: CommitInfo | None
+    commit_error: DutyctlError | None
 
 
-@dataclass
-class EntriesResult:
+class EntriesResult(NamedTuple):
     plan: Plan
     label: str  # "2026-11" or "all"
     entries: list[Entry]
     warnings: list[Problem]
 
 
-@dataclass
-class DoctorResult:
+class DoctorResult(NamedTuple):
     files: list[str]
     entries: int
     problems: list[Problem]
-    moved: list[Problem] = field(default_factory=list)
-    quarantine_file: str | None = None
-    skipped: list[Problem] = field(default_factory=list)
-    fixed: bool = False
+    moved: list[Problem]
+    quarantine_file: str | None
+    skipped: list[Problem]
+    fixed: bool
 
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]
 
 
-@dataclass
-class ImportResult:
+class ImportResult(NamedTuple):
     plan: Plan
     source: str
     entries: list[Entry]
@@ -163,20 +165,26 @@ def log_entries(
     note: str | None = None,
     commit: bool = False,
 ) -> LogResult:
-    """Check the arguments, append one row per metric, and say where the slot stands."""
-    from dutyctl.loading import load, plan_today
+    """Check the arguments, append one row per metric, and say where the slot stands.
+
+    On a warm cache the plan is not loaded: the checks read its cached :class:`LogView`
+    and the cached slots of the day (see :class:`dutyctl.loading.PlanViews`)."""
+    from dutyctl.clock import today as today_in
+    from dutyctl.loading import PlanViews, open_repo
     from dutyctl.logstore import append_entries, next_entry_id
 
-    found, plan = load(repo)
-    today = plan_today(plan)
+    found = open_repo(repo)
+    views = PlanViews(found)
+    view = views.log_view()
+    today = today_in(view.timezone)
     problems: list[Problem] = []
     warnings: list[Problem] = []
 
-    pid = _who(plan, found, person, problems)
-    day = _day(plan, day_text, today, problems)
-    values = parse_metric_args(plan, metrics, problems)
-    _known(plan, "channel", channel, plan.channels, problems, "--channel")
-    _known(plan, "duty", duty, plan.duties, problems, "--duty")
+    pid = _who(view, found, person, problems)
+    day = _day(view, day_text, today, problems)
+    values = parse_metric_args(view, metrics, problems)
+    _known("channel", channel, view.channels, problems, "--channel")
+    _known("duty", duty, view.duties, problems, "--duty")
     minutes_value = None
     if minutes is not None:
         minutes_value = _number(minutes, "--minutes", "number of minutes", problems)
@@ -189,22 +197,20 @@ def log_entries(
                 None,
                 "nothing to log: give at least one METRIC=VALUE",
                 hint="e.g. dutyctl log photo=1 repost=2; known metrics: "
-                + (", ".join(plan.metrics) or "none"),
+                + (", ".join(view.metrics) or "none"),
             )
         )
 
     chosen_duty = ""
-    on_day = None
-    if pid is not None and day is not None and (duty is None or duty in plan.duties):
-        from dutyctl.loading import slots_on
-
-        on_day = slots_on(found, plan, day)  # build_rotation(plan, day).on(day), cached
-        chosen_duty = _duty_for(plan, pid, day, duty, problems, warnings, on_day=on_day)
+    on_day: list[DaySlot] = []
+    if pid is not None and day is not None and (duty is None or duty in view.duties):
+        on_day = views.slots_on(day)
+        chosen_duty = _duty_for(on_day, pid, day, duty, problems, warnings)
     if problems:
         raise _refused(problems, "nothing was logged")
 
     assert pid is not None and day is not None
-    _duty_warnings(plan, chosen_duty, [m for m, _ in values], channel, warnings)
+    _duty_warnings(view, chosen_duty, [m for m, _ in values], channel, warnings)
     recorded_at = format_recorded_at(_now())
     entries = []
     for index, (metric, value) in enumerate(values):
@@ -224,26 +230,21 @@ def log_entries(
             )
         )
     appended = append_entries(found.root, entries)
+    files = [found.relative(p) for p in appended.files]
     warnings.extend(appended.repaired)
-    result = LogResult(
-        plan,
-        pid,
-        day,
-        chosen_duty,
-        entries,
-        [found.relative(p) for p in appended.files],
-        warnings,
-    )
+    standing = None
     if chosen_duty:
-        result.standing, read_problems = standing_for(
-            found.root, plan, chosen_duty, pid, day, on_day
-        )
+        standing, read_problems = standing_for(found.root, view, chosen_duty, pid, day, on_day)
         warnings.extend(read_problems)
+    committed, commit_error = None, None
     if commit:
         summary = " ".join(f"{e.metric}={_num(e.value)}" for e in entries)
         message = f"log: {pid} {summary} on {day.isoformat()}"
-        _commit_into(result, found, entries, message)
-    return result
+        committed, commit_error = _commit(found, entries, message)
+    return LogResult(
+        view, pid, day, chosen_duty, entries, files, warnings, standing, None, committed,
+        commit_error,
+    )
 
 
 def void_entry(
@@ -255,12 +256,14 @@ def void_entry(
     commit: bool = False,
 ) -> LogResult:
     """Append a void row cancelling ``entry_id`` to the month file of that entry's date."""
-    from dutyctl.loading import load
+    from dutyctl.loading import PlanViews, open_repo
     from dutyctl.logstore import append_entries, next_entry_id, read_log
 
-    found, plan = load(repo)
+    found = open_repo(repo)
+    views = PlanViews(found)
+    view = views.log_view()
     problems: list[Problem] = []
-    pid = _who(plan, found, person, problems)
+    pid = _who(view, found, person, problems)
     if reason is not None and not _utf8(reason):
         problems.append(Problem(None, "--reason holds characters UTF-8 cannot store"))
     read = read_log(found.root)
@@ -316,32 +319,28 @@ def void_entry(
         voids=old.id,
     )
     appended = append_entries(found.root, [row])
+    files = [found.relative(p) for p in appended.files]
     warnings = list(appended.repaired)
-    result = LogResult(
-        plan,
-        pid,
-        old.date,
-        old.duty,
-        [row],
-        [found.relative(p) for p in appended.files],
-        warnings,
-        voided=old,
-    )
-    if old.duty in plan.duties:
-        result.standing, read_problems = standing_for(
-            found.root, plan, old.duty, old.person, old.date
+    standing = None
+    if old.duty in view.duties:
+        standing, read_problems = standing_for(
+            found.root, view, old.duty, old.person, old.date, views.slots_on(old.date)
         )
         warnings.extend(read_problems)
+    committed, commit_error = None, None
     if commit:
         why = f" ({reason})" if reason else ""
         message = f"log: {pid} voids {old.id} ({old.person} {old.metric}={_num(old.value)} "
         message += f"on {old.date.isoformat()}){why}"
-        _commit_into(result, found, [row], message.replace("\n", " "))
-    return result
+        committed, commit_error = _commit(found, [row], message.replace("\n", " "))
+    return LogResult(
+        view, pid, old.date, old.duty, [row], files, warnings, standing, old, committed,
+        commit_error,
+    )
 
 
 def parse_metric_args(
-    plan: Plan, args: Sequence[str], problems: list[Problem], where: Location | None = None
+    view: LogView, args: Sequence[str], problems: list[Problem], where: Location | None = None
 ) -> list[tuple[str, float]]:
     """``photo=1 repost=2`` as (metric, value) pairs; every problem goes to ``problems``."""
     values: list[tuple[str, float]] = []
@@ -359,8 +358,8 @@ def parse_metric_args(
             )
             continue
         ok = True
-        if name not in plan.metrics:
-            message, hint = unknown("metric", name, plan.metrics)
+        if name not in view.metrics:
+            message, hint = unknown("metric", name, view.metrics)
             problems.append(Problem(where, message, hint))
             ok = False
         elif name in seen:
@@ -379,18 +378,14 @@ def parse_metric_args(
 
 
 def standing_for(
-    root: Path, plan: Plan, duty_id: str, person: str, day: date, on_day=None
+    root: Path, view: LogView, duty_id: str, person: str, day: date, on_day: list[DaySlot]
 ) -> tuple[Standing | None, list[Problem]]:
     """The KPI standing of the slot of ``duty_id`` that covers ``day`` (the person's if any).
 
-    ``on_day``: the slots covering ``day`` (``rotation.on(day)``), if already known."""
+    ``on_day``: the slots covering ``day`` (``rotation.on(day)``)."""
     from dutyctl.logstore import read_log
 
-    duty = plan.duties[duty_id]
-    if on_day is None:
-        from dutyctl.rotation import build_rotation
-
-        on_day = build_rotation(plan, day).on(day)
+    duty = view.duties[duty_id]
     slots = [a for a in on_day if a.duty == duty_id]
     if not slots:
         return None, []
@@ -414,7 +409,8 @@ def standing_text(standing: Standing) -> str:
     if not standing.items:
         return "no KPI"
     return ", ".join(
-        f"{item.metric} {_num(item.done)}/{item.bound} {item.status}" for item in standing.items
+        f"{item.metric} {_num(item.done)}/{item.bound.text} {item.status}"
+        for item in standing.items
     )
 
 
@@ -447,8 +443,8 @@ def list_entries(
     if month and all_months:
         raise UsageError("--month and --all cannot be used together", hint="give one of them")
     problems: list[Problem] = []
-    _known(plan, "person", person, plan.people, problems, "--person")
-    _known(plan, "duty", duty, plan.duties, problems, "--duty")
+    _known("person", person, plan.people, problems, "--person")
+    _known("duty", duty, plan.duties, problems, "--duty")
     if problems:
         raise _refused(problems, "nothing to list")
     if all_months:
@@ -531,18 +527,21 @@ def import_file(
     ``--map COLUMN=FIELD``; ``--map COLUMN=metric:ID`` reads a column as the value of
     metric ID (a wide layout, one column per metric); ``--map COLUMN=`` ignores it.
     """
-    from dutyctl.loading import load, plan_today
+    from dutyctl.loading import PlanViews, open_repo, plan_today
     from dutyctl.logstore import append_entries, next_entry_id
     from dutyctl.rotation import build_rotation
 
-    found, plan = load(repo)
+    found = open_repo(repo)
+    views = PlanViews(found)
+    plan = views.plan()  # the rotation of every row's day is built from it
+    view = views.log_view()
     today = plan_today(plan)
     shown = str(file)
     problems: list[Problem] = []
     warnings: list[Problem] = []
     if person is not None:
-        _known(plan, "person", person, plan.people, problems, "--person")
-    mapping = _parse_maps(plan, maps, problems)
+        _known("person", person, view.people, problems, "--person")
+    mapping = _parse_maps(view, maps, problems)
     text = _read_text(file)
     rows = _csv_rows(text, shown)
     if not rows:
@@ -610,14 +609,14 @@ def import_file(
         row_person = raw.get("person") or person
         if not row_person:
             problems.append(Problem(where, "no person", hint="fill the cell or give --person"))
-        elif row_person not in plan.people:
-            message, hint = unknown("person", row_person, plan.people)
+        elif row_person not in view.people:
+            message, hint = unknown("person", row_person, view.people)
             problems.append(Problem(where, message, hint))
         day = None
         if not raw.get("date"):
             problems.append(Problem(where, "no date", hint="write dates as YYYY-MM-DD"))
         else:
-            day = _row_date(plan, raw["date"], today, where, problems)
+            day = _row_date(view, raw["date"], today, where, problems)
         pairs: list[tuple[str, str]] = []
         if raw.get("metric") or raw.get("value"):
             pairs.append((raw.get("metric", ""), raw.get("value", "")))
@@ -627,15 +626,15 @@ def import_file(
             if not metric:
                 problems.append(Problem(where, f"value '{value_text}' has no metric"))
                 continue
-            values += parse_metric_args(plan, [f"{metric}={value_text}"], problems, where)
+            values += parse_metric_args(view, [f"{metric}={value_text}"], problems, where)
         if not pairs:
             warnings.append(
                 Problem(where, "no metric value on this row; skipped", severity="warning")
             )
         channel = raw.get("channel") or None
         duty = raw.get("duty") or None
-        _known(plan, "channel", channel, plan.channels, problems, "channel", where)
-        _known(plan, "duty", duty, plan.duties, problems, "duty", where)
+        _known("channel", channel, view.channels, problems, "channel", where)
+        _known("duty", duty, view.duties, problems, "duty", where)
         minutes = None
         if raw.get("minutes"):
             minutes = _number(raw["minutes"], "minutes", "number of minutes", problems, where)
@@ -645,12 +644,10 @@ def import_file(
         if rotation is None or rotation.until < day:
             rotation = build_rotation(plan, max(day, today))
         row_warnings: list[Problem] = []
-        chosen = _duty_for(
-            plan, row_person, day, duty, problems, row_warnings, where, on_day=rotation.on(day)
-        )
+        chosen = _duty_for(rotation.on(day), row_person, day, duty, problems, row_warnings, where)
         if len(problems) > before:
             continue
-        _duty_warnings(plan, chosen, [m for m, _ in values], channel, row_warnings, where)
+        _duty_warnings(view, chosen, [m for m, _ in values], channel, row_warnings, where)
         warnings.extend(row_warnings)
         drafts.append(
             (
@@ -696,7 +693,7 @@ def import_file(
     return ImportResult(plan, shown, entries, files, warnings, len(drafts), dry_run)
 
 
-def _parse_maps(plan: Plan, maps: Sequence[str], problems: list[Problem]) -> dict[str, tuple]:
+def _parse_maps(view: LogView, maps: Sequence[str], problems: list[Problem]) -> dict[str, tuple]:
     """``--map`` options: column name (lower case) -> (field, metric) or None to ignore."""
     mapping: dict[str, tuple | None] = {}
     for item in maps:
@@ -715,8 +712,8 @@ def _parse_maps(plan: Plan, maps: Sequence[str], problems: list[Problem]) -> dic
             mapping[column.lower()] = None
         elif target.startswith("metric:"):
             metric = target.removeprefix("metric:").strip()
-            if metric not in plan.metrics:
-                message, hint = unknown("metric", metric, plan.metrics)
+            if metric not in view.metrics:
+                message, hint = unknown("metric", metric, view.metrics)
                 problems.append(Problem(None, f"--map '{item}': {message}", hint))
                 continue
             mapping[column.lower()] = ("metric-value", metric)
@@ -825,37 +822,37 @@ def _csv_rows(text: str, shown: str) -> list[tuple[int, list[str]]]:
 
 
 def _row_date(
-    plan: Plan, text: str, today: date, where: Location, problems: list[Problem]
+    view: LogView, text: str, today: date, where: Location, problems: list[Problem]
 ) -> date | None:
-    from dutyctl.syntax import parse_date
+    from dutyctl.dates import parse_date
 
     try:
         day = parse_date(text)
     except InputError as error:
         problems.append(Problem(where, error.message, error.hint))
         return None
-    return day if _date_ok(plan, day, today, problems, where) else None
+    return day if _date_ok(view, day, today, problems, where) else None
 
 
 # -- shared checks -------------------------------------------------------------------------
 
 
-def _who(plan: Plan, found: Repo, person: str | None, problems: list[Problem]) -> str | None:
+def _who(view: LogView, found: Repo, person: str | None, problems: list[Problem]) -> str | None:
     from dutyctl.identity import person_id
 
-    if person is not None and person not in plan.people:
-        message, hint = unknown("person", person, plan.people)
+    if person is not None and person not in view.people:
+        message, hint = unknown("person", person, view.people)
         problems.append(Problem(None, f"--person: {message}", hint))
         return None
     try:
-        return person_id(plan, found, person)
+        return person_id(view, found, person)
     except DutyctlError as error:
         problems.append(Problem(error.location, error.message, error.hint))
         return None
 
 
-def _day(plan: Plan, text: str | None, today: date, problems: list[Problem]) -> date | None:
-    from dutyctl.syntax import parse_day
+def _day(view: LogView, text: str | None, today: date, problems: list[Problem]) -> date | None:
+    from dutyctl.dates import parse_day
 
     if text is None:
         day = today
@@ -865,11 +862,11 @@ def _day(plan: Plan, text: str | None, today: date, problems: list[Problem]) -> 
         except DutyctlError as error:
             problems.append(Problem(None, f"--date: {error.message}", error.hint))
             return None
-    return day if _date_ok(plan, day, today, problems, None) else None
+    return day if _date_ok(view, day, today, problems, None) else None
 
 
 def _date_ok(
-    plan: Plan, day: date, today: date, problems: list[Problem], where: Location | None
+    view: LogView, day: date, today: date, problems: list[Problem], where: Location | None
 ) -> bool:
     if day > today:
         problems.append(
@@ -880,11 +877,11 @@ def _date_ok(
             )
         )
         return False
-    if day < plan.start:
+    if day < view.start:
         problems.append(
             Problem(
                 where,
-                f"{day.isoformat()} is before the plan's start ({plan.start.isoformat()})",
+                f"{day.isoformat()} is before the plan's start ({view.start.isoformat()})",
                 hint="check the date",
             )
         )
@@ -893,7 +890,6 @@ def _date_ok(
 
 
 def _known(
-    plan: Plan,
     kind: str,
     value: str | None,
     known,
@@ -933,22 +929,17 @@ def _utf8(text: str) -> bool:
 
 
 def _duty_for(
-    plan: Plan,
+    on_day: Sequence[DaySlot | Assignment],
     pid: str,
     day: date,
     duty: str | None,
     problems: list[Problem],
     warnings: list[Problem],
     where: Location | None = None,
-    on_day=None,
 ) -> str:
     """The duty the entries count for: given, or the one duty the person holds that day.
 
-    ``on_day``: the slots covering ``day`` (``rotation.on(day)``), if already known."""
-    if on_day is None:
-        from dutyctl.rotation import build_rotation
-
-        on_day = build_rotation(plan, day).on(day)
+    ``on_day``: the slots covering ``day`` (``rotation.on(day)``)."""
     held = sorted({a.duty for a in on_day if pid in a.people})
     if duty is not None:
         if duty not in held:
@@ -986,7 +977,7 @@ def _duty_for(
 
 
 def _duty_warnings(
-    plan: Plan,
+    view: LogView,
     duty_id: str,
     metrics: Iterable[str],
     channel: str | None,
@@ -995,9 +986,9 @@ def _duty_warnings(
 ) -> None:
     if not duty_id:
         return
-    duty = plan.duties[duty_id]
+    duty = view.duties[duty_id]
     for metric in metrics:
-        outcome = plan.metrics[metric].kind == "outcome" if metric in plan.metrics else False
+        outcome = view.metrics.get(metric) == "outcome"
         if metric not in duty.kpi and not outcome:
             counted = ", ".join(duty.kpi) or "nothing"
             warnings.append(
@@ -1040,11 +1031,14 @@ def _now():
 # -- git -----------------------------------------------------------------------------------
 
 
-def _commit_into(result: LogResult, found: Repo, entries: list[Entry], message: str) -> None:
+def _commit(
+    found: Repo, entries: list[Entry], message: str
+) -> tuple[CommitInfo | None, DutyctlError | None]:
+    """The commit of the new rows, or why git could not make it (the rows stay logged)."""
     try:
-        result.commit = commit_rows(found.root, entries, message)
+        return commit_rows(found.root, entries, message), None
     except DutyctlError as error:
-        result.commit_error = error
+        return None, error
 
 
 def commit_rows(root: Path, entries: list[Entry], message: str) -> CommitInfo:

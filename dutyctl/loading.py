@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from dutyctl.repo import Repo, find_repo
 
-if TYPE_CHECKING:  # the cached view of `dutyctl today` needs no model classes
+if TYPE_CHECKING:  # the cached views of `dutyctl today` and `log` need no model classes
+    from dutyctl.logview import LogView
     from dutyctl.model import Plan
 
 
@@ -61,22 +62,27 @@ class DaySlot(NamedTuple):
     people: tuple[str, ...]
 
 
-def slots_on(repo: Repo, plan: Plan, day: date) -> list[DaySlot]:
-    """``build_rotation(plan, day).on(day)``, from a small cache entry of plain rows when
-    the plan has not changed: `dutyctl log` needs no more of the rotation."""
-
-    def compute() -> list[tuple[str, str, str, tuple[str, ...]]]:
-        rotation = rotation_until(repo, plan, day)
-        return [
-            (a.duty, a.start.isoformat(), a.end.isoformat(), tuple(a.people))
-            for a in rotation.on(day)
-        ]
-
-    rows = cached(repo, plan, "slots-on", day.isoformat(), compute)
+def _slot_rows(repo: Repo, plan: Plan, day: date) -> list[tuple[str, str, str, tuple[str, ...]]]:
+    rotation = rotation_until(repo, plan, day)
     return [
-        DaySlot(duty, date.fromisoformat(start), date.fromisoformat(end), tuple(people))
-        for duty, start, end, people in rows
+        (a.duty, a.start.isoformat(), a.end.isoformat(), tuple(a.people)) for a in rotation.on(day)
     ]
+
+
+def _cache_key(found: Repo) -> tuple[str, str] | None:
+    """(derived key, time zone) of the work tree's plan from the cache, without the plan;
+    None on any doubt (no entry, a changed roster file, a symlinked plan)."""
+    from dutyctl import plancache
+
+    path = found.plan_path
+    try:
+        if path.is_symlink():
+            return None
+        plan_bytes = path.read_bytes()
+    except OSError:
+        return None
+    year = date.today().year  # as load_plan keys the plan cache
+    return plancache.read_meta(found, plan_bytes, range(year, year + 1))
 
 
 def cached_entry(found: Repo, name: str, argument_on) -> object | None:
@@ -91,15 +97,7 @@ def cached_entry(found: Repo, name: str, argument_on) -> object | None:
     from dutyctl import plancache
     from dutyctl.clock import today
 
-    path = found.plan_path
-    try:
-        if path.is_symlink():
-            return None
-        plan_bytes = path.read_bytes()
-    except OSError:
-        return None
-    year = date.today().year  # as load_plan keys the plan cache
-    meta = plancache.read_meta(found, plan_bytes, range(year, year + 1))
+    meta = _cache_key(found)
     if meta is None:
         return None
     key, timezone = meta
@@ -118,3 +116,51 @@ def cached_view(found: Repo, name: str, day_text: str | None) -> dict | None:
 
     view = cached_entry(found, name, argument_on)
     return view if isinstance(view, dict) else None
+
+
+class PlanViews:
+    """What `dutyctl log` needs of the work tree's plan: its :class:`LogView` and the
+    slots of a day, read from the cache without the plan while the cache is warm.
+
+    The first entry the cache does not hold (no cache, a changed plan or roster file, a
+    symlinked plan, a damaged entry) loads the plan, once, and computes it with the same
+    functions that made the cached one, storing it for the next run.
+    """
+
+    def __init__(self, found: Repo) -> None:
+        self.found = found
+        meta = _cache_key(found)
+        self._key = meta[0] if meta is not None else None
+        self._plan: Plan | None = None
+
+    def plan(self) -> Plan:
+        if self._plan is None:
+            from dutyctl.planfile import load_plan
+
+            self._plan = load_plan(self.found)
+        return self._plan
+
+    def _entry(self, name: str, argument: str, compute):
+        """``compute(plan)``, kept as :func:`cached` keeps it."""
+        if self._plan is None and self._key is not None:
+            from dutyctl.plancache import read_derived
+
+            hit = read_derived(self.found, self._key, name, argument)
+            if hit is not None:
+                return hit
+        plan = self.plan()
+        return cached(self.found, plan, name, argument, lambda: compute(plan))
+
+    def log_view(self) -> LogView:
+        from dutyctl.logview import SHAPE, log_view, plain_view
+
+        return log_view(self._entry("log-view", SHAPE, plain_view))
+
+    def slots_on(self, day: date) -> list[DaySlot]:
+        """``build_rotation(plan, day).on(day)`` as plain slots: `dutyctl log` needs no
+        more of the rotation."""
+        rows = self._entry("slots-on", day.isoformat(), lambda p: _slot_rows(self.found, p, day))
+        return [
+            DaySlot(duty, date.fromisoformat(start), date.fromisoformat(end), tuple(people))
+            for duty, start, end, people in rows
+        ]

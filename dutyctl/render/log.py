@@ -133,8 +133,8 @@ def logged(result: LogResult, format: str) -> None:
         for entry in result.entries:
             print(entry.id)
         return
-    plan = result.plan
-    name = plan.people[result.person].name if result.person in plan.people else result.person
+    view = result.view
+    name = view.people[result.person].name if result.person in view.people else result.person
     files = ", ".join(result.files)
     lines: list[list[str | tuple[str, str]]] = []
     if result.voided is not None:
@@ -145,7 +145,7 @@ def logged(result: LogResult, format: str) -> None:
         ])
         lines.append([f"  void row {result.entries[0].id} in ", files])
     else:
-        duty = plan.duties[result.duty].name if result.duty in plan.duties else "no duty"
+        duty = view.duties[result.duty].name if result.duty in view.duties else "no duty"
         count = len(result.entries)
         what: list[str | tuple[str, str]] = []
         for index, e in enumerate(result.entries):
