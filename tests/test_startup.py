@@ -128,6 +128,41 @@ def test_warm_rotation_listing_reads_only_the_cached_rows(example_repo: Path) ->
     assert _loaded(modules, tuple(m for m in HEAVY if m != "json")) == []
 
 
+# A warm `dutyctl log` checks against two small cache entries (the plan's log view and the
+# day's slots), appends and reads the slot's month file: none of the plan's machinery.
+# dutyctl.model and dutyctl.syntax are not listed: logstore imports parse_date from syntax.
+LOG_HEAVY = (
+    *(m for m in HEAVY if m not in ("dutyctl.cli.log", "dutyctl.model", "dutyctl.syntax")),
+    "dutyctl.cli.rotation",
+    "dutyctl.agenda",
+    "dutyctl.schedule",
+    "dutyctl.logcache",
+    "dutyctl.reporting",
+    "dutyctl.compliance",
+)
+
+
+def test_warm_log_reads_the_cached_view_not_the_plan(example_repo: Path) -> None:
+    env = {"DUTYCTL_TODAY": "2026-11-24"}
+    args = ["--repo", str(example_repo), "log", "photo=1", "--person", "farid"]
+    first = run_process(*args, env=env)  # fills the cache
+    assert first.returncode == 0, first.stderr
+    out, modules = _modules(args, env)
+    assert out.startswith("Logged 1 entry for Farid Haddad"), out
+    assert _loaded(modules, LOG_HEAVY) == []
+    out, modules = _modules([*args, "--format", "json"], env)
+    assert out.startswith("{")
+    assert _loaded(modules, tuple(m for m in LOG_HEAVY if m != "json")) == []
+
+
+def test_cold_log_loads_the_plan(example_repo: Path) -> None:
+    """The same probe, without a cache: the plan is loaded and its view stored."""
+    env = {"DUTYCTL_TODAY": "2026-11-24"}
+    _, modules = _modules(["--repo", str(example_repo), "log", "photo=1", "--person", "farid"], env)
+    assert {"dutyctl.model", "dutyctl.planfile", "dutyctl.rotation"} <= modules
+    assert any(p.name.startswith("log-view-") for p in (example_repo / ".dutyctl-cache").iterdir())
+
+
 def test_every_command_is_found_by_its_name() -> None:
     """`dutyctl NAME` imports only the module _MODULES names for NAME: every command of
     the whole application must be listed there, and nothing else."""
