@@ -1,7 +1,8 @@
-"""Calendar dates as written in plans, logs and on the command line.
+"""Calendar dates (and plain numbers) as written in plans, logs and on the command line.
 
 Apart from :mod:`dutyctl.syntax` (which re-exports these) because the cron path
-(`dutyctl today` on a cached view) needs a date parsed and nothing of the plan model.
+(`dutyctl today` on a cached view) needs a date parsed and `dutyctl log` a number,
+and neither anything of the plan model.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ DATE_FORMAT = "YYYY-MM-DD"
 # end, a horizon ahead): refuse them where they are written.
 MIN_YEAR, MAX_YEAR = 1900, 2999
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NUMBER_RE = re.compile(r"^\s*\d+(?:\.\d+)?\s*$")
 
 
 def parse_date(value: object) -> date:
@@ -66,3 +68,20 @@ def parse_day(text: str, today: date) -> date:
         )
     _check_year(day.year, text, UsageError)
     return day
+
+
+def parse_number(value: object, *, what: str = "number") -> float:
+    """A non-negative number (int or decimal). Booleans are not numbers."""
+    if isinstance(value, bool):
+        raise InputError(f"expected a {what}, found '{value}'")
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str) and _NUMBER_RE.match(value):
+        number = float(value)
+    else:
+        raise InputError(f"expected a non-negative {what}, found '{value}'")
+    if number < 0 or number != number or number in (float("inf"),):
+        raise InputError(f"expected a non-negative {what}, found '{value}'")
+    if number > 1e12:
+        raise InputError(f"{what} '{value}' is too large", hint="use a number below 10^12")
+    return number

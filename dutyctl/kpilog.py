@@ -909,7 +909,7 @@ def _number(
     problems: list[Problem],
     where: Location | None = None,
 ) -> float | None:
-    from dutyctl.syntax import parse_number
+    from dutyctl.dates import parse_number
 
     try:
         return parse_number(text.strip(), what=what)

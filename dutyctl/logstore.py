@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from dutyctl.dates import parse_date  # not syntax: `dutyctl log` needs no plan model
 from dutyctl.entries import (
     HEADER,
     RANDOM_BYTES,
@@ -45,7 +46,6 @@ from dutyctl.entries import (
     timestamp_ms,
 )
 from dutyctl.errors import DutyctlError, InputError, Location, Problem, UsageError, unknown
-from dutyctl.syntax import parse_date
 
 LOGS_DIR = "logs"
 QUARANTINE_NAME = "quarantine.csv"

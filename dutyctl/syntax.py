@@ -11,13 +11,14 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from dutyctl.dates import (  # noqa: F401 - the date syntax is part of this module's API
+from dutyctl.dates import (  # noqa: F401 - the date and number syntax is part of this module's API
     DATE_FORMAT,
     MAX_YEAR,
     MIN_YEAR,
     _check_year,
     parse_date,
     parse_day,
+    parse_number,
 )
 from dutyctl.errors import InputError, UsageError
 from dutyctl.model import WEEKDAY_CODES, Bound, Budget, Cadence, Span
@@ -32,7 +33,6 @@ _YEAR_RE = re.compile(r"^(\d{4})$")
 _DURATION_RE = re.compile(
     r"^\s*(?:(\d+(?:\.\d+)?)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*/\s*(day|week|month)\s*$"
 )
-_NUMBER_RE = re.compile(r"^\s*\d+(?:\.\d+)?\s*$")
 
 # What each word in `every:` stands for, as an RRULE body.
 CADENCE_WORDS = {
@@ -80,23 +80,6 @@ def parse_duration(value: object) -> Budget:
     if total > 60 * 24 * 31:
         raise InputError(f"'{text}' is more time than there is", hint="use a smaller budget")
     return Budget(total, match.group(3))
-
-
-def parse_number(value: object, *, what: str = "number") -> float:
-    """A non-negative number (int or decimal). Booleans are not numbers."""
-    if isinstance(value, bool):
-        raise InputError(f"expected a {what}, found '{value}'")
-    if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str) and _NUMBER_RE.match(value):
-        number = float(value)
-    else:
-        raise InputError(f"expected a non-negative {what}, found '{value}'")
-    if number < 0 or number != number or number in (float("inf"),):
-        raise InputError(f"expected a non-negative {what}, found '{value}'")
-    if number > 1e12:
-        raise InputError(f"{what} '{value}' is too large", hint="use a number below 10^12")
-    return number
 
 
 def parse_bound(value: object) -> Bound:
