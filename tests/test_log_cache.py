@@ -24,22 +24,9 @@ from typing import NamedTuple
 import pytest
 
 from tests.conftest import init_git
+from tests.test_startup import _PROBE  # runs the CLI, then names the modules it imported
 
 DAY = "2026-11-24"
-
-# Runs the CLI as `python -m dutyctl` does, then names the modules it imported.
-_PROBE = """
-import sys
-from dutyctl.cli import main
-sys.argv = ["dutyctl", *sys.argv[1:]]
-try:
-    main()
-except SystemExit as exit:
-    code = exit.code
-else:
-    code = 0
-print("\\nMODULES", code, *sorted(sys.modules), file=sys.stderr)
-"""
 
 _ID = re.compile(r"\b[0-9A-HJKMNP-TV-Z]{26}\b")
 _RECORDED_AT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from tests.conftest import run_process
 
-# Imports nothing itself (json neither): what it prints is what the command imported.
+# Imports nothing itself (json neither): what it prints is what the command imported,
+# on a line of its own after whatever the command wrote to stderr.
 _PROBE = """
 import sys
 from dutyctl.cli import main
@@ -26,7 +27,7 @@ except SystemExit as exit:
     code = exit.code
 else:
     code = 0
-print("MODULES", code, *sorted(sys.modules), file=sys.stderr)
+print("\\nMODULES", code, *sorted(sys.modules), file=sys.stderr)
 """
 
 
