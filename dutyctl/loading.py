@@ -53,7 +53,7 @@ def rotation_until(repo: Repo, plan: Plan, until: date):
 
 
 class DaySlot(NamedTuple):
-    """A slot covering a day, as :func:`slots_on` gives it (a rotation's Assignment has
+    """A slot covering a day, as :meth:`PlanViews.slots_on` gives it (a rotation's Assignment has
     the same fields and more)."""
 
     duty: str
