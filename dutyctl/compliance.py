@@ -90,6 +90,7 @@ class Attribution:
         self._held: dict[str, list[Assignment]] = {}
         self._slots: dict[tuple[str, str], tuple[list[date], list[Assignment]]] = {}
         self._on_day: dict[tuple[str, date], str] | None = None
+        self._days_on_duty: frozenset[tuple[str, str]] | None = None
         for a in sorted(assignments, key=lambda a: (a.start, a.duty)):
             for person in a.people:
                 self._held.setdefault(person, []).append(a)
@@ -107,6 +108,17 @@ class Attribution:
     def slot_of(self, entry: Entry) -> Assignment | None:
         """The slot this entry counts for, if any."""
         return self.slot_for(entry.person, entry.duty, entry.date)
+
+    def days_on_duty(self) -> frozenset[tuple[str, str]]:
+        """(person, ISO day) of every day a person holds a slot: :meth:`slot_for` finds
+        nothing for any other, so a reader of many entries asks it only for these."""
+        if self._days_on_duty is None:
+            self.slot_for("", "", date.min)
+            assert self._on_day is not None
+            self._days_on_duty = frozenset(
+                (person, day.isoformat()) for person, day in self._on_day
+            )
+        return self._days_on_duty
 
     def slot_for(self, person: str, written_duty: str, day: date) -> Assignment | None:
         """The slot an entry of ``person`` on ``day`` for ``written_duty`` counts for."""

@@ -46,6 +46,7 @@ import os
 import re
 from array import array
 from bisect import bisect_left
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -164,28 +165,41 @@ def _rows_finder() -> Callable[[str], list[tuple[str, ...]]]:
     empty) and the line in the 13th. One more empty match follows the last newline."""
     global _find_rows
     if _find_rows is None:
-        from dutyctl import logstore
-
-        pattern = logstore._FAST_ROW.__self__.pattern
-        _find_rows = re.compile(f"^(?:{pattern})$|^(.*)$", re.MULTILINE).findall
+        _find_rows = _line_finder(frozenset(range(12)))
     return _find_rows
+
+
+def _line_finder(columns: frozenset[int]) -> Callable[[str], list[tuple[str, ...]]]:
+    from dutyctl import logstore
+
+    pattern = logstore.fast_row_pattern(columns)
+    return re.compile(f"^(?:{pattern})$|^(.*)$", re.MULTILINE).findall
+
+
+# The columns a sum needs: id, date, person, duty, channel, metric, value, minutes, voids.
+_SUMMED = frozenset((0, 2, 3, 4, 5, 6, 7, 8, 11))
+_find_summed: Callable[[str], list[tuple[str, ...]]] | None = None
 
 
 def _blocks(
     handle: io.BufferedReader, size: int, rel: str, progress: Progress | None,
     start: int = 0, number: int | None = None, hasher=None, info: dict | None = None,
+    find: Callable[[str], list[tuple[str, ...]]] | None = None,
 ) -> Iterator[tuple]:
     """What ``logstore._scan_fields`` reads, a block of lines at a time: ("lines", number
-    of the line before the block, one :func:`_rows_finder` tuple per line) or ("items",
+    of the line before the block, one ``find`` tuple per line) or ("items",
     [(line number, fields or None, problem or None), ...]) as _scan_fields has them.
 
     From byte ``start`` (the handle is there) after line ``number`` with no header to
     read when ``number`` is given. Every byte read goes to ``hasher``; ``info`` gets
     "lines" (the line count read) and "whole" (the header was read, and every byte up
-    to ``size``, ending with a newline)."""
+    to ``size``, ending with a newline). ``find`` is :func:`_rows_finder` unless given:
+    any findall whose tuples have a line that is not an ordinary row in the last group
+    and an empty first."""
     from dutyctl import logstore
 
-    find = _rows_finder()
+    if find is None:
+        find = _rows_finder()
     left = size - start
     if info is not None:
         info["whole"] = False
@@ -255,6 +269,22 @@ def _fields_of(groups: tuple[str, ...], dates: dict[str, date]) -> tuple:
             float(minutes) if minutes else None, url, note, voids)
 
 
+@contextmanager
+def _snapshot(path: Path, rel: str) -> Iterator[tuple[io.BufferedReader, os.stat_result]]:
+    """``path`` open for reading and its stat, taken under the shared lock, as in
+    ``logstore._read_fields``: whole rows up to its size; later appends only add past it."""
+    import fcntl
+
+    from dutyctl import logstore
+
+    timeout = logstore.lock_timeout(logstore.READ_LOCK_TIMEOUT)
+    with logstore._locked(path, os.O_RDONLY, fcntl.LOCK_SH, timeout, rel) as fd:
+        stat = os.fstat(fd)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            yield handle, stat
+
+
 def _read_rows(
     root: Path, path: Path, rel: str, month: str | None, progress: Progress | None,
     problems: list[Problem], voided: set[str], rows: list[tuple], seen: dict[str, tuple],
@@ -269,12 +299,9 @@ def _read_rows(
     the bytes past it are read, as lines after its lines, and only if the file is the
     same inode, larger, and its first bytes are still the ones it covered: False (and
     nothing read) otherwise."""
-    import fcntl
-
     from dutyctl import logstore
     from dutyctl.syntax import parse_date
 
-    timeout = logstore.lock_timeout(logstore.READ_LOCK_TIMEOUT)
     # seen: id -> (the row's text and a comma, or its fields; line number; text?): the
     # text is one string where its groups would be thirteen.
     dates: dict[str, date] = {}
@@ -324,65 +351,228 @@ def _read_rows(
             else:
                 add_row((fields[0], *fields[2:9]))
 
-    with logstore._locked(path, os.O_RDONLY, fcntl.LOCK_SH, timeout, rel) as fd:
-        # As in _read_fields: whole rows up to `size`; later appends only add past it.
-        stat = os.fstat(fd)
+    with _snapshot(path, rel) as (handle, stat):
         size = stat.st_size
-        fcntl.flock(fd, fcntl.LOCK_UN)
         hasher = hashlib.sha256()
         info.update(size=size, ino=stat.st_ino, sha256=hasher)
         start = 0
         first_number = None
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            if resume is not None:
-                start, first_number, digest, ino = resume[:4]
-                if ino != stat.st_ino or size <= start:
+        if resume is not None:
+            start, first_number, digest, ino = resume[:4]
+            if ino != stat.st_ino or size <= start:
+                return False
+            left = start
+            while left > 0:
+                chunk = handle.read(min(logstore._BLOCK, left))
+                if not chunk:
                     return False
-                left = start
-                while left > 0:
-                    chunk = handle.read(min(logstore._BLOCK, left))
-                    if not chunk:
-                        return False
-                    hasher.update(chunk)
-                    left -= len(chunk)
-                if hasher.digest() != digest:
-                    return False
-            for block in _blocks(handle, size, rel, progress, start, first_number, hasher,
-                                 info):
-                if block[0] == "items":
-                    take(block[1])
+                hasher.update(chunk)
+                left -= len(chunk)
+            if hasher.digest() != digest:
+                return False
+        for block in _blocks(handle, size, rel, progress, start, first_number, hasher,
+                             info):
+            if block[0] == "items":
+                take(block[1])
+                continue
+            number = block[1]
+            for groups in block[2]:
+                number += 1
+                entry_id = groups[0]
+                if not entry_id:  # not an ordinary row: the exact parser
+                    take(logstore._exact([(groups[12] + "\n").encode()], rel, number - 1))
                     continue
-                number = block[1]
-                for groups in block[2]:
-                    number += 1
-                    entry_id = groups[0]
-                    if not entry_id:  # not an ordinary row: the exact parser
-                        take(logstore._exact([(groups[12] + "\n").encode()], rel, number - 1))
+                day_text = groups[2]
+                day = dates.get(day_text)
+                if day is None:
+                    try:
+                        day = dates[day_text] = parse_date(day_text)
+                    except InputError:  # as fast_fields: the exact parser says why
+                        line = ",".join(groups[:12]) + "\n"
+                        take(logstore._exact([line.encode()], rel, number - 1))
                         continue
-                    day_text = groups[2]
-                    day = dates.get(day_text)
-                    if day is None:
-                        try:
-                            day = dates[day_text] = parse_date(day_text)
-                        except InputError:  # as fast_fields: the exact parser says why
-                            line = ",".join(groups[:12]) + "\n"
-                            take(logstore._exact([line.encode()], rel, number - 1))
-                            continue
-                    if entry_id in seen:
-                        repeated(number, groups, True)
-                        continue
-                    if month is not None and day_text[:7] != month:
-                        misplaced(number, day)
-                    seen[entry_id] = (",".join(groups), number, True)
-                    if groups[11]:
-                        add_void(groups[11])
-                    else:
-                        minutes = groups[8]
-                        person, duty, channel, metric = groups[3:7]
-                        add_row((entry_id, day, name(person, person), name(duty, duty),
-                                 name(channel, channel), name(metric, metric),
-                                 float(groups[7]), float(minutes) if minutes else None))
+                if entry_id in seen:
+                    repeated(number, groups, True)
+                    continue
+                if month is not None and day_text[:7] != month:
+                    misplaced(number, day)
+                seen[entry_id] = (",".join(groups), number, True)
+                if groups[11]:
+                    add_void(groups[11])
+                else:
+                    minutes = groups[8]
+                    person, duty, channel, metric = groups[3:7]
+                    add_row((entry_id, day, name(person, person), name(duty, duty),
+                             name(channel, channel), name(metric, metric),
+                             float(groups[7]), float(minutes) if minutes else None))
     return True
+
+
+class _Unusual(Exception):
+    """A file :func:`_quick_aggregate` leaves to the careful reader."""
+
+
+def _void_targets(handle: io.BufferedReader, size: int) -> set[str]:
+    """The last cell of every line that does not end with a comma: a superset of the
+    ids the file's void rows name (an ordinary row's last cell is its ``voids``)."""
+    from dutyctl import logstore
+
+    found: set[bytes] = set()
+    carry = b""
+    left = size
+    while left > 0:
+        block = handle.read(min(logstore._BLOCK, left))
+        if not block:
+            break
+        left -= len(block)
+        data = carry + block
+        cut = data.rfind(b"\n") + 1
+        carry = data[cut:]
+        found.update(
+            line.rpartition(b",")[2] for line in data[:cut].split(b"\n") if line[-1:] != b","
+        )
+    found.add(carry.rpartition(b",")[2])
+    handle.seek(0)
+    return {target.decode("utf-8", "replace") for target in found}
+
+
+def _quick_aggregate(
+    path: Path, rel: str, month: str | None, progress: Progress | None,
+    attribution: Attribution | None, result: FileAggregate,
+) -> None:
+    """:func:`aggregate_file`'s sums of an ordinary file, in one pass that adds each row
+    as it is read, without keeping the rows (:func:`_read_rows` and :func:`_add_rows`
+    keep them all, to be right about any file). Raises :class:`_Unusual`, having read
+    part of the file, for what it leaves to them: an id met twice, an entry dated
+    outside the file's month, a date that is not one, or a void it did not see coming.
+
+    Voids: a first pass collects each line's last cell when it is not empty, a superset
+    of the void targets (:func:`_void_targets`); rows with such an id are held back, and
+    must all turn out voided. Sums are added in file order, as _add_rows adds them."""
+    from dutyctl import logstore
+    from dutyctl.dates import parse_date
+
+    global _find_summed
+    if _find_summed is None:
+        _find_summed = _line_finder(_SUMMED)
+    on_duty = attribution.days_on_duty() if attribution is not None else frozenset()
+    slot_for = attribution.slot_for if attribution is not None else None
+    person_metric, minutes, by_channel = result.person_metric, result.minutes, result.metric_channel
+    slots, problems = result.slots, result.problems
+    exact = True
+    dates: dict[str, date] = {}  # every ordinary row's date, read and in the file's month
+    summed_days: set[str] = set()
+    ids: list[str] = []
+    voided: set[str] = set()
+    held: list[str] = []  # ids of rows not added, as they may be voided
+
+    def take(items: Iterable[tuple]) -> None:
+        """Rows the exact parser read (the loop below adds ordinary rows itself)."""
+        nonlocal exact
+        for _, fields, problem in items:
+            if problem is not None:
+                problems.append(problem)
+            if fields is None:
+                continue
+            entry_id, _, day, person, duty, channel, metric, value, spent = fields[:9]
+            ids.append(entry_id)
+            if month is not None and f"{day.year:04d}-{day.month:02d}" != month:
+                raise _Unusual
+            if fields[11]:
+                voided.add(fields[11])
+                continue
+            if entry_id in targets:
+                held.append(entry_id)
+                continue
+            if not (value.is_integer() and value < _EXACT
+                    and (spent is None or (spent.is_integer() and spent < _EXACT))):
+                exact = False
+            sums = person_metric.get((person, metric))
+            if sums is None:
+                person_metric[person, metric] = [value, 1]
+            else:
+                sums[0] += value
+                sums[1] += 1
+            minutes[person] = minutes.get(person, 0.0) + (spent or 0.0)
+            by_channel[metric, channel] = by_channel.get((metric, channel), 0.0) + value
+            dates[day.isoformat()] = day
+            summed_days.add(day.isoformat())
+            if slot_for is not None:
+                found = slot_for(person, duty, day)
+                if found is not None:
+                    key = (found.duty, found.start, person, metric)
+                    slots[key] = slots.get(key, 0.0) + value
+
+    info: dict = {}
+    with _snapshot(path, rel) as (handle, stat):
+        size = stat.st_size
+        targets = _void_targets(handle, size)
+        hasher = hashlib.sha256()
+        for block in _blocks(handle, size, rel, progress, hasher=hasher, info=info,
+                             find=_find_summed):
+            if block[0] == "items":
+                take(block[1])
+                continue
+            number, rows = block[1], block[2]
+            new_days = {row[1] for row in rows}.difference(dates)
+            new_days.discard("")  # a line for the exact parser
+            for day_text in new_days:
+                if month is not None and day_text[:7] != month:
+                    raise _Unusual
+                try:
+                    dates[day_text] = parse_date(day_text)
+                except InputError:
+                    raise _Unusual from None
+            for (entry_id, day_text, person, duty, channel, metric, value, spent, voids,
+                 line) in rows:
+                number += 1
+                if not entry_id:
+                    take(logstore._exact([(line + "\n").encode()], rel, number - 1))
+                    continue
+                ids.append(entry_id)
+                if voids:
+                    voided.add(voids)
+                    continue
+                if entry_id in targets:
+                    held.append(entry_id)
+                    continue
+                number_value = float(value)
+                number_spent = float(spent) if spent else 0.0
+                # Up to 15 digits is a whole number below 2**52: no float test needed.
+                if not (value.isdigit() and len(value) < 16) and not (
+                    number_value.is_integer() and number_value < _EXACT
+                ):
+                    exact = False
+                if spent and not (spent.isdigit() and len(spent) < 16) and not (
+                    number_spent.is_integer() and number_spent < _EXACT
+                ):
+                    exact = False
+                sums = person_metric.get((person, metric))
+                if sums is None:
+                    person_metric[person, metric] = [number_value, 1]
+                else:
+                    sums[0] += number_value
+                    sums[1] += 1
+                minutes[person] = minutes.get(person, 0.0) + number_spent
+                by_channel[metric, channel] = by_channel.get((metric, channel), 0.0) + number_value
+                summed_days.add(day_text)
+                if (person, day_text) in on_duty:
+                    found = slot_for(person, duty, dates[day_text])  # type: ignore[misc]
+                    if found is not None:
+                        key = (found.duty, found.start, person, metric)
+                        slots[key] = slots.get(key, 0.0) + number_value
+    unique = set(ids)
+    if len(unique) != len(ids) or not voided <= targets or not voided.issuperset(held):
+        raise _Unusual
+    result.exact = exact
+    if summed_days:
+        result.first, result.last = dates[min(summed_days)], dates[max(summed_days)]
+    foreign = voided - unique
+    result.foreign_voids = len(foreign)
+    del unique
+    result.ids = id_hashes(ids)
+    info.update(size=size, ino=stat.st_ino, sha256=hasher)
+    result.resume = _resume(info, foreign)
 
 
 def _month_of(root: Path, path: Path) -> tuple[str, str | None]:
@@ -398,9 +588,12 @@ def aggregate_file(
     rotation: Rotation | None,
     progress: Progress | None = None,
     attribution: Attribution | None = None,
+    quick: bool = True,
 ) -> FileAggregate:
     """Read one log file exactly as ``logstore.iter_log`` does and sum it up (the slots
-    only with a rotation). Reads a block of rows at a time."""
+    only with a rotation). Reads a block of rows at a time: in one pass when the file
+    is ordinary (:func:`_quick_aggregate`, unless ``quick`` is false), else keeping its
+    rows to sum them after."""
     from dutyctl import logstore
 
     result = FileAggregate()
@@ -414,6 +607,22 @@ def aggregate_file(
                 severity="warning",
             )
         )
+    if rotation is None:
+        attribution = None
+    elif attribution is None:
+        from dutyctl.compliance import Attribution
+
+        attribution = Attribution(rotation.assignments)
+    if quick:
+        quick_result = FileAggregate(problems=list(result.problems))
+        try:
+            logstore._check_inside(root, path)
+            _quick_aggregate(path, rel, month, progress, attribution, quick_result)
+        except (_Unusual, DutyctlError, OSError):
+            pass  # the careful way reads it again, and says what stopped it
+        else:
+            return quick_result
+        del quick_result
     rows: list[tuple] = []
     voided: set[str] = set()
     problems = result.problems

@@ -619,14 +619,29 @@ def _size(path: Path) -> int:
 # control character in a text cell, ASCII digits, numbers of a sane length. Such a row
 # reads as exactly what row_to_entry makes of it; any other line takes the exact path.
 _FAST_ID = r"[0-9A-Za-z][0-9A-Za-z._:-]{0,63}"
-_FAST_TEXT = r"((?:[^,\"'\\\x00-\x1f][^,\"\\\x00-\x1f]*)?)"
+_FAST_TEXT = r"(?:[^,\"'\\\x00-\x1f][^,\"\\\x00-\x1f]*)?"
 _FAST_NUMBER = r"[0-9]{1,20}(?:\.[0-9]{1,20})?"
-_FAST_ROW = re.compile(
-    rf"({_FAST_ID}),([0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}T[0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}"
-    rf"(?:\.[0-9]{{1,6}})?Z),([0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}),{_FAST_TEXT},{_FAST_TEXT},"
-    rf"{_FAST_TEXT},{_FAST_TEXT},({_FAST_NUMBER}),((?:{_FAST_NUMBER})?),{_FAST_TEXT},"
-    rf"{_FAST_TEXT},((?:{_FAST_ID})?)"
-).fullmatch
+
+
+def fast_row_pattern(captured: frozenset[int] = frozenset(range(12))) -> str:
+    """The pattern of an ordinary row, each column numbered in ``captured`` a group."""
+    columns = (
+        _FAST_ID,
+        r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?Z",
+        r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
+        _FAST_TEXT, _FAST_TEXT, _FAST_TEXT, _FAST_TEXT,
+        _FAST_NUMBER,
+        f"(?:{_FAST_NUMBER})?",
+        _FAST_TEXT, _FAST_TEXT,
+        f"(?:{_FAST_ID})?",
+    )
+    return ",".join(
+        f"({column})" if number in captured else f"(?:{column})"
+        for number, column in enumerate(columns)
+    )
+
+
+_FAST_ROW = re.compile(fast_row_pattern()).fullmatch
 _BLOCK = 1 << 20
 
 # An entry as a plain tuple, field for field as Entry: equal tuples <=> equal entries.

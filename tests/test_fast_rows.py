@@ -186,3 +186,125 @@ def test_id_hashes_of_many_ulids_at_once_are_each_ids_hash(ids: list[str]) -> No
     assert fast is None or fast == expected
     if all(len(i) == 26 and set(i) <= set(_ULID) for i in ids):
         assert fast == expected  # the usual case takes the fast way
+
+
+# farid holds blog slots and, on the 3rd, a social one too (his undated entries that day
+# belong to neither); nora holds social slots.
+_SLOTS = (
+    ("blog", date(2026, 11, 2), date(2026, 11, 8), ("farid",)),
+    ("social", date(2026, 11, 3), date(2026, 11, 3), ("farid", "nora")),
+    ("blog", date(2026, 11, 23), date(2026, 11, 29), ("farid", "nora")),
+    ("social", date(2026, 11, 30), date(2026, 11, 30), ("nora",)),
+)
+
+
+def _rotation():
+    from dutyctl.rotation import Assignment, Rotation
+
+    return Rotation(tuple(Assignment(*slot) for slot in _SLOTS), date(2026, 11, 30))
+
+
+def _aggregates(data: bytes, name: str = "2026-11.csv"):
+    """(the one-pass aggregate or None where it gives up, the careful one) of a file."""
+    import tempfile
+    from pathlib import Path
+
+    from dutyctl import logcache
+    from dutyctl.compliance import Attribution
+
+    rotation = _rotation()
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "logs").mkdir()
+        path = root / "logs" / name
+        path.write_bytes(data)
+        careful = logcache.aggregate_file(root, path, rotation, quick=False)
+        heading = careful.problems[:1] if name != "2026-11.csv" else []
+        quick = logcache.FileAggregate(problems=list(heading))
+        try:
+            logcache._quick_aggregate(path, f"logs/{name}", "2026-11" if not heading else None,
+                                      None, Attribution(rotation.assignments), quick)
+        except logcache._Unusual:
+            return None, careful
+        either = logcache.aggregate_file(root, path, rotation)
+    assert vars(either) == vars(careful)  # what callers get, whichever way
+    return quick, careful
+
+
+def _same(quick, careful) -> None:
+    """Equal in every field, dictionaries in the same order too."""
+    assert vars(quick) == vars(careful)
+    for name, value in vars(careful).items():
+        if isinstance(value, dict):
+            assert list(getattr(quick, name)) == list(value), name
+
+
+@st.composite
+def ordinary_files(draw) -> bytes:
+    """A month file of mostly ordinary rows with distinct ids: voids of earlier rows,
+    quoted notes, values and minutes whole or not, and now and then a line the one pass
+    cannot take (a bad line, a repeated id, a row of another month)."""
+    lines = [b"id,recorded_at,date,person,duty,channel,metric,value,minutes,url,note,voids\n"]
+    ids: list[str] = []
+    kinds = ["row"] * 12 + ["void", "void", "bad"]
+    if draw(st.integers(0, 3)) == 0:
+        kinds += ["again", "october"]
+    for number in range(draw(st.integers(0, 40))):
+        kind = draw(st.sampled_from(kinds))
+        if kind == "bad":
+            lines.append(draw(st.sampled_from([b"\n", b"oops\n", b"a,b\n", b"x" * 30 + b"\n"])))
+            continue
+        entry_id = draw(st.sampled_from(ids)) if kind == "again" and ids else f"e{number}"
+        ids.append(entry_id)
+        voids = draw(st.sampled_from(ids)) if kind == "void" else ""
+        day = "2026-10-30" if kind == "october" else f"2026-11-{draw(st.integers(1, 30)):02d}"
+        person = draw(st.sampled_from(["farid", "nora", "li"]))
+        duty = draw(st.sampled_from(["", "", "blog", "social"]))
+        metric = draw(st.sampled_from(["photo", "news"]))
+        value = draw(st.sampled_from(["1", "2", "0", "3.0"] * 8 + ["0.5", "12345678901234567"]))
+        minutes = draw(st.sampled_from(["", "", "5", "30"] * 4 + ["2.5"]))
+        note = draw(st.sampled_from(["", "", '"a, b"', "ok"]))
+        lines.append(f"{entry_id},2026-11-24T08:00:00Z,{day},{person},{duty},x,{metric},"
+                     f"{value},{minutes},,{note},{voids}\n".encode())
+    return b"".join(lines)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(ordinary_files(), log_files()), st.booleans())
+def test_one_pass_sums_are_the_careful_sums_or_it_gives_up(data: bytes, named: bool) -> None:
+    from hypothesis import event
+
+    quick, careful = _aggregates(data, "2026-11.csv" if named else "november.csv")
+    event("one pass" if quick is not None else "gave up")
+    if quick is not None:
+        _same(quick, careful)
+
+
+def test_an_ordinary_file_with_voids_and_quoted_notes_takes_one_pass() -> None:
+    rows = [b"id,recorded_at,date,person,duty,channel,metric,value,minutes,url,note,voids\n"]
+    for n in range(1, 400):
+        person = (b"farid", b"nora")[n % 2]
+        duty = (b"", b"blog", b"social")[n % 3]
+        note = b'"a, b"' if n % 7 == 0 else b""
+        day = 1 + n % 30
+        rows.append(b"01JD%022d,2026-11-24T08:00:00Z,2026-11-%02d,%s,%s,x,photo,%d,%s,,%s,\n"
+                    % (n, day, person, duty, n % 4, b"5" if n % 2 else b"", note))
+    rows.append(b"01JE0000000000000000000001,2026-11-24T08:00:00Z,2026-11-05,farid,,x,photo,"
+                b"0,,,,01JD0000000000000000000010\n")
+    quick, careful = _aggregates(b"".join(rows))
+    assert quick is not None
+    _same(quick, careful)
+    assert careful.slots and careful.exact and careful.resume is not None
+
+
+def test_it_gives_up_on_a_repeated_id_a_misplaced_row_and_an_unforeseen_void() -> None:
+    head = b"id,recorded_at,date,person,duty,channel,metric,value,minutes,url,note,voids\n"
+    row = b"a1,2026-11-24T08:00:00Z,2026-11-05,farid,,x,photo,1,,,,\n"
+    for body in (row + row,  # the same id twice
+                 row.replace(b"2026-11-05", b"2026-10-05"),  # dated in October
+                 row + b'v1,2026-11-24T08:00:00Z,2026-11-05,farid,,x,photo,0,,,,"a1"\n',
+                 row.replace(b"2026-11-05", b"2026-11-31"),  # not a date
+                 row + b"a1\n"):  # a bad line that looks like a void of a1
+        quick, careful = _aggregates(head + body)
+        assert quick is None
+        assert careful.problems or careful.foreign_voids == 0
