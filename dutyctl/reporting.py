@@ -166,17 +166,11 @@ def _cached_leaderboard(
     every entry."""
     from dutyctl import logcache, reports
     from dutyctl.compliance import judge_totals, judged_slots
-    from dutyctl.loading import rotation_until
     from dutyctl.logstore import _log_files
 
     if any(not float(m.points).is_integer() for m in plan.metrics.values()):
         return None
-    until = max(min(span.end, today), plan.start)
-    rotation = rotation_until(found, plan, until)
-    last_end = max((a.end for a in judged_slots(rotation, span, today)), default=until)
-    last_end = min(last_end, until + timedelta(days=MAX_SPILL_DAYS))
-    if last_end > until:
-        rotation = rotation_until(found, plan, last_end)
+    rotation, last_end = _rotation_for(found, plan, span, today)
     files = _log_files(found.root, _months(span.start, max(last_end, span.end)))
     keep = (lambda pid: True) if department is None else (
         lambda pid: pid in plan.people and plan.people[pid].department == department
@@ -433,17 +427,26 @@ def _disjoint(found, history_key: str, history_ids, later: list[bytes]) -> bool:
 
 def _rotation_for(found, plan: Plan, period: Span, today: date):
     """The rotation a report over ``period`` needs (from the cache) and the last day of
-    its judged slots (at most MAX_SPILL_DAYS past the period)."""
+    its judged slots (at most MAX_SPILL_DAYS past the period).
+
+    Built once, up to the end of the last slot the schedule starts by then: a longer
+    calendar begins with the shorter one, and its slots starting later cover only days
+    after the judged slots end, so they change no entry's judged slot."""
     from dutyctl.compliance import judged_slots
     from dutyctl.loading import rotation_until
+    from dutyctl.schedule import duty_slots
 
     until = max(min(period.end, today), plan.start)
-    rotation = rotation_until(found, plan, until)
+    limit = until + timedelta(days=MAX_SPILL_DAYS)
+    reach = until
+    for duty in plan.duties.values():
+        for slot in reversed(duty_slots(plan, duty, until)):
+            if slot.start < period.start:
+                break
+            reach = max(reach, slot.end)
+    rotation = rotation_until(found, plan, min(reach, limit))
     last_end = max((a.end for a in judged_slots(rotation, period, today)), default=until)
-    last_end = min(last_end, until + timedelta(days=MAX_SPILL_DAYS))
-    if last_end > until:
-        rotation = rotation_until(found, plan, last_end)
-    return rotation, last_end
+    return rotation, min(last_end, limit)
 
 
 def week(

@@ -232,6 +232,21 @@ def test_changes_from_d_on_leave_the_calendar_before_d_alone(
 
 @SETTINGS
 @given(st.data(), scenarios())
+def test_a_longer_calendar_begins_with_the_shorter_one(
+    data: st.DataObject, scenario: tuple[Plan, date]
+) -> None:
+    # Reports build the calendar once, as far as their slots may run, and judge the
+    # slots up to an earlier day with it.
+    plan, until = scenario
+    earlier = until - timedelta(days=data.draw(st.integers(0, (until - START).days + 3)))
+    longer = build_rotation(plan, until).assignments
+    assert build_rotation(plan, earlier).assignments == tuple(
+        a for a in longer if a.start <= earlier
+    )
+
+
+@SETTINGS
+@given(st.data(), scenarios())
 def test_roster_order_changes_nothing(data: st.DataObject, scenario: tuple[Plan, date]) -> None:
     plan, until = scenario
     shuffled = data.draw(st.permutations(plan.roster))
