@@ -175,6 +175,7 @@ def _cached_leaderboard(
     keep = (lambda pid: True) if department is None else (
         lambda pid: pid in plan.people and plan.people[pid].department == department
     )
+    person_metric: dict[tuple[str, str], list[float]] = {}
     sums: dict[str, dict[str, list[float]]] = {}
     minutes: dict[str, float] = {}
     slot_sums: dict[tuple[str, date], dict[str, dict[str, float]]] = {}
@@ -188,10 +189,13 @@ def _cached_leaderboard(
             return None
         ids.append(a.ids)
         found_problems.extend(a.problems)
-        for (person, metric), (value, count) in a.person_metric.items():
-            mine = sums.setdefault(person, {}).setdefault(metric, [0.0, 0])
-            mine[0] += value
-            mine[1] += count
+        for key, (value, count) in a.person_metric.items():
+            mine = person_metric.get(key)
+            if mine is None:
+                person_metric[key] = [value, count]
+            else:
+                mine[0] += value
+                mine[1] += count
         for person, spent in a.minutes.items():
             minutes[person] = minutes.get(person, 0.0) + spent
         for (duty, start, person, metric), value in a.slots.items():
@@ -201,6 +205,8 @@ def _cached_leaderboard(
     if not _disjoint(found, "leaderboard", lambda: [], ids):
         return None
     del ids
+    for (person, metric), pair in person_metric.items():
+        sums.setdefault(person, {})[metric] = pair
     by_person = {}
     for person in sorted(sums):
         if not keep(person):
