@@ -113,17 +113,14 @@ class Attribution:
         """(person, ISO day) of every day a person holds a slot: :meth:`slot_for` finds
         nothing for any other, so a reader of many entries asks it only for these."""
         if self._days_on_duty is None:
-            self.slot_for("", "", date.min)
-            assert self._on_day is not None
             self._days_on_duty = frozenset(
-                (person, day.isoformat()) for person, day in self._on_day
+                (person, day.isoformat()) for person, day in self._duties_by_day()
             )
         return self._days_on_duty
 
-    def slot_for(self, person: str, written_duty: str, day: date) -> Assignment | None:
-        """The slot an entry of ``person`` on ``day`` for ``written_duty`` counts for."""
+    def _duties_by_day(self) -> dict[tuple[str, date], str]:
+        """(person, day) -> the duty they hold that day, "" when more than one."""
         if self._on_day is None:
-            # (person, day) -> the duties they hold that day, "" when more than one.
             self._on_day = {}
             for held in self._held.values():
                 for a in held:
@@ -134,7 +131,11 @@ class Attribution:
                             other = self._on_day.get(key)
                             self._on_day[key] = a.duty if other in (None, a.duty) else ""
                         day_of += _ONE_DAY
-        inferred = self._on_day.get((person, day))
+        return self._on_day
+
+    def slot_for(self, person: str, written_duty: str, day: date) -> Assignment | None:
+        """The slot an entry of ``person`` on ``day`` for ``written_duty`` counts for."""
+        inferred = self._duties_by_day().get((person, day))
         if inferred is None:
             return None  # on no slot that day
         duty = written_duty or inferred
