@@ -150,6 +150,11 @@ def parse_cadence(value: object, start: date | None = None) -> Cadence:
             f"'{text}' must be a single RRULE without DTSTART",
             hint="the plan's start date is the rule's start",
         )
+    if "COUNT" in parts and "UNTIL" in parts:  # RFC 5545 forbids it; dateutil will refuse
+        raise InputError(
+            f"'{text}' has both COUNT and UNTIL",
+            hint="keep one of them: RFC 5545 allows COUNT or UNTIL, not both",
+        )
     from dateutil.rrule import rrulestr  # lazy: only the plan loader needs it
 
     anchor = datetime.combine(start or date(2000, 1, 1), datetime.min.time())

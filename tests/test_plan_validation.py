@@ -103,6 +103,13 @@ CASES = [
         17,
     ),
     ('"RRULE:FREQ=MONTHLY;BYDAY=-1FR"', '"RRULE:FREQ=HOURLY"', "repeats hourly", 20, 17),
+    (
+        '"RRULE:FREQ=MONTHLY;BYDAY=-1FR"',
+        '"RRULE:FREQ=DAILY;COUNT=3;UNTIL=20270101"',
+        "has both COUNT and UNTIL",
+        20,
+        17,
+    ),
     ("people: 1, requires", "people: 3, requires", "needs 3 people per slot but only 2", 19, 36),
     ("requires: [writing]", "requires: [video]", "unknown skill 'video'", 19, 56),
     ("budget: 3h/week", "budget: 3 hours", "'3 hours' is not a time budget", 14, 74),
