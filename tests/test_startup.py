@@ -49,6 +49,8 @@ def _modules(args: list[str], env: dict[str, str]) -> tuple[str, set[str]]:
 
 HEAVY = (
     "pickle",
+    "pydantic",  # what typer 0.29 coerces options with: pinned below it
+    "_hashlib",  # OpenSSL, which importing hashlib loads: signatures use _blake2
     "rich",
     "ruamel",
     "dateutil",
