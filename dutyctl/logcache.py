@@ -440,68 +440,82 @@ def _quick_aggregate(
     path: Path, rel: str, month: str | None, progress: Progress | None,
     attribution: Attribution | None, result: FileAggregate,
 ) -> None:
-    """:func:`aggregate_file`'s sums of an ordinary file, in one pass that adds each row
-    as it is read, without keeping the rows (:func:`_read_rows` and :func:`_add_rows`
-    keep them all, to be right about any file). Raises :class:`_Unusual`, having read
-    part of the file, for what it leaves to them: an id met twice, an entry dated
-    outside the file's month, a date that is not one, or a void it did not see coming.
+    """:func:`aggregate_file`'s sums of an ordinary file, a block of rows at a time,
+    without keeping the rows (:func:`_read_rows` and :func:`_add_rows` keep them all, to
+    be right about any file). Raises :class:`_Unusual`, having read part of the file,
+    for what it leaves to them: an id met twice, an entry dated outside the file's
+    month, a date that is not one, a void it did not see coming, or a value or minutes
+    that is not a whole number (then sums depend on their order).
+
+    A block's rows are counted, not added one by one: a count of each (person, metric,
+    value) gives the person and metric sums, and so on. Whole numbers sum exactly in any
+    order, so that is the sum _add_rows makes, and a count keeps the order in which keys
+    first appear, so the dictionaries come out in the same order too. A file whose
+    values add up to 2**53 or more, where floats stop being exact, is given up.
 
     Voids: a first pass collects each line's last cell when it is not empty, a superset
     of the void targets (:func:`_void_targets`); rows with such an id are held back, and
-    must all turn out voided. Sums are added in file order, as _add_rows adds them."""
+    must all turn out voided."""
+    from collections import Counter
+    from itertools import compress
+    from operator import itemgetter, not_
+
     from dutyctl import logstore
     from dutyctl.dates import parse_date
 
     global _find_summed
     if _find_summed is None:
         _find_summed = _line_finder(_SUMMED)
+    # The finder's groups: id, date, person, duty, channel, metric, value, minutes,
+    # voids, and the line when it is not an ordinary row.
+    ids_of, days_of, voids_of = itemgetter(0), itemgetter(1), itemgetter(8)
+    person_metric_value, person_minutes = itemgetter(2, 5, 6), itemgetter(2, 7)
+    metric_channel_value, person_day = itemgetter(5, 4, 6), itemgetter(2, 1)
+    on_duty_row = itemgetter(2, 1, 3, 5, 6)
     on_duty = attribution.days_on_duty() if attribution is not None else frozenset()
     slot_for = attribution.slot_for if attribution is not None else None
     person_metric, minutes, by_channel = result.person_metric, result.minutes, result.metric_channel
     slots, problems = result.slots, result.problems
-    exact = True
-    dates: dict[str, date] = {}  # every ordinary row's date, read and in the file's month
+    dates: dict[str, date] = {}  # every row's date, read and in the file's month
+    wholes: dict[str, int] = {"": 0}  # each value and minutes text met, as a whole number
     summed_days: set[str] = set()
     ids: list[str] = []
     voided: set[str] = set()
-    held: list[str] = []  # ids of rows not added, as they may be voided
+    held: set[str] = set()  # ids of rows not added, as they may be voided
+    total = 0  # of every value and minutes added: below 2**53, every sum is exact
 
-    def take(items: Iterable[tuple]) -> None:
-        """Rows the exact parser read (the loop below adds ordinary rows itself)."""
-        nonlocal exact
+    def exact_rows(items: Iterable[tuple]) -> list[tuple]:
+        """Rows the exact parser read, as the finder's groups; their problems noted."""
+        found = []
         for _, fields, problem in items:
             if problem is not None:
                 problems.append(problem)
             if fields is None:
                 continue
             entry_id, _, day, person, duty, channel, metric, value, spent = fields[:9]
-            ids.append(entry_id)
             if month is not None and f"{day.year:04d}-{day.month:02d}" != month:
                 raise _Unusual
+            day_text = day.isoformat()
+            dates[day_text] = day
             if fields[11]:
-                voided.add(fields[11])
-                continue
-            if entry_id in targets:
-                held.append(entry_id)
-                continue
-            if not (value.is_integer() and value < _EXACT
-                    and (spent is None or (spent.is_integer() and spent < _EXACT))):
-                exact = False
-            sums = person_metric.get((person, metric))
-            if sums is None:
-                person_metric[person, metric] = [value, 1]
+                value_text = spent_text = ""
             else:
-                sums[0] += value
-                sums[1] += 1
-            minutes[person] = minutes.get(person, 0.0) + (spent or 0.0)
-            by_channel[metric, channel] = by_channel.get((metric, channel), 0.0) + value
-            dates[day.isoformat()] = day
-            summed_days.add(day.isoformat())
-            if slot_for is not None:
-                found = slot_for(person, duty, day)
-                if found is not None:
-                    key = (found.duty, found.start, person, metric)
-                    slots[key] = slots.get(key, 0.0) + value
+                if not (value.is_integer() and value < _EXACT) or (
+                    spent is not None and not (spent.is_integer() and spent < _EXACT)
+                ):
+                    raise _Unusual
+                value_text = str(int(value))
+                spent_text = "" if spent is None else str(int(spent))
+            found.append((entry_id, day_text, person, duty, channel, metric, value_text,
+                          spent_text, fields[11], ""))
+        return found
+
+    def whole(texts: set[str]) -> None:
+        for text in texts.difference(wholes):
+            number = float(text)
+            if not (number.is_integer() and number < _EXACT):
+                raise _Unusual
+            wholes[text] = int(number)
 
     info: dict = {}
     with _snapshot(path, rel) as (handle, stat):
@@ -511,62 +525,79 @@ def _quick_aggregate(
         for block in _blocks(handle, size, rel, progress, hasher=hasher, info=info,
                              find=_find_summed):
             if block[0] == "items":
-                take(block[1])
-                continue
-            number, rows = block[1], block[2]
-            new_days = {row[1] for row in rows}.difference(dates)
-            new_days.discard("")  # a line for the exact parser
-            for day_text in new_days:
+                rows = exact_rows(block[1])
+                block_ids = list(map(ids_of, rows))
+            else:
+                number, rows = block[1], block[2]
+                block_ids = list(map(ids_of, rows))
+                if "" in block_ids:  # lines for the exact parser, read in their place
+                    mixed: list[tuple] = []
+                    start = 0
+                    while True:
+                        try:
+                            at = block_ids.index("", start)
+                        except ValueError:
+                            break
+                        mixed.extend(rows[start:at])
+                        line = (rows[at][9] + "\n").encode()
+                        mixed.extend(exact_rows(logstore._exact([line], rel, number + at)))
+                        start = at + 1
+                    mixed.extend(rows[start:])
+                    rows = mixed
+                    block_ids = list(map(ids_of, rows))
+            ids.extend(block_ids)
+            for day_text in set(map(days_of, rows)).difference(dates):
                 if month is not None and day_text[:7] != month:
                     raise _Unusual
                 try:
                     dates[day_text] = parse_date(day_text)
                 except InputError:
                     raise _Unusual from None
-            for (entry_id, day_text, person, duty, channel, metric, value, spent, voids,
-                 line) in rows:
-                number += 1
-                if not entry_id:
-                    take(logstore._exact([(line + "\n").encode()], rel, number - 1))
-                    continue
-                ids.append(entry_id)
-                if voids:
-                    voided.add(voids)
-                    continue
-                if entry_id in targets:
-                    held.append(entry_id)
-                    continue
-                number_value = float(value)
-                number_spent = float(spent) if spent else 0.0
-                # Up to 15 digits is a whole number below 2**52: no float test needed.
-                if not (value.isdigit() and len(value) < 16) and not (
-                    number_value.is_integer() and number_value < _EXACT
-                ):
-                    exact = False
-                if spent and not (spent.isdigit() and len(spent) < 16) and not (
-                    number_spent.is_integer() and number_spent < _EXACT
-                ):
-                    exact = False
-                # The sums of take(), written out here: a call per row would cost
-                # about 5% of the read, and this loop sees all but a few rows.
+            voids = list(map(voids_of, rows))
+            skipped = set(compress(block_ids, voids))  # the void rows
+            if skipped:
+                voided.update(voids)
+                voided.discard("")
+            waiting = targets.intersection(block_ids) - skipped
+            if waiting:
+                held.update(waiting)
+                skipped |= waiting
+            if skipped:
+                rows = list(compress(rows, map(not_, map(skipped.__contains__, block_ids))))
+            counts = Counter(map(person_metric_value, rows))
+            spent = Counter(map(person_minutes, rows))
+            whole({value for _, _, value in counts})
+            whole({text for _, text in spent})
+            for (person, metric, value), count in counts.items():
+                amount = wholes[value] * count
+                total += amount
                 sums = person_metric.get((person, metric))
                 if sums is None:
-                    person_metric[person, metric] = [number_value, 1]
+                    person_metric[person, metric] = [float(amount), count]
                 else:
-                    sums[0] += number_value
-                    sums[1] += 1
-                minutes[person] = minutes.get(person, 0.0) + number_spent
-                by_channel[metric, channel] = by_channel.get((metric, channel), 0.0) + number_value
-                summed_days.add(day_text)
-                if (person, day_text) in on_duty:
-                    found = slot_for(person, duty, dates[day_text])  # type: ignore[misc]
+                    sums[0] += amount
+                    sums[1] += count
+            for (person, text), count in spent.items():
+                amount = wholes[text] * count
+                total += amount
+                minutes[person] = minutes.get(person, 0.0) + amount
+            for (metric, channel, value), count in Counter(map(metric_channel_value, rows)).items():
+                by_channel[metric, channel] = by_channel.get((metric, channel), 0.0) + (
+                    wholes[value] * count)
+            summed_days.update(map(days_of, rows))
+            if slot_for is not None and on_duty:
+                duty_rows = compress(map(on_duty_row, rows),
+                                     map(on_duty.__contains__, map(person_day, rows)))
+                for (person, day_text, duty, metric, value), count in Counter(duty_rows).items():
+                    found = slot_for(person, duty, dates[day_text])
                     if found is not None:
                         key = (found.duty, found.start, person, metric)
-                        slots[key] = slots.get(key, 0.0) + number_value
+                        slots[key] = slots.get(key, 0.0) + wholes[value] * count
     unique = set(ids)
-    if len(unique) != len(ids) or not voided <= targets or not voided.issuperset(held):
+    if (len(unique) != len(ids) or not voided <= targets or not voided.issuperset(held)
+            or total >= 2**53):
         raise _Unusual
-    result.exact = exact
+    result.exact = True
     if summed_days:
         result.first, result.last = dates[min(summed_days)], dates[max(summed_days)]
     foreign = voided - unique
