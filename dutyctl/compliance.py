@@ -35,6 +35,10 @@ from dutyctl.rotation import Assignment, Rotation
 
 _ONE_DAY = timedelta(days=1)
 
+# (person, ISO day) -> (duty inferred that day, {duty: start of the slot it counts for}),
+# as Attribution.slot_table gives it.
+SlotTable = dict[tuple[str, str], tuple[str, dict[str, date]]]
+
 
 @dataclass(frozen=True)
 class SlotResult:
@@ -91,6 +95,7 @@ class Attribution:
         self._slots: dict[tuple[str, str], tuple[list[date], list[Assignment]]] = {}
         self._on_day: dict[tuple[str, date], str] | None = None
         self._days_on_duty: frozenset[tuple[str, str]] | None = None
+        self._table: SlotTable | None = None
         for a in sorted(assignments, key=lambda a: (a.start, a.duty)):
             for person in a.people:
                 self._held.setdefault(person, []).append(a)
@@ -133,6 +138,32 @@ class Attribution:
                         day_of += _ONE_DAY
         return self._on_day
 
+    def slot_table(self) -> SlotTable:
+        """:meth:`slot_for` as plain data, for a process without the rotation:
+        (person, ISO day) -> (the duty inferred that day, {duty: start of the slot an
+        entry written for that duty counts for}); see :func:`slot_in`. Every pair of
+        :meth:`days_on_duty` is a key.
+
+        Built as slot_for decides: of a person's slots of a duty, a day belongs to the
+        one with the latest start on or before it, if that one covers it."""
+        if self._table is not None:
+            return self._table
+        on_day = self._duties_by_day()
+        table: SlotTable = {}
+        for (person, day), inferred in on_day.items():
+            table[person, day.isoformat()] = (inferred, {})
+        for (person, duty), (starts, slots) in self._slots.items():
+            for index, slot in enumerate(slots):
+                last = slot.end
+                if index + 1 < len(slots):
+                    last = min(last, starts[index + 1] - _ONE_DAY)
+                day = slot.start
+                while day <= last:
+                    table[person, day.isoformat()][1][duty] = slot.start
+                    day += _ONE_DAY
+        self._table = table
+        return table
+
     def slot_for(self, person: str, written_duty: str, day: date) -> Assignment | None:
         """The slot an entry of ``person`` on ``day`` for ``written_duty`` counts for."""
         inferred = self._duties_by_day().get((person, day))
@@ -149,6 +180,19 @@ class Attribution:
         if index >= 0 and slots[index].covers(day):
             return slots[index]
         return None
+
+
+def slot_in(table: SlotTable, person: str, day: str, written_duty: str) -> tuple[str, date] | None:
+    """(duty, start) of :meth:`Attribution.slot_for` from its :meth:`~Attribution.slot_table`
+    (``day`` in ISO form)."""
+    found = table.get((person, day))
+    if found is None:
+        return None
+    duty = written_duty or found[0]
+    if not duty:
+        return None
+    start = found[1].get(duty)
+    return None if start is None else (duty, start)
 
 
 def judged_slots(rotation: Rotation, period: Span, today: date) -> list[Assignment]:

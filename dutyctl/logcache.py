@@ -56,9 +56,10 @@ from dutyctl.errors import DutyctlError, InputError, Location, Problem
 
 if TYPE_CHECKING:
     import io
+    from collections import Counter
     from collections.abc import Callable, Iterable, Iterator
 
-    from dutyctl.compliance import Attribution
+    from dutyctl.compliance import Attribution, SlotTable
     from dutyctl.logstore import Progress
     from dutyctl.model import Plan
     from dutyctl.repo import Repo
@@ -438,8 +439,8 @@ def _void_targets(handle: io.BufferedReader, size: int) -> set[str]:
 
 def _quick_aggregate(
     path: Path, rel: str, month: str | None, progress: Progress | None,
-    attribution: Attribution | None, result: FileAggregate,
-) -> None:
+    table: SlotTable | None, result: FileAggregate, pending: list[Counter] | None = None,
+) -> dict[str, int]:
     """:func:`aggregate_file`'s sums of an ordinary file, a block of rows at a time,
     without keeping the rows (:func:`_read_rows` and :func:`_add_rows` keep them all, to
     be right about any file). Raises :class:`_Unusual`, having read part of the file,
@@ -455,7 +456,12 @@ def _quick_aggregate(
 
     Voids: a first pass collects each line's last cell when it is not empty, a superset
     of the void targets (:func:`_void_targets`); rows with such an id are held back, and
-    must all turn out voided."""
+    must all turn out voided.
+
+    Slots: by ``table`` (``Attribution.slot_table``), or, without one, each block's count
+    of rows by (person, day, duty, metric, value) goes to ``pending`` for
+    :func:`_add_slots` to add once the table is known. Returns each value text met, as
+    the whole number it is (what _add_slots needs too)."""
     from collections import Counter
     from itertools import compress
     from operator import itemgetter, not_
@@ -472,8 +478,6 @@ def _quick_aggregate(
     person_metric_value, person_minutes = itemgetter(2, 5, 6), itemgetter(2, 7)
     metric_channel_value, person_day = itemgetter(5, 4, 6), itemgetter(2, 1)
     on_duty_row = itemgetter(2, 1, 3, 5, 6)
-    on_duty = attribution.days_on_duty() if attribution is not None else frozenset()
-    slot_for = attribution.slot_for if attribution is not None else None
     person_metric, minutes, by_channel = result.person_metric, result.minutes, result.metric_channel
     slots, problems = result.slots, result.problems
     dates: dict[str, date] = {}  # every row's date, read and in the file's month
@@ -585,14 +589,12 @@ def _quick_aggregate(
                 by_channel[metric, channel] = by_channel.get((metric, channel), 0.0) + (
                     wholes[value] * count)
             summed_days.update(map(days_of, rows))
-            if slot_for is not None and on_duty:
+            if table:
                 duty_rows = compress(map(on_duty_row, rows),
-                                     map(on_duty.__contains__, map(person_day, rows)))
-                for (person, day_text, duty, metric, value), count in Counter(duty_rows).items():
-                    found = slot_for(person, duty, dates[day_text])
-                    if found is not None:
-                        key = (found.duty, found.start, person, metric)
-                        slots[key] = slots.get(key, 0.0) + wholes[value] * count
+                                     map(table.__contains__, map(person_day, rows)))
+                _add_slots(slots, Counter(duty_rows), table, wholes)
+            elif pending is not None:
+                pending.append(Counter(map(on_duty_row, rows)))
     unique = set(ids)
     if (len(unique) != len(ids) or not voided <= targets or not voided.issuperset(held)
             or total >= 2**53):
@@ -606,6 +608,23 @@ def _quick_aggregate(
     result.ids = id_hashes(ids)
     info.update(size=size, ino=stat.st_ino, sha256=hasher)
     result.resume = _resume(info, foreign)
+    return wholes
+
+
+def _add_slots(
+    slots: dict[tuple[str, date, str, str], float], counts: Counter, table: SlotTable,
+    wholes: dict[str, int],
+) -> None:
+    """Add rows counted by (person, ISO day, duty, metric, value) to the slot sums, each
+    to the slot ``table`` says it counts for (none: not added); in the order the counts
+    met them, as :func:`_add_rows` adds them row by row."""
+    from dutyctl.compliance import slot_in
+
+    for (person, day, duty, metric, value), count in counts.items():
+        found = slot_in(table, person, day, duty)
+        if found is not None:
+            key = (found[0], found[1], person, metric)
+            slots[key] = slots.get(key, 0.0) + wholes[value] * count
 
 
 def _month_of(root: Path, path: Path) -> tuple[str, str | None]:
@@ -648,9 +667,10 @@ def aggregate_file(
         attribution = Attribution(rotation.assignments)
     if quick:
         quick_result = FileAggregate(problems=list(result.problems))
+        table = attribution.slot_table() if attribution is not None else None
         try:
             logstore._check_inside(root, path)
-            _quick_aggregate(path, rel, month, progress, attribution, quick_result)
+            _quick_aggregate(path, rel, month, progress, table, quick_result)
         except (_Unusual, DutyctlError, OSError):
             pass  # the careful way reads it again, and says what stopped it
         else:

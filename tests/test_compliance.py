@@ -3,15 +3,18 @@ number is worked out in the comments."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dutyctl.compliance import (
     Attribution,
     entry_points,
     judge_slots,
     person_compliance,
+    slot_in,
 )
 from dutyctl.entries import Entry
 from dutyctl.model import Span
@@ -215,3 +218,36 @@ def test_empty_kpi_is_met_and_empty_slot_misses_everything(plan):
     [empty] = judge_slots(plan, nobody, [], MARCH, TODAY)
     assert not empty.met and empty.shortfall == {"article": 1}
 
+
+
+# Slots drawn freely, overlapping ones and equal starts included: the table must answer
+# as slot_for does for every person, day and written duty, whatever the rotation.
+_PEOPLE = ("ann", "bo", "cy")
+_DUTIES = ("blog", "social", "x")
+
+
+@st.composite
+def _slots(draw) -> list[Assignment]:
+    slots = []
+    for _ in range(draw(st.integers(0, 12))):
+        start = date(2026, 11, 1) + timedelta(days=draw(st.integers(0, 20)))
+        end = start + timedelta(days=draw(st.integers(0, 8)))
+        people = tuple(draw(st.lists(st.sampled_from(_PEOPLE), min_size=1, max_size=2,
+                                     unique=True)))
+        slots.append(Assignment(draw(st.sampled_from(_DUTIES[:2])), start, end, people))
+    return slots
+
+
+@settings(max_examples=200, deadline=None)
+@given(_slots())
+def test_the_slot_table_answers_as_slot_for(slots: list[Assignment]) -> None:
+    attribution = Attribution(slots)
+    table = attribution.slot_table()
+    assert {key for key in table} == attribution.days_on_duty()
+    for offset in range(32):
+        day = date(2026, 10, 31) + timedelta(days=offset)
+        for person in (*_PEOPLE, "dee"):
+            for written in ("", *_DUTIES):  # "x": a duty nobody holds
+                found = attribution.slot_for(person, written, day)
+                expected = None if found is None else (found.duty, found.start)
+                assert slot_in(table, person, day.isoformat(), written) == expected
