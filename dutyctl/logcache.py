@@ -173,7 +173,8 @@ def _rows_finder() -> Callable[[str], list[tuple[str, ...]]]:
 def _line_finder(columns: frozenset[int]) -> Callable[[str], list[tuple[str, ...]]]:
     from dutyctl import logstore
 
-    pattern = logstore.fast_row_pattern(columns)
+    # A row whose note is in quotes is ordinary when the note is not captured.
+    pattern = logstore.fast_row_pattern(columns, quoted_note=10 not in columns)
     return re.compile(f"^(?:{pattern})$|^(.*)$", re.MULTILINE).findall
 
 

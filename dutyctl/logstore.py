@@ -623,8 +623,15 @@ _FAST_TEXT = r"(?:[^,\"'\\\x00-\x1f][^,\"\\\x00-\x1f]*)?"
 _FAST_NUMBER = r"[0-9]{1,20}(?:\.[0-9]{1,20})?"
 
 
-def fast_row_pattern(captured: frozenset[int] = frozenset(range(12))) -> str:
-    """The pattern of an ordinary row, each column numbered in ``captured`` a group."""
+def fast_row_pattern(
+    captured: frozenset[int] = frozenset(range(12)), quoted_note: bool = False
+) -> str:
+    """The pattern of an ordinary row, each column numbered in ``captured`` a group; with
+    ``quoted_note``, a note in quotes on one line is ordinary too (the exact parser reads
+    it; a pattern that does not capture the note can take such rows as they are)."""
+    note = _FAST_TEXT
+    if quoted_note:
+        note = rf'(?:{_FAST_TEXT}|"(?:[^"\\\x00-\x1f]|"")*")'
     columns = (
         _FAST_ID,
         r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?Z",
@@ -632,7 +639,7 @@ def fast_row_pattern(captured: frozenset[int] = frozenset(range(12))) -> str:
         _FAST_TEXT, _FAST_TEXT, _FAST_TEXT, _FAST_TEXT,
         _FAST_NUMBER,
         f"(?:{_FAST_NUMBER})?",
-        _FAST_TEXT, _FAST_TEXT,
+        _FAST_TEXT, note,
         f"(?:{_FAST_ID})?",
     )
     return ",".join(

@@ -271,7 +271,8 @@ def ordinary_files(draw) -> bytes:
         metric = draw(st.sampled_from(["photo", "news"]))
         value = draw(st.sampled_from(["1", "2", "0", "3.0"] * 8 + ["0.5", "12345678901234567"]))
         minutes = draw(st.sampled_from(["", "", "5", "30"] * 4 + ["2.5"]))
-        note = draw(st.sampled_from(["", "", '"a, b"', "ok"]))
+        note = draw(st.sampled_from(["", "", '"a, b"', "ok", '"say ""hi"", ok"', '"a"b',
+                                     '"a\\b"', '"x', '"a"b"']))
         lines.append(f"{entry_id},2026-11-24T08:00:00Z,{day},{person},{duty},x,{metric},"
                      f"{value},{minutes},,{note},{voids}\n".encode())
     return b"".join(lines)
