@@ -440,8 +440,8 @@ def _void_targets(handle: io.BufferedReader, size: int) -> set[str]:
 
 def _quick_aggregate(
     path: Path, rel: str, month: str | None, progress: Progress | None,
-    table: SlotTable | None, result: FileAggregate, pending: list[Counter] | None = None,
-) -> dict[str, int]:
+    table: SlotTable | None, result: FileAggregate,
+) -> None:
     """:func:`aggregate_file`'s sums of an ordinary file, a block of rows at a time,
     without keeping the rows (:func:`_read_rows` and :func:`_add_rows` keep them all, to
     be right about any file). Raises :class:`_Unusual`, having read part of the file,
@@ -459,10 +459,7 @@ def _quick_aggregate(
     of the void targets (:func:`_void_targets`); rows with such an id are held back, and
     must all turn out voided.
 
-    Slots: by ``table`` (``Attribution.slot_table``), or, without one, each block's count
-    of rows by (person, day, duty, metric, value) goes to ``pending`` for
-    :func:`_add_slots` to add once the table is known. Returns each value text met, as
-    the whole number it is (what _add_slots needs too)."""
+    Slots: each row is added to the slot ``table`` (``Attribution.slot_table``) says."""
     from collections import Counter
     from itertools import compress
     from operator import itemgetter, not_
@@ -594,8 +591,6 @@ def _quick_aggregate(
                 duty_rows = compress(map(on_duty_row, rows),
                                      map(table.__contains__, map(person_day, rows)))
                 _add_slots(slots, Counter(duty_rows), table, wholes)
-            elif pending is not None:
-                pending.append(Counter(map(on_duty_row, rows)))
     unique = set(ids)
     if (len(unique) != len(ids) or not voided <= targets or not voided.issuperset(held)
             or total >= 2**53):
@@ -609,7 +604,6 @@ def _quick_aggregate(
     result.ids = id_hashes(ids)
     info.update(size=size, ino=stat.st_ino, sha256=hasher)
     result.resume = _resume(info, foreign)
-    return wholes
 
 
 def _add_slots(

@@ -221,19 +221,12 @@ def _aggregates(data: bytes, name: str = "2026-11.csv"):
         careful = logcache.aggregate_file(root, path, rotation, quick=False)
         heading = careful.problems[:1] if name != "2026-11.csv" else []
         quick = logcache.FileAggregate(problems=list(heading))
-        later = logcache.FileAggregate(problems=list(heading))  # slots added after
         table = Attribution(rotation.assignments).slot_table()
         month = "2026-11" if not heading else None
         try:
             logcache._quick_aggregate(path, f"logs/{name}", month, None, table, quick)
         except logcache._Unusual:
             return None, careful
-        pending: list = []
-        wholes = logcache._quick_aggregate(path, f"logs/{name}", month, None, None, later,
-                                           pending)
-        for counts in pending:
-            logcache._add_slots(later.slots, counts, table, wholes)
-        _same(later, quick)
         either = logcache.aggregate_file(root, path, rotation)
     assert vars(either) == vars(careful)  # what callers get, whichever way
     return quick, careful
