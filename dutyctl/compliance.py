@@ -94,7 +94,6 @@ class Attribution:
         self._held: dict[str, list[Assignment]] = {}
         self._slots: dict[tuple[str, str], tuple[list[date], list[Assignment]]] = {}
         self._on_day: dict[tuple[str, date], str] | None = None
-        self._days_on_duty: frozenset[tuple[str, str]] | None = None
         self._table: SlotTable | None = None
         for a in sorted(assignments, key=lambda a: (a.start, a.duty)):
             for person in a.people:
@@ -114,15 +113,6 @@ class Attribution:
         """The slot this entry counts for, if any."""
         return self.slot_for(entry.person, entry.duty, entry.date)
 
-    def days_on_duty(self) -> frozenset[tuple[str, str]]:
-        """(person, ISO day) of every day a person holds a slot: :meth:`slot_for` finds
-        nothing for any other, so a reader of many entries asks it only for these."""
-        if self._days_on_duty is None:
-            self._days_on_duty = frozenset(
-                (person, day.isoformat()) for person, day in self._duties_by_day()
-            )
-        return self._days_on_duty
-
     def _duties_by_day(self) -> dict[tuple[str, date], str]:
         """(person, day) -> the duty they hold that day, "" when more than one."""
         if self._on_day is None:
@@ -141,8 +131,8 @@ class Attribution:
     def slot_table(self) -> SlotTable:
         """:meth:`slot_for` as plain data, for a process without the rotation:
         (person, ISO day) -> (the duty inferred that day, {duty: start of the slot an
-        entry written for that duty counts for}); see :func:`slot_in`. Every pair of
-        :meth:`days_on_duty` is a key.
+        entry written for that duty counts for}); see :func:`slot_in`. Its keys are every
+        day someone holds a slot: slot_for finds nothing on any other.
 
         Built as slot_for decides: of a person's slots of a duty, a day belongs to the
         one with the latest start on or before it, if that one covers it."""
