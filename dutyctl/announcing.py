@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 
@@ -76,7 +76,7 @@ def prepare(
     day = parse_day(day_text, plan_today(plan)) if day_text else plan_today(plan)
     rotation = build_rotation(plan, day)
     read = read_log(root, core.log_months(plan, rotation, day))
-    problems = [replace(p, severity="warning") for p in read.problems]
+    problems = [p._replace(severity="warning") for p in read.problems]
     message = core.build(plan, rotation, read.all_entries(), day)
     if message.empty:
         return Prepared(plan, day, message, [], None, problems)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from dutyctl.dates import parse_date
 from dutyctl.errors import UsageError
@@ -23,6 +22,8 @@ def today(tz_name: str = "UTC") -> date:
             raise UsageError(
                 f"DUTYCTL_TODAY='{pinned}' is not a date", hint="use YYYY-MM-DD or unset it"
             ) from None
+    from zoneinfo import ZoneInfo  # not needed when the date is pinned
+
     return datetime.now(ZoneInfo(tz_name)).date()
 
 

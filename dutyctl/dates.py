@@ -16,8 +16,9 @@ DATE_FORMAT = "YYYY-MM-DD"
 # Dates far outside any team's life only lead to arithmetic past year 9999 (a week's
 # end, a horizon ahead): refuse them where they are written.
 MIN_YEAR, MAX_YEAR = 1900, 2999
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_NUMBER_RE = re.compile(r"^\s*\d+(?:\.\d+)?\s*$")
+# Patterns, compiled on first use by re's own cache: the cron path may parse no date.
+_DATE = r"^\d{4}-\d{2}-\d{2}$"
+_NUMBER = r"^\s*\d+(?:\.\d+)?\s*$"
 
 
 def parse_date(value: object) -> date:
@@ -27,7 +28,7 @@ def parse_date(value: object) -> date:
     if isinstance(value, date):
         return _in_years(value, value.isoformat())
     text = str(value).strip()
-    if not _DATE_RE.match(text):
+    if not re.match(_DATE, text):
         raise InputError(f"'{text}' is not a date", hint=f"write dates as {DATE_FORMAT}")
     try:
         day = date.fromisoformat(text)
@@ -58,7 +59,7 @@ def parse_day(text: str, today: date) -> date:
     if word in relative:
         return today + timedelta(days=relative[word])
     try:
-        day = date.fromisoformat(word) if _DATE_RE.match(word) else None
+        day = date.fromisoformat(word) if re.match(_DATE, word) else None
     except ValueError:
         day = None
     if day is None:
@@ -76,7 +77,7 @@ def parse_number(value: object, *, what: str = "number") -> float:
         raise InputError(f"expected a {what}, found '{value}'")
     if isinstance(value, int | float):
         number = float(value)
-    elif isinstance(value, str) and _NUMBER_RE.match(value):
+    elif isinstance(value, str) and re.match(_NUMBER, value):
         number = float(value)
     else:
         raise InputError(f"expected a non-negative {what}, found '{value}'")

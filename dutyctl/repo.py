@@ -11,20 +11,23 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from dutyctl.errors import InputError, Location, RepoNotFound, UsageError
 
 PLAN_FILE = "plan.yaml"
 LOGS_DIR = "logs"
 CACHE_DIR = ".dutyctl-cache"
-_REV_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./@{}~^:+-]*$")
+# Compiled on first use (by re's own cache): the cron path checks no revision.
+_REV_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_./@{}~^:+-]*$"
 
 
-@dataclass(frozen=True)
-class Repo:
-    """A duty repository: the folder that holds ``plan.yaml`` and ``logs/``."""
+class Repo(NamedTuple):
+    """A duty repository: the folder that holds ``plan.yaml`` and ``logs/``.
+
+    A NamedTuple, immutable as a frozen dataclass and cheaper to define on the cron path.
+    """
 
     root: Path
 
@@ -96,7 +99,7 @@ def find_repo(explicit: str | Path | None = None, cwd: Path | None = None) -> Re
 
 def check_rev(rev: str) -> str:
     """Refuse a revision that git could take as an option or that no revision can be."""
-    if not _REV_RE.match(rev) or ".." in rev:
+    if not re.match(_REV_PATTERN, rev) or ".." in rev:
         raise UsageError(
             f"'{rev}' is not a git revision",
             hint="give a commit, branch or tag such as HEAD~3, main or v1.0",

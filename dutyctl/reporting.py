@@ -7,7 +7,7 @@ Malformed log rows do not stop a report: they come back as ``problems`` (warning
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -113,7 +113,7 @@ def _gather(found, plan: Plan, period: Span, today: date, read_from: date | None
     first = min(read_from or period.start, period.start)
     read = read_log(found.root, _months(first, max(last_end, period.end)))
     problems = tuple(
-        replace(p, severity="warning", message=p.message + " (skipped by the report)")
+        p._replace(severity="warning", message=p.message + " (skipped by the report)")
         if p.severity == "error"
         else p
         for p in read.problems
@@ -151,7 +151,7 @@ def leaderboard(
 
 def _as_warnings(problems) -> tuple[Problem, ...]:
     return tuple(
-        replace(p, severity="warning", message=p.message + " (skipped by the report)")
+        p._replace(severity="warning", message=p.message + " (skipped by the report)")
         if p.severity == "error"
         else p
         for p in problems

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date, datetime
 from typing import Any
 
 
 def jsonable(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    if hasattr(type(value), "__dataclass_fields__"):  # dataclasses.is_dataclass, for instances
+        import dataclasses  # here: the cron path renders no dataclass
+
         return {
             f.name: jsonable(getattr(value, f.name))
             for f in dataclasses.fields(value)
