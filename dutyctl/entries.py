@@ -23,8 +23,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 
 from dutyctl.dates import parse_date  # not syntax: `dutyctl log` needs no plan model
 from dutyctl.errors import InputError
@@ -60,9 +60,13 @@ RANDOM_BYTES = 10  # 80 bits
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One logged row: what a person published (or a void row cancelling an entry)."""
+class Entry(NamedTuple):
+    """One logged row: what a person published (or a void row cancelling an entry).
+
+    A NamedTuple, as beancount's records are: immutable like the core's frozen
+    dataclasses, built from a row's cells in one call, and defined in a tenth of the
+    time, which `dutyctl log` pays on every start.
+    """
 
     id: str
     recorded_at: str  # UTC ISO 8601 with milliseconds, 2026-11-24T08:15:03.123Z

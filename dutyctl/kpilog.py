@@ -26,7 +26,6 @@ import csv
 import os
 import shutil
 import subprocess
-import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -1090,6 +1089,8 @@ def commit_rows(root: Path, entries: list[Entry], message: str) -> CommitInfo:
             committed[rel] = _hash(top, extended(in_head, block))
             same = in_index is None or in_index == in_head
             staged[rel] = committed[rel] if same else _hash(top, extended(in_index, block))
+        import tempfile  # here: only --commit needs it, and `dutyctl log` starts faster
+
         with tempfile.TemporaryDirectory(prefix="dutyctl-commit-") as temp:
             env = {"GIT_INDEX_FILE": str(Path(temp) / "index")}
             if head_sha:

@@ -18,7 +18,6 @@ This is the only module that touches log files. What it promises:
 
 from __future__ import annotations
 
-import base64
 import csv
 import errno
 import fcntl
@@ -29,9 +28,9 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from dutyctl.dates import parse_date  # not syntax: `dutyctl log` needs no plan model
 from dutyctl.entries import (
@@ -87,35 +86,36 @@ class LogWriteFailed(DutyctlError):
         self.written_ids = tuple(written_ids)
 
 
-@dataclass(frozen=True)
-class LoggedEntry:
+# Results are NamedTuples, as the entries are: `dutyctl log` imports this module on every
+# start, where each dataclass definition cost a quarter of a millisecond. The lists in
+# them are filled while a function works and handed over when it returns.
+
+
+class LoggedEntry(NamedTuple):
     entry: Entry
     location: Location
 
 
-@dataclass
-class AppendResult:
-    files: list[Path] = field(default_factory=list)
-    ids: list[str] = field(default_factory=list)
-    repaired: list[Problem] = field(default_factory=list)  # torn last lines found on the way
+class AppendResult(NamedTuple):
+    files: list[Path]
+    ids: list[str]
+    repaired: list[Problem]  # torn last lines found on the way
 
 
-@dataclass
-class LogRead:
-    entries: list[LoggedEntry] = field(default_factory=list)  # in file order, each id once
-    problems: list[Problem] = field(default_factory=list)
-    files: list[Path] = field(default_factory=list)
+class LogRead(NamedTuple):
+    entries: list[LoggedEntry]  # in file order, each id once
+    problems: list[Problem]
+    files: list[Path]
 
     def all_entries(self) -> list[Entry]:
         return [logged.entry for logged in self.entries]
 
 
-@dataclass
-class QuarantineResult:
-    moved: list[Problem] = field(default_factory=list)  # each moved row: where it was and why
-    rewritten: list[Path] = field(default_factory=list)
-    quarantine_file: Path | None = None
-    skipped: list[Problem] = field(default_factory=list)  # files left alone, and why
+class QuarantineResult(NamedTuple):
+    moved: list[Problem]  # each moved row: where it was and why
+    rewritten: list[Path]
+    quarantine_file: Path | None
+    skipped: list[Problem]  # files left alone, and why
 
 
 # -- paths ---------------------------------------------------------------------------------
@@ -261,7 +261,7 @@ def append_entries(
     for entry in entries:
         by_month.setdefault(entry.month, []).append(entry)
         rows.setdefault(entry.month, []).append(entry_to_row(entry))
-    result = AppendResult()
+    result = AppendResult([], [], [])
     for month in sorted(by_month):
         path = log_path(root, by_month[month][0].date)
         try:
@@ -443,8 +443,7 @@ os.register_at_fork(after_in_child=next_entry_id.reset)
 # -- reading -------------------------------------------------------------------------------
 
 
-@dataclass
-class _Line:
+class _Line(NamedTuple):
     number: int
     raw: bytes  # exactly as in the file, newline included when there is one
     kind: str  # "header", "blank", "entry", "bad" (no reader can read it) or "stop"
@@ -829,7 +828,7 @@ def read_log(
     root: Path, months: set[str] | None = None, progress: Progress | None = None
 ) -> LogRead:
     """Every readable entry of ``logs/*.csv`` (or of some months) and every problem."""
-    result = LogRead(files=_log_files(root, months))
+    result = LogRead([], [], _log_files(root, months))
     for item in iter_log(root, months, progress):
         if isinstance(item, Problem):
             result.problems.append(item)
@@ -894,7 +893,7 @@ def quarantine(root: Path, *, lock_timeout: float | None = None) -> QuarantineRe
     """
     root = Path(root)
     lock_timeout = _lock_timeout_arg(lock_timeout, WRITE_LOCK_TIMEOUT)
-    result = QuarantineResult()
+    result = QuarantineResult([], [], None, [])
     target = root / LOGS_DIR / QUARANTINE_NAME
     for path in _log_files(root, None):
         rel = _rel(root, path)
@@ -908,8 +907,7 @@ def quarantine(root: Path, *, lock_timeout: float | None = None) -> QuarantineRe
             raise _write_error(rel, error, "the file was left as it was") from None
         if moved:
             result.rewritten.append(path)
-            result.quarantine_file = target
-    return result
+    return result._replace(quarantine_file=target) if result.rewritten else result
 
 
 def _quarantine_file(
@@ -934,6 +932,8 @@ def _quarantine_file(
                 bad.append(line)
     if not bad:
         return False
+    from base64 import b64encode  # here: only `dutyctl doctor --quarantine` needs it
+
     stamp = format_recorded_at(datetime.now(UTC))
     rows = []
     for line in bad:
@@ -945,7 +945,7 @@ def _quarantine_file(
                 stamp,
                 encode_text(reason),
                 encode_text(body.decode("utf-8", "replace")),
-                encode_text(base64.b64encode(body).decode("ascii")),
+                encode_text(b64encode(body).decode("ascii")),
             ]
         )
     _append_quarantine(root, target, _encode_rows(rows), lock_timeout)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -99,7 +98,7 @@ def entry(**changes: object) -> Entry:
         url="https://example.com/post",
         note="",
     )
-    return replace(base, **changes)
+    return base._replace(**changes)
 
 
 @settings(max_examples=300)

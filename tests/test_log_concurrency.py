@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -82,7 +81,7 @@ def make(**changes: object) -> Entry:
         url="",
         note="",
     )
-    return replace(base, **changes)
+    return base._replace(**changes)
 
 
 def test_sixteen_processes_appending_at_once_lose_nothing(tmp_path: Path) -> None:

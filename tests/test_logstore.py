@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -51,7 +50,7 @@ def make(day: date = NOV, **changes: object) -> Entry:
         url="https://example.com/p",
         note="",
     )
-    return replace(base, **changes)
+    return base._replace(**changes)
 
 
 def good_line(**changes: object) -> str:

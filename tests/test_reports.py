@@ -205,7 +205,7 @@ def logs(draw, first=date(2026, 10, 20), last=date(2026, 12, 10), prefix="L"):
         )
     voided = draw(st.sets(st.sampled_from([e.id for e in entries]))) if entries else set()
     voids = [
-        dataclasses.replace(entries[0], id=f"{prefix}V{v}", metric="", value=0, voids=v)
+        entries[0]._replace(id=f"{prefix}V{v}", metric="", value=0, voids=v)
         for v in sorted(voided)
     ]
     return entries + voids, voided
