@@ -553,11 +553,12 @@ def _log_files(root: Path, months: set[str] | None) -> list[Path]:
     folder = Path(root) / LOGS_DIR
     if not folder.is_dir():
         return []
+    if months is not None:  # no listing of the folder: `dutyctl log` reads one month
+        named = (folder / f"{month}.csv" for month in sorted(months))
+        return [path for path in named if path.name != QUARANTINE_NAME and path.is_file()]
     files = []
     for path in sorted(folder.glob("*.csv")):
         if path.name == QUARANTINE_NAME or not path.is_file():
-            continue
-        if months is not None and path.stem not in months:
             continue
         files.append(path)
     return files

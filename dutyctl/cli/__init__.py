@@ -4,9 +4,11 @@ Heavy modules (ruamel.yaml, dateutil, holidays, icalendar, the renderers) are
 imported inside command bodies, and a command line imports and builds only the
 command it runs, so that the cron path (`dutyctl today`) stays fast. ``app`` (what
 tests and the reference generator use) is the whole application.
-"""
 
-from __future__ import annotations
+The modules of commands on the fast paths (this one, common, rotation, log) do not
+use ``from __future__ import annotations``: Typer reads a command's annotations twice
+on every run, and annotations kept as strings are compiled each time.
+"""
 
 import gc
 import importlib

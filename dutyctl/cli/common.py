@@ -1,7 +1,5 @@
 """Options every command shares, defined once so they mean the same thing everywhere."""
 
-from __future__ import annotations
-
 import os
 from enum import StrEnum
 from functools import cache

@@ -1,7 +1,5 @@
 """`dutyctl log`, `entries`, `doctor`, `import`: the KPI log."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

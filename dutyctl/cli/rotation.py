@@ -1,7 +1,5 @@
 """`dutyctl rotate`, `today`, `who`, `swap`: the rotation calendar."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
