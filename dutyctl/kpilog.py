@@ -168,14 +168,13 @@ def log_entries(
 
     On a warm cache the plan is not loaded: the checks read its cached :class:`LogView`
     and the cached slots of the day (see :class:`dutyctl.loading.PlanViews`)."""
-    from dutyctl.clock import today as today_in
     from dutyctl.loading import PlanViews, open_repo
     from dutyctl.logstore import append_entries, next_entry_id
 
     found = open_repo(repo)
     views = PlanViews(found)
     view = views.log_view()
-    today = today_in(view.timezone)
+    today = views.today()
     problems: list[Problem] = []
     warnings: list[Problem] = []
 

@@ -69,9 +69,10 @@ def _slot_rows(repo: Repo, plan: Plan, day: date) -> list[tuple[str, str, str, t
     ]
 
 
-def _cache_key(found: Repo) -> tuple[str, str] | None:
-    """(derived key, time zone) of the work tree's plan from the cache, without the plan;
-    None on any doubt (no entry, a changed roster file, a symlinked plan)."""
+def _cache_key(found: Repo) -> tuple[str, str, tuple | None] | None:
+    """(derived key, time zone, its offsets) of the work tree's plan from the cache,
+    without the plan; None on any doubt (no entry, a changed roster file, a symlinked
+    plan)."""
     from dutyctl import plancache
 
     path = found.plan_path
@@ -100,8 +101,8 @@ def cached_entry(found: Repo, name: str, argument_on) -> object | None:
     meta = _cache_key(found)
     if meta is None:
         return None
-    key, timezone = meta
-    return plancache.read_derived(found, key, name, argument_on(today(timezone)))
+    key, timezone, offsets = meta
+    return plancache.read_derived(found, key, name, argument_on(today(timezone, offsets)))
 
 
 def cached_view(found: Repo, name: str, day_text: str | None) -> dict | None:
@@ -131,7 +132,14 @@ class PlanViews:
         self.found = found
         meta = _cache_key(found)
         self._key = meta[0] if meta is not None else None
+        self._offsets = meta[2] if meta is not None else None
         self._plan: Plan | None = None
+
+    def today(self) -> date:
+        """Today in the plan's time zone (by the cached offsets while they hold)."""
+        from dutyctl.clock import today
+
+        return today(self.log_view().timezone, self._offsets)
 
     def plan(self) -> Plan:
         if self._plan is None:

@@ -36,8 +36,8 @@ except ImportError:  # another Python: the public names
     from hmac import compare_digest
 
 # 3: a .meta note next to each entry; 4: holiday names in English; 5: marshal;
-# 6: BLAKE2b keys and signatures
-FORMAT = 6
+# 6: BLAKE2b keys and signatures; 7: the time zone's offsets in the note
+FORMAT = 7
 
 # The cache key of each plan served or stored here (by object id), so that results
 # computed from that plan (a rotation, today's view) can be cached next to it.
@@ -137,20 +137,34 @@ def write(repo: Repo, plan_bytes: bytes, years: range, plan: Plan, dependencies:
         _keys[id(plan)] = (plan, derived_key)
         # A small note next to the entry: what a derived lookup needs without the plan.
         # Bound to the entry's bytes: a damaged entry takes its note with it (rebuilt).
-        meta = (_key(plan_bytes, years), deps, derived_key, plan.timezone, _digest(tag + body))
+        meta = (_key(plan_bytes, years), deps, derived_key, plan.timezone,
+                _zone_offsets(plan.timezone, years), _digest(tag + body))
         signed_write(repo, target.with_suffix(".meta"), meta)
     except OSError:
         return
 
 
-def read_meta(repo: Repo, plan_bytes: bytes, years: range) -> tuple[str, str] | None:
-    """(derived key, time zone) of a cached plan, without unpickling the plan.
+def _zone_offsets(timezone: str, years: range):
+    """The zone's offsets while this entry is the one looked up: in the years of its key,
+    with two days more on each side, where the zone's date is another year."""
+    from datetime import UTC, datetime
+
+    from dutyctl.clock import zone_offsets
+
+    first = int(datetime(years.start, 1, 1, tzinfo=UTC).timestamp()) - 2 * 86400
+    end = int(datetime(years.stop, 1, 1, tzinfo=UTC).timestamp()) + 2 * 86400
+    return zone_offsets(timezone, first, end)
+
+
+def read_meta(repo: Repo, plan_bytes: bytes, years: range) -> tuple[str, str, tuple | None] | None:
+    """(derived key, time zone, the zone's offsets for :func:`dutyctl.clock.today`) of a
+    cached plan, without unpickling the plan.
 
     The files the plan pulled in are re-hashed, as on a plan cache hit."""
     entry = entry_path(repo, plan_bytes, years)
     meta = signed_read(entry.with_suffix(".meta"))
     try:
-        key, deps, derived_key, timezone, entry_digest = meta  # type: ignore[misc]
+        key, deps, derived_key, timezone, offsets, entry_digest = meta  # type: ignore[misc]
         if key != _key(plan_bytes, years) or _digest(entry.read_bytes()) != entry_digest:
             return None
         for relpath, digest in deps:
@@ -158,7 +172,7 @@ def read_meta(repo: Repo, plan_bytes: bytes, years: range) -> tuple[str, str] | 
                 return None
     except Exception:
         return None
-    return derived_key, timezone
+    return derived_key, timezone, offsets
 
 
 def _derived_path(repo: Repo, key: str, name: str, argument: str) -> Path:

@@ -106,6 +106,22 @@ def test_warm_today_imports_nothing_heavy(example_repo: Path) -> None:
     assert _loaded(modules, HEAVY) == []
 
 
+def test_warm_today_on_the_clock_imports_no_zoneinfo(example_repo: Path) -> None:
+    """Cron runs with no pinned date: the plan cache's offsets of the plan's time zone
+    give today's date, so neither zoneinfo nor the build configuration its search path
+    reads is imported, and the answer is the one zoneinfo gives."""
+    import zoneinfo
+    from datetime import datetime
+
+    first = run_process("--repo", str(example_repo), "today")  # fills the cache
+    assert first.returncode == 0, first.stderr
+    out, modules = _modules(["--repo", str(example_repo), "today"], {})
+    assert _loaded(modules, ("zoneinfo", "sysconfig", *HEAVY)) == []
+    day = datetime.now(zoneinfo.ZoneInfo("Europe/Berlin")).date().isoformat()
+    pinned = run_process("--repo", str(example_repo), "today", env={"DUTYCTL_TODAY": day})
+    assert out == first.stdout == pinned.stdout
+
+
 def test_cold_today_loads_the_plan(example_repo: Path) -> None:
     """The probe can fail: without a cache, the same command needs the model and YAML."""
     out, modules = _modules(
@@ -155,6 +171,9 @@ def test_warm_log_reads_the_cached_view_not_the_plan(example_repo: Path) -> None
     out, modules = _modules([*args, "--format", "json"], env)
     assert out.startswith("{")
     assert _loaded(modules, tuple(m for m in LOG_HEAVY if m != "json")) == []
+    assert run_process(*args).returncode == 0  # on the clock, as people type it: the
+    _, modules = _modules(args, {})  # first run fills the cache for the real day
+    assert _loaded(modules, ("zoneinfo", "sysconfig", *LOG_HEAVY)) == []
 
 
 def test_cold_log_loads_the_plan(example_repo: Path) -> None:
