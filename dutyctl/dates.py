@@ -7,7 +7,6 @@ and neither anything of the plan model.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta
 
 from dutyctl.errors import InputError, UsageError
@@ -16,9 +15,23 @@ DATE_FORMAT = "YYYY-MM-DD"
 # Dates far outside any team's life only lead to arithmetic past year 9999 (a week's
 # end, a horizon ahead): refuse them where they are written.
 MIN_YEAR, MAX_YEAR = 1900, 2999
-# Patterns, compiled on first use by re's own cache: the cron path may parse no date.
-_DATE = r"^\d{4}-\d{2}-\d{2}$"
-_NUMBER = r"^\s*\d+(?:\.\d+)?\s*$"
+
+
+# The two shapes below are checked with str methods, not patterns: `dutyctl log` reads
+# a date and a number on every run, and compiling the two patterns cost more than the
+# rest of either parse.
+
+
+def _is_date_text(text: str) -> bool:
+    """``text`` reads NNNN-NN-NN, each N a decimal digit (as ``\\d`` in a pattern)."""
+    return len(text) == 10 and text[4] == text[7] == "-" and (
+        text[:4] + text[5:7] + text[8:]).isdecimal()
+
+
+def _is_number_text(text: str) -> bool:
+    """``text`` is decimal digits, a point and digits optionally, in optional blanks."""
+    whole, point, fraction = text.strip().partition(".")
+    return whole.isdecimal() and (not point or fraction.isdecimal())
 
 
 def parse_date(value: object) -> date:
@@ -28,7 +41,7 @@ def parse_date(value: object) -> date:
     if isinstance(value, date):
         return _in_years(value, value.isoformat())
     text = str(value).strip()
-    if not re.match(_DATE, text):
+    if not _is_date_text(text):
         raise InputError(f"'{text}' is not a date", hint=f"write dates as {DATE_FORMAT}")
     try:
         day = date.fromisoformat(text)
@@ -59,7 +72,7 @@ def parse_day(text: str, today: date) -> date:
     if word in relative:
         return today + timedelta(days=relative[word])
     try:
-        day = date.fromisoformat(word) if re.match(_DATE, word) else None
+        day = date.fromisoformat(word) if _is_date_text(word) else None
     except ValueError:
         day = None
     if day is None:
@@ -77,7 +90,7 @@ def parse_number(value: object, *, what: str = "number") -> float:
         raise InputError(f"expected a {what}, found '{value}'")
     if isinstance(value, int | float):
         number = float(value)
-    elif isinstance(value, str) and re.match(_NUMBER, value):
+    elif isinstance(value, str) and _is_number_text(value):
         number = float(value)
     else:
         raise InputError(f"expected a non-negative {what}, found '{value}'")
