@@ -228,7 +228,9 @@ def main() -> None:
         f"{platform.python_implementation()} {platform.python_version()}, "
         f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, {today}. "
         "Each case is a fresh process; medians over the runs, references measured in the "
-        "same run, round-robin. The 1M-entry log: 36 monthly files, 500 people, ~97 MB "
+        "same run, round-robin. `today` and `log` run on the clock, as cron and people "
+        "run them; the other cases with DUTYCTL_TODAY pinned to the day of the data. "
+        "The 1M-entry log: 36 monthly files, 500 people, ~97 MB "
         "(bench/generate.py, fixed seed).\n\n"
     )
     if not only:
