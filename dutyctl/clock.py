@@ -72,9 +72,12 @@ def zone_offsets(tz_name: str, first: int, end: int) -> ZoneOffsets | None:
     path = next((p for p in candidates if os.path.isfile(p)), None)
     if path is None:
         return None
-    stat = os.stat(path)  # before the read: a file changed in between is not trusted
-    with open(path, "rb") as handle:
-        zone = zoneinfo.ZoneInfo.from_file(handle, key=tz_name)
+    try:
+        stat = os.stat(path)  # before the read: a file changed in between is not trusted
+        with open(path, "rb") as handle:
+            zone = zoneinfo.ZoneInfo.from_file(handle, key=tz_name)
+    except (OSError, ValueError):  # unreadable, or not a zone file: no offsets
+        return None
 
     def offset(instant: int) -> int:
         return int(datetime.fromtimestamp(instant, zone).utcoffset().total_seconds())  # type: ignore[union-attr]

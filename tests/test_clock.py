@@ -116,8 +116,12 @@ def test_a_zone_that_is_no_file_gets_no_offsets(tmp_path: Path) -> None:
     zoneinfo.reset_tzpath([str(tmp_path)])
     try:
         assert zone_offsets("Europe/Berlin", FIRST, END) is None
+        (tmp_path / "Europe").mkdir()
+        (tmp_path / "Europe" / "Berlin").write_bytes(b"not a zone file")
+        assert zone_offsets("Europe/Berlin", FIRST, END) is None
     finally:
         zoneinfo.reset_tzpath()
+        zoneinfo.ZoneInfo.clear_cache()
 
 
 def test_a_pinned_date_wins(monkeypatch: pytest.MonkeyPatch) -> None:
