@@ -144,7 +144,7 @@ def write(repo: Repo, plan_bytes: bytes, years: range, plan: Plan, dependencies:
         return
 
 
-def _zone_offsets(timezone: str, years: range):
+def _zone_offsets(timezone: str, years: range) -> tuple | None:
     """The zone's offsets while this entry is the one looked up: in the years of its key,
     with two days more on each side, where the zone's date is another year."""
     from datetime import UTC, datetime
