@@ -588,8 +588,8 @@ def _quick_aggregate(
                     wholes[value] * count)
             summed_days.update(map(days_of, rows))
             if table:
-                duty_rows = compress(map(on_duty_row, rows),
-                                     map(table.__contains__, map(person_day, rows)))
+                duty_rows = map(on_duty_row, compress(
+                    rows, map(table.__contains__, map(person_day, rows))))
                 _add_slots(slots, Counter(duty_rows), table, wholes)
     unique = set(ids)
     if (len(unique) != len(ids) or not voided <= targets or not voided.issuperset(held)
