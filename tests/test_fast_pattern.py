@@ -1,6 +1,7 @@
 """The ordinary-row pattern matches, and splits, every line exactly as the pattern it
-replaced did (a text cell was an optional group; it is now a lookahead and a possessive
-run, which the regular expression engine goes through a quarter faster)."""
+replaced did. A text cell was an optional group and is now a lookahead and a possessive
+run; optional parts were "(?:X)?" and are "(?:X|)"; fixed-width digits were "[0-9]{4}"
+and are spelled out. The regular expression engine reads a month file a third faster."""
 
 from __future__ import annotations
 
@@ -30,14 +31,18 @@ def former_pattern(captured: frozenset[int], quoted_note: bool) -> str:
     )
 
 
-# Cells near the edges of what a text cell may hold: quotes, a leading ', backslashes,
-# control characters, commas, blanks, non-ASCII; and cells of the other columns.
-CELL = st.one_of(
-    st.text(alphabet="ab'\"\\,\t\r\x00\x1f ü-.:T0Z", max_size=6),
-    st.sampled_from(["", "farid", "'x", "x'", "''", '"a, b"', '"say ""hi"""', '"x', "a\\b",
+# Cells near the edges of what each column may hold: quotes, a leading ', backslashes,
+# control characters, commas, blanks, non-ASCII; ids, times, dates and numbers.
+EDGES = ["", "farid", "'x", "x'", "''", '"a, b"', '"say ""hi"""', '"x', "a\\b",
                      "01JD0000000000000000000001", "2026-11-24T08:00:00Z",
-                     "2026-11-24T08:00:00.123456Z", "2026-11-24", "12", "0.5", "1.", "x" * 70]),
-)
+                     "2026-11-24T08:00:00.123456Z", "2026-11-24T08:00:00.Z", "2026-1-24",
+                     "2026-11-24T08:00:00.1234567Z", "20261-11-24", "2026-11-24T8:00:00Z",
+                     "12", "0.5", "1.", ".5", "1" * 20, "1" * 21, "1." + "2" * 20, "1." + "2" * 21,
+                     "x" * 63, "x" * 64, "x" * 65, "a.b:c-d_e", "-a", "ü", "a\x00", "a\tb", " "]
+CELL = st.one_of(st.text(alphabet="ab'\"\\,\t\r\x00\x1f ü-.:T0Z", max_size=6),
+                 st.sampled_from(EDGES))
+SHAPE = ["01JD0000000000000000000001", "2026-11-24T08:00:00Z", "2026-11-24", "farid", "",
+         "twitter", "photo", "1", "", "", "", ""]
 
 
 @st.composite
@@ -45,8 +50,7 @@ def lines(draw) -> str:
     cells = draw(st.lists(CELL, min_size=10, max_size=14))
     # Mostly a row of the right shape, so that both patterns match now and then.
     if draw(st.booleans()):
-        shape = ["01JD0000000000000000000001", "2026-11-24T08:00:00Z", "2026-11-24", "farid",
-                 "", "twitter", "photo", "1", "", "", "", ""]
+        shape = list(SHAPE)
         for at, cell in enumerate(cells[:12]):
             if draw(st.integers(0, 3)) == 0:
                 shape[at] = cell
@@ -61,16 +65,26 @@ PATTERNS = [
 ]
 
 
+def _same_as_before(line: str) -> None:
+    for captured, quoted_note in PATTERNS:
+        now = re.fullmatch(logstore.fast_row_pattern(captured, quoted_note), line)
+        before = re.fullmatch(former_pattern(captured, quoted_note), line)
+        assert (now and now.groups()) == (before and before.groups()), line
+
+
+def test_every_edge_cell_in_every_column_reads_as_before() -> None:
+    for at in range(12):
+        for cell in EDGES:
+            _same_as_before(",".join([*SHAPE[:at], cell, *SHAPE[at + 1 :]]))
+
+
 @settings(max_examples=1500, deadline=None)
 @given(lines())
 @example("01JD0000000000000000000001,2026-11-24T08:00:00Z,2026-11-24,'farid,,x,photo,1,,,,")
 @example("01JD0000000000000000000001,2026-11-24T08:00:00Z,2026-11-24,f'arid,,x,photo,1,,,,")
 @example("a,2026-11-24T08:00:00Z,2026-11-24,farid,,x,photo,1,,,'\"a, b\",")
 def test_the_row_pattern_reads_every_line_as_before(line: str) -> None:
-    for captured, quoted_note in PATTERNS:
-        now = re.fullmatch(logstore.fast_row_pattern(captured, quoted_note), line)
-        before = re.fullmatch(former_pattern(captured, quoted_note), line)
-        assert (now and now.groups()) == (before and before.groups())
+    _same_as_before(line)
 
 
 @settings(max_examples=300, deadline=None)
