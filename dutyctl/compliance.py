@@ -139,17 +139,21 @@ class Attribution:
         if self._table is not None:
             return self._table
         on_day = self._duties_by_day()
+        iso: dict[date, str] = {}  # one isoformat() per day, not one per person and day
         table: SlotTable = {}
         for (person, day), inferred in on_day.items():
-            table[person, day.isoformat()] = (inferred, {})
+            text = iso.get(day)
+            if text is None:
+                text = iso[day] = day.isoformat()
+            table[person, text] = (inferred, {})
         for (person, duty), (starts, slots) in self._slots.items():
             for index, slot in enumerate(slots):
                 last = slot.end
                 if index + 1 < len(slots):
                     last = min(last, starts[index + 1] - _ONE_DAY)
-                day = slot.start
-                while day <= last:
-                    table[person, day.isoformat()][1][duty] = slot.start
+                start = day = slot.start
+                while day <= last:  # a day of a slot the person holds: in on_day
+                    table[person, iso[day]][1][duty] = start
                     day += _ONE_DAY
         self._table = table
         return table
