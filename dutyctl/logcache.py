@@ -14,7 +14,8 @@ When it is used (otherwise the report reads every entry, as before):
 * every value and minutes is a whole number and every metric's points too, so sums are
   exact whatever their order: the answer is identical to summing entry by entry;
 * no void row cancels an entry of another file, and no id is in two files (checked
-  with the id hashes: a hash shared by two files, even by chance, means no cache);
+  with the id hashes: a hash shared by two files, even by chance, means no cache;
+  :class:`IdHashes` keeps them on disk past a few megabytes);
 * every file's dates lie inside the report's period.
 
 Invalidation: an entry is keyed by the file's path and the plan (its cache key, which
@@ -1032,29 +1033,108 @@ def file_aggregates(
             pool.join()
 
 
-def ids_disjoint(blobs: list[bytes]) -> bool:
-    """No id hash is in two files (a chance collision only sends us the slow way);
-    ``blobs`` are the files' ``ids``."""
-    if any(len(blob) % 8 for blob in blobs):
-        return False  # not what id_hashes makes: the slow way
-    # Views of the blobs, not copies: memory holds the hashes once.
-    arrays = [memoryview(blob).cast("Q") for blob in blobs]
-    total = sum(len(a) for a in arrays)
-    if total == 0:
-        return True
-    parts = 64  # small sets instead of one of every id: memory stays low
-    step = (1 << 64) // parts
-    bounds = [[0] * len(arrays)]
-    for part in range(1, parts + 1):
-        limit = part * step if part < parts else 1 << 64
-        bounds.append([bisect_left(a, limit) for a in arrays])
-    for part in range(parts):
-        seen: set[int] = set()
-        count = 0
-        for index, ids in enumerate(arrays):
-            chunk = ids[bounds[part][index] : bounds[part + 1][index]]
-            count += len(chunk)
-            seen.update(chunk)
-        if len(seen) != count:
+class IdHashes:
+    """Files' id hashes (``FileAggregate.ids``), gathered one file at a time for the
+    check that no id is in two files, and a digest of each (``digests``) to name them.
+
+    Past ``spill_after`` bytes (None: never) they go to an unlinked temporary file, with
+    where each of the ``PARTS`` ranges of hash values starts in each file's hashes: the
+    check then holds one range of every file at a time, not every hash (8 MB for a
+    million entries, a report's largest need). Held in memory if no file can be made."""
+
+    PARTS = 64  # small sets instead of one of every id: memory stays low
+    SPILL_AFTER = 2 << 20
+
+    def __init__(self, spill_after: int | None = -1) -> None:
+        if spill_after == -1:
+            spill_after = self.SPILL_AFTER
+        self.digests: list[bytes] = []
+        self._spill_after = spill_after
+        self._held = 0
+        self._memory: list[tuple[bytes | int, list[int]]] = []  # (blob or offset, bounds)
+        self._file = None
+        self._end = 0
+        self._usable = True  # every blob is what id_hashes makes
+
+    def add(self, blob: bytes) -> None:
+        self.digests.append(hashlib.sha256(blob).digest())
+        if len(blob) % 8:
+            self._usable = False  # not what id_hashes makes: the slow way
+            return
+        hashes = memoryview(blob).cast("Q")
+        step = (1 << 64) // self.PARTS
+        bounds = [0, *(bisect_left(hashes, part * step) for part in range(1, self.PARTS)),
+                  len(hashes)]
+        self._held += len(blob)
+        if self._spill_after is not None and self._held > self._spill_after:
+            self._to_file()
+        if self._file is not None:
+            self._file.write(blob)
+            self._memory.append((self._end, bounds))
+            self._end += len(blob)
+        else:
+            self._memory.append((blob, bounds))
+
+    def _to_file(self) -> None:
+        """Move the hashes held so far to a temporary file (if one can be made)."""
+        if self._file is not None:
+            return
+        import tempfile
+
+        try:
+            spill = tempfile.TemporaryFile()
+        except OSError:
+            self._spill_after = None
+            return
+        moved = []
+        end = 0
+        for blob, bounds in self._memory:
+            spill.write(blob)
+            moved.append((end, bounds))
+            end += len(blob)
+        self._file, self._memory, self._end = spill, moved, end
+
+    def disjoint(self) -> bool:
+        """No hash is in two of the files added (each file's own are distinct; a chance
+        collision only sends the report the slow way)."""
+        if not self._usable:
             return False
-    return True
+        if self._file is not None:
+            self._file.flush()
+            fd = self._file.fileno()
+
+            def chunk(where: bytes | int, start: int, end: int) -> memoryview:
+                read = os.pread(fd, (end - start) * 8, where + start * 8)
+                if len(read) != (end - start) * 8:
+                    raise OSError("short read of a temporary file")
+                return memoryview(read).cast("Q")
+        else:
+
+            def chunk(where: bytes | int, start: int, end: int) -> memoryview:
+                return memoryview(where).cast("Q")[start:end]
+
+        try:
+            for part in range(self.PARTS):
+                seen: set[int] = set()
+                count = 0
+                for where, bounds in self._memory:
+                    start, end = bounds[part], bounds[part + 1]
+                    if start < end:
+                        count += end - start
+                        seen.update(chunk(where, start, end))
+                if len(seen) != count:
+                    return False
+        except OSError:
+            return False  # the slow way, which needs no temporary file
+        return True
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def __enter__(self) -> IdHashes:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()

@@ -179,32 +179,31 @@ def _cached_leaderboard(
     sums: dict[str, dict[str, list[float]]] = {}
     minutes: dict[str, float] = {}
     slot_sums: dict[tuple[str, date], dict[str, dict[str, float]]] = {}
-    ids: list[bytes] = []
     found_problems: list[Problem] = []
-    # One file's aggregate at a time: memory holds the sums and the id hashes only.
-    for a in logcache.file_aggregates(found, plan, rotation, files, progress):
-        if not a.exact or a.foreign_voids:
+    # One file's aggregate at a time: memory holds the sums (the id hashes go to disk).
+    with logcache.IdHashes() as ids:
+        for a in logcache.file_aggregates(found, plan, rotation, files, progress):
+            if not a.exact or a.foreign_voids:
+                return None
+            if a.first is not None and not (span.start <= a.first and a.last <= span.end):
+                return None
+            ids.add(a.ids)
+            found_problems.extend(a.problems)
+            for key, (value, count) in a.person_metric.items():
+                mine = person_metric.get(key)
+                if mine is None:
+                    person_metric[key] = [value, count]
+                else:
+                    mine[0] += value
+                    mine[1] += count
+            for person, spent in a.minutes.items():
+                minutes[person] = minutes.get(person, 0.0) + spent
+            for (duty, start, person, metric), value in a.slots.items():
+                per = slot_sums.setdefault((duty, start), {}).setdefault(person, {})
+                per[metric] = per.get(metric, 0.0) + value
+            del a
+        if not _disjoint(found, "leaderboard", lambda: [], ids):
             return None
-        if a.first is not None and not (span.start <= a.first and a.last <= span.end):
-            return None
-        ids.append(a.ids)
-        found_problems.extend(a.problems)
-        for key, (value, count) in a.person_metric.items():
-            mine = person_metric.get(key)
-            if mine is None:
-                person_metric[key] = [value, count]
-            else:
-                mine[0] += value
-                mine[1] += count
-        for person, spent in a.minutes.items():
-            minutes[person] = minutes.get(person, 0.0) + spent
-        for (duty, start, person, metric), value in a.slots.items():
-            per = slot_sums.setdefault((duty, start), {}).setdefault(person, {})
-            per[metric] = per.get(metric, 0.0) + value
-        del a
-    if not _disjoint(found, "leaderboard", lambda: [], ids):
-        return None
-    del ids
     for (person, metric), pair in person_metric.items():
         sums.setdefault(person, {})[metric] = pair
     by_person = {}
@@ -300,7 +299,7 @@ def _month_from_aggregates(
         return None
     history_key, before, older_problems, history_ids = history
     problems: list[Problem] = list(older_problems)
-    later_ids: list[bytes] = []
+    later_ids = logcache.IdHashes(spill_after=None)
     # Then the previous month's file with its slot sums: file order, as reading everything.
     for a in logcache.file_aggregates(found, plan, rotation, last_file):
         if not a.exact:
@@ -316,7 +315,7 @@ def _month_from_aggregates(
             if previous.start <= start <= previous.end:
                 per = previous_sums.setdefault((duty, start), {}).setdefault(person, {})
                 per[metric] = per.get(metric, 0.0) + value
-        later_ids.append(a.ids)
+        later_ids.add(a.ids)
         problems.extend(a.problems)
         _add_goal_totals(before, a.metric_channel, goal_keys)
     if cache_previous and previous_sums is None:
@@ -333,7 +332,7 @@ def _month_from_aggregates(
                     found, plan, label, span, today, department, cache_previous=False
                 )
             return None
-    later_ids.append(logcache.id_hashes(ids))
+    later_ids.add(logcache.id_hashes(ids))
     if not _disjoint(found, history_key, history_ids, later_ids):
         return None
     report = reports.month_report(
@@ -407,24 +406,29 @@ def _add_goal_totals(totals: dict, metric_channel: dict, goal_keys: set) -> None
                 totals[goal] = totals.get(goal, 0.0) + value
 
 
-def _disjoint(found, history_key: str, history_ids, later: list[bytes]) -> bool:
-    """``logcache.ids_disjoint`` over the history's id hashes and ``later`` ones,
-    remembered for the same history and the same later hashes (a month report asked
-    again with nothing logged in between reads neither the hashes nor the files)."""
+def _disjoint(found, history_key: str, history_ids, later) -> bool:
+    """No id hash in two files, over the history's id hashes and the ``later`` ones (a
+    ``logcache.IdHashes``), remembered for the same history and the same later hashes (a
+    report asked again with nothing logged in between reads neither the hashes nor the
+    files)."""
     import hashlib
 
-    from dutyctl import logcache, plancache
+    from dutyctl import plancache
 
     entry = None
     if history_key:
         digest = hashlib.sha256(history_key.encode())
-        for blob in later:
-            digest.update(hashlib.sha256(blob).digest())
+        for blob_digest in later.digests:
+            digest.update(blob_digest)
         entry = found.cache_dir / f"disjoint-{digest.hexdigest()[:40]}.pickle"
         if plancache.signed_read(entry) == (history_key, True):
             return True
     blobs = history_ids()
-    if blobs is None or not logcache.ids_disjoint([*blobs, *later]):
+    if blobs is None:
+        return False
+    for blob in blobs:
+        later.add(blob)
+    if not later.disjoint():
         return False
     if entry is not None:
         plancache.signed_write(found, entry, (history_key, True))

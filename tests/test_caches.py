@@ -86,7 +86,18 @@ def check(root: Path, *, cached: bool = True) -> None:
     assert bool(used) == cached
 
 
-def test_leaderboard_cached_equals_uncached_across_changes(repo: Path):
+@pytest.fixture(params=["in memory", "on disk"])
+def id_hashes(request, monkeypatch) -> str:
+    """Where the leaderboard keeps the files' id hashes: a report over a million entries
+    moves them to a temporary file; here any size does."""
+    from dutyctl import logcache
+
+    if request.param == "on disk":
+        monkeypatch.setattr(logcache.IdHashes, "SPILL_AFTER", 0)
+    return request.param
+
+
+def test_leaderboard_cached_equals_uncached_across_changes(repo: Path, id_hashes: str):
     rng = random.Random(7)
     logged = entries(rng, 300, date(2026, 1, 5), date(2026, 11, 24))
     append_entries(repo, logged)
@@ -126,7 +137,7 @@ def test_leaderboard_cached_equals_uncached_across_changes(repo: Path):
     check(repo)
 
 
-def test_what_the_cache_cannot_answer_is_read_entry_by_entry(repo: Path):
+def test_what_the_cache_cannot_answer_is_read_entry_by_entry(repo: Path, id_hashes: str):
     rng = random.Random(8)
     logged = entries(rng, 100, date(2026, 9, 1), date(2026, 10, 31))
     append_entries(repo, logged)
