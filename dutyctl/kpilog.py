@@ -22,7 +22,6 @@ Decisions:
 
 from __future__ import annotations
 
-import csv
 import os
 import shutil
 import subprocess
@@ -803,6 +802,8 @@ def _csv_rows(text: str, shown: str) -> list[tuple[int, list[str]]]:
     """Rows with the 1-based line each starts on; the delimiter is sniffed from the header."""
     first = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first.count) if first else ","
+    import csv  # here: only `dutyctl log import` reads CSV with quoting rules
+
     reader = csv.reader(text.splitlines(keepends=True), delimiter=delimiter, strict=True)
     rows = []
     line = 1

@@ -134,6 +134,7 @@ class PlanViews:
         self._key = meta[0] if meta is not None else None
         self._offsets = meta[2] if meta is not None else None
         self._plan: Plan | None = None
+        self._log_view: LogView | None = None
 
     def today(self) -> date:
         """Today in the plan's time zone (by the cached offsets while they hold)."""
@@ -160,9 +161,11 @@ class PlanViews:
         return cached(self.found, plan, name, argument, lambda: compute(plan))
 
     def log_view(self) -> LogView:
-        from dutyctl.logview import SHAPE, log_view, plain_view
+        if self._log_view is None:
+            from dutyctl.logview import SHAPE, log_view, plain_view
 
-        return log_view(self._entry("log-view", SHAPE, plain_view))
+            self._log_view = log_view(self._entry("log-view", SHAPE, plain_view))
+        return self._log_view
 
     def slots_on(self, day: date) -> list[DaySlot]:
         """``build_rotation(plan, day).on(day)`` as plain slots: `dutyctl log` needs no

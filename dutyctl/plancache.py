@@ -44,9 +44,21 @@ FORMAT = 7
 _keys: dict[int, tuple[Plan, str]] = {}
 
 
+_secret_keys: dict[str, bytes] = {}  # read once per process (a `log` checks 4 entries)
+
+
 def secret_key() -> bytes | None:
     """The per-user signing key (created once, readable by its owner only)."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dutyctl"
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    known = _secret_keys.get(base)
+    if known is None:
+        known = _read_secret_key(Path(base) / "dutyctl")
+        if known is not None:
+            _secret_keys[base] = known
+    return known
+
+
+def _read_secret_key(base: Path) -> bytes | None:
     path = base / "cache-key"
     try:
         return path.read_bytes()

@@ -354,3 +354,17 @@ def test_the_log_reader_reads_the_same_with_any_block_size(data: bytes, block: i
         finally:
             logstore._BLOCK = whole
     assert small == big
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.lists(st.one_of(
+    st.text(),
+    st.text(alphabet=',"\n\r\x00 a\'\\', max_size=6),
+), max_size=13), max_size=4))
+def test_rows_are_written_as_the_csv_module_writes_them(rows: list[list[str]]) -> None:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\n").writerows(rows)
+    assert _encode_rows(rows) == buffer.getvalue().encode("utf-8")
