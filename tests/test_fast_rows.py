@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from dutyctl.entries import Entry, entry_to_row
@@ -314,9 +314,15 @@ def test_it_gives_up_on_a_repeated_id_a_misplaced_row_and_an_unforeseen_void() -
 
 @settings(max_examples=150, deadline=None)
 @given(st.one_of(ordinary_files(), log_files()), st.sampled_from([1, 7, 61, 256]))
+@example(b"id,recorded_at,date,person,duty,channel,metric,value,minutes,url,note,voids\n"
+         b"a1,2026-11-24T08:00:00Z,2026-11-03,farid,,blog,photo,2,,,,\n"
+         b"a1,2026-11-24T08:00:00Z,2026-11-31,farid,,blog,photo,2,,,,\n\x80\n", 1)
 def test_a_line_cut_by_a_block_boundary_reads_the_same(data: bytes, block: int) -> None:
     """Files are read a block at a time (64 KiB); with tiny blocks every line straddles
-    one, and the entries, problems and sums are the same as with whole-file blocks."""
+    one, and the entries, problems and sums are the same as with whole-file blocks. (The
+    one pass may give up with one block size and not the other: a block that is not
+    UTF-8 goes line by line through the exact reader, which reports a bad date where the
+    pattern gives up on it. Whichever it gives, it gives the careful answer.)"""
     from dutyctl import logstore
 
     whole = logstore._BLOCK
@@ -327,10 +333,10 @@ def test_a_line_cut_by_a_block_boundary_reads_the_same(data: bytes, block: int) 
         small = _aggregates(data)
     finally:
         logstore._BLOCK = whole
-    assert (small[0] is None) == (big[0] is None)
-    if small[0] is not None:
-        _same(small[0], big[0])
     _same(small[1], big[1])
+    for quick, careful in (small, big):
+        if quick is not None:
+            _same(quick, careful)
 
 
 @settings(max_examples=100, deadline=None)
