@@ -1037,10 +1037,12 @@ class IdHashes:
     """Files' id hashes (``FileAggregate.ids``), gathered one file at a time for the
     check that no id is in two files, and a digest of each (``digests``) to name them.
 
-    Past ``spill_after`` bytes (None: never) they go to an unlinked temporary file, with
-    where each of the ``PARTS`` ranges of hash values starts in each file's hashes: the
-    check then holds one range of every file at a time, not every hash (8 MB for a
-    million entries, a report's largest need). Held in memory if no file can be made."""
+    Past ``spill_after`` bytes (by default ``SPILL_AFTER``; None: never) they go to an
+    unlinked temporary file, with where each of the ``PARTS`` ranges of hash values
+    starts in each file's hashes: the check then holds one range of every file at a
+    time, not every hash (8 MB for a million entries, a report's largest need). Held in
+    memory if no file can be made; a file that cannot be written (a full disk) makes
+    the check fail, which sends the report the slow way, never to a wrong answer."""
 
     PARTS = 64  # small sets instead of one of every id: memory stays low
     SPILL_AFTER = 2 << 20
@@ -1069,7 +1071,11 @@ class IdHashes:
         if self._spill_after is not None and self._held > self._spill_after:
             self._to_file()
         if self._file is not None:
-            self._file.write(blob)
+            try:
+                self._file.write(blob)
+            except OSError:
+                self._usable = False
+                return
             self._memory.append((self._end, bounds))
             self._end += len(blob)
         else:
@@ -1088,10 +1094,13 @@ class IdHashes:
             return
         moved = []
         end = 0
-        for blob, bounds in self._memory:
-            spill.write(blob)
-            moved.append((end, bounds))
-            end += len(blob)
+        try:
+            for blob, bounds in self._memory:
+                spill.write(blob)
+                moved.append((end, bounds))
+                end += len(blob)
+        except OSError:
+            self._usable = False
         self._file, self._memory, self._end = spill, moved, end
 
     def disjoint(self) -> bool:
@@ -1100,7 +1109,10 @@ class IdHashes:
         if not self._usable:
             return False
         if self._file is not None:
-            self._file.flush()
+            try:
+                self._file.flush()
+            except OSError:
+                return False
             fd = self._file.fileno()
 
             def chunk(where: bytes | int, start: int, end: int) -> memoryview:
@@ -1130,8 +1142,11 @@ class IdHashes:
 
     def close(self) -> None:
         if self._file is not None:
-            self._file.close()
-            self._file = None
+            spill, self._file = self._file, None
+            try:
+                spill.close()
+            except OSError:
+                pass  # what could not be written is not needed any more
 
     def __enter__(self) -> IdHashes:
         return self

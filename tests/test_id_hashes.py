@@ -63,3 +63,29 @@ def test_without_a_temporary_folder_the_hashes_stay_in_memory(monkeypatch, tmp_p
     files = [["a", "b"], ["c"], ["d", "a"]]
     assert check(files[:2], 0)
     assert not check(files, 0)
+
+
+def test_a_temporary_file_that_cannot_be_written_sends_the_report_the_slow_way() -> None:
+    """Writes past a file size limit fail as on a full disk (EFBIG instead of ENOSPC):
+    the check says no, so the report reads entry by entry; it never says yes wrongly."""
+    import subprocess
+    import sys
+
+    code = """
+import resource, signal
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (4096, resource.RLIM_INFINITY))
+from dutyctl import logcache
+with logcache.IdHashes(spill_after=0) as hashes:
+    for k in range(4):
+        hashes.add(logcache.id_hashes([f"01JD{n:022d}" for n in range(k * 900, k * 900 + 900)]))
+    print(hashes.disjoint())
+with logcache.IdHashes(spill_after=None) as hashes:
+    for k in range(4):
+        hashes.add(logcache.id_hashes([f"01JD{n:022d}" for n in range(k * 900, k * 900 + 900)]))
+    print(hashes.disjoint())
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True"]
