@@ -1053,7 +1053,9 @@ class IdHashes:
         self.digests: list[bytes] = []
         self._spill_after = spill_after
         self._held = 0
-        self._memory: list[tuple[bytes | int, list[int]]] = []  # (blob or offset, bounds)
+        # Per file: its hashes (in memory) or their offset in the file, and where each
+        # range of hash values starts among them.
+        self._kept: list[tuple[bytes | int, list[int]]] = []
         self._file = None
         self._end = 0
         self._usable = True  # every blob is what id_hashes makes
@@ -1076,10 +1078,10 @@ class IdHashes:
             except OSError:
                 self._usable = False
                 return
-            self._memory.append((self._end, bounds))
+            self._kept.append((self._end, bounds))
             self._end += len(blob)
         else:
-            self._memory.append((blob, bounds))
+            self._kept.append((blob, bounds))
 
     def _to_file(self) -> None:
         """Move the hashes held so far to a temporary file (if one can be made)."""
@@ -1095,13 +1097,13 @@ class IdHashes:
         moved = []
         end = 0
         try:
-            for blob, bounds in self._memory:
+            for blob, bounds in self._kept:
                 spill.write(blob)
                 moved.append((end, bounds))
                 end += len(blob)
         except OSError:
             self._usable = False
-        self._file, self._memory, self._end = spill, moved, end
+        self._file, self._kept, self._end = spill, moved, end
 
     def disjoint(self) -> bool:
         """No hash is in two of the files added (each file's own are distinct; a chance
@@ -1129,7 +1131,7 @@ class IdHashes:
             for part in range(self.PARTS):
                 seen: set[int] = set()
                 count = 0
-                for where, bounds in self._memory:
+                for where, bounds in self._kept:
                     start, end = bounds[part], bounds[part + 1]
                     if start < end:
                         count += end - start

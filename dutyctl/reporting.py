@@ -426,7 +426,7 @@ def _disjoint(found, history_key: str, history_ids, later) -> bool:
     blobs = history_ids()
     if blobs is None:
         return False
-    for blob in blobs:
+    for blob in blobs:  # checked with the later ones (the digest above names only those)
         later.add(blob)
     if not later.disjoint():
         return False
