@@ -2,7 +2,10 @@
 """Developer tasks with nothing but Python 3.11+ and git: a venv, an install, a run.
 
 python3 tasks.py demo    install into .venv and run dutyctl on examples/
-python3 tasks.py test    install into .venv and run ruff and every test
+python3 tasks.py test    install into .venv and run ruff, mypy and every test
+python3 tasks.py test --on 2027-12-31 [--at 23:30]
+                         the same with the clock of every test process set to that
+                         day (libfaketime: apt-get install faketime)
 python3 tasks.py bench   install into .venv and run the benchmarks (bench/)
 """
 
@@ -10,9 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
+from datetime import date, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -58,10 +63,57 @@ def demo() -> None:
 
 
 def test() -> None:
+    args = sys.argv[2:]
+    on, args = _take_option(args, "--on")
+    at, args = _take_option(args, "--at")
+    clock = _fake_clock(on, at) if on or at else None
     install()
     run(BIN / "ruff", "check", "dutyctl", "tests", "bench", "tasks.py")
     run(BIN / "mypy")  # the pure core, as listed in pyproject.toml
-    run(BIN / "python", "-m", "pytest", *sys.argv[2:])
+    if clock is None:
+        run(BIN / "python", "-m", "pytest", *args)
+        return
+    prefix, env = clock
+    run(*prefix, BIN / "python", "-m", "pytest", *args, env=env)
+
+
+def _take_option(args: list[str], name: str) -> tuple[str | None, list[str]]:
+    """``--on DAY`` or ``--on=DAY`` out of the arguments that go to pytest."""
+    for number, arg in enumerate(args):
+        if arg == name:
+            if number + 1 == len(args):
+                _usage(f"{name} needs a value")
+            return args[number + 1], args[:number] + args[number + 2 :]
+        if arg.startswith(name + "="):
+            return arg.split("=", 1)[1], args[:number] + args[number + 1 :]
+    return None, args
+
+
+def _fake_clock(on: str | None, at: str | None) -> tuple[list[str], dict[str, str]]:
+    """The command prefix and environment that run pytest, and every process it starts,
+    with the clock starting at ``on`` ``at`` (libfaketime's LD_PRELOAD is inherited)."""
+    try:
+        day = date.fromisoformat(on) if on else date.today()
+        hour = time.fromisoformat(at) if at else time(12, 0)
+    except ValueError as error:
+        _usage(f"--on takes YYYY-MM-DD and --at HH:MM[:SS] ({error})")
+    faketime = shutil.which("faketime")
+    if faketime is None:
+        _usage(
+            "--on needs libfaketime's faketime command: "
+            "apt-get install faketime (Debian, Ubuntu), brew install libfaketime (macOS)"
+        )
+    moment = f"{day.isoformat()} {hour.isoformat(timespec='seconds')}"
+    zone = os.environ.get("TZ", "the machine's")
+    print(f"+ the clock starts at {moment}, time zone {zone}", flush=True)
+    # The clock runs on from there; monotonic clocks stay real, so timeouts still work.
+    env = {**os.environ, "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+    return [faketime, moment], env
+
+
+def _usage(message: str) -> None:
+    print(f"tasks.py: {message}", file=sys.stderr)
+    sys.exit(2)
 
 
 def bench() -> None:
