@@ -74,7 +74,7 @@ def test() -> None:
         run(BIN / "python", "-m", "pytest", *args)
         return
     prefix, env = clock
-    run(*prefix, BIN / "python", "-m", "pytest", *args, env=env)
+    _run_with_sleep_shim(*prefix, BIN / "python", "-m", "pytest", *args, env=env)
 
 
 def _take_option(args: list[str], name: str) -> tuple[str | None, list[str]]:
@@ -106,9 +106,43 @@ def _fake_clock(on: str | None, at: str | None) -> tuple[list[str], dict[str, st
     moment = f"{day.isoformat()} {hour.isoformat(timespec='seconds')}"
     zone = os.environ.get("TZ", "the machine's")
     print(f"+ the clock starts at {moment}, time zone {zone}", flush=True)
-    # The clock runs on from there; monotonic clocks stay real, so timeouts still work.
+    # The clock runs on from there. Monotonic clocks stay real, so that timeouts, locks
+    # and waits keep working; the shim mends time.sleep, which that setting breaks.
     env = {**os.environ, "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
     return [faketime, moment], env
+
+
+def _run_with_sleep_shim(*args: str | Path, env: dict[str, str]) -> None:
+    """Run with the shim in the venv as a .pth file, so that every Python process of the
+    run loads it, whatever PYTHONPATH a test gives its subprocesses."""
+    site = subprocess.run(
+        [BIN / "python", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    module, pth = Path(site) / "_dutyctl_faketime_shim.py", Path(site) / "_dutyctl_faketime.pth"
+    module.write_text(_SLEEP_SHIM)
+    pth.write_text("import _dutyctl_faketime_shim\n")
+    try:
+        run(*args, env=env)
+    finally:
+        pth.unlink(missing_ok=True)
+        module.unlink(missing_ok=True)
+
+
+# libfaketime 0.9.10 fails clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME) with EINVAL
+# when monotonic clocks are left real, and time.sleep uses just that; a relative select()
+# timeout is not faked. Every Python process of the run imports this at start-up.
+_SLEEP_SHIM = """\
+import os, select, time
+
+if os.environ.get("FAKETIME"):
+    def _sleep(seconds, _select=select.select):
+        if seconds < 0:
+            raise ValueError("sleep length must be non-negative")
+        _select([], [], [], seconds)
+
+    time.sleep = _sleep
+"""
 
 
 def _usage(message: str) -> None:

@@ -446,7 +446,9 @@ class SentState:
             "sha256": digest,
         }
         self._data["repository"] = self.shown
-        self.save(now.date())
+        # Kept from whichever is earlier: a day announced late (--date, or a pinned day)
+        # must not be pruned the moment it is recorded, or the next run sends it again.
+        self.save(min(now.date(), day))
 
     def save(self, today: date) -> None:
         oldest = (today - timedelta(days=KEEP_DAYS)).isoformat()

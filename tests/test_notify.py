@@ -356,6 +356,16 @@ def test_state_drops_records_older_than_a_year(tmp_path):
     assert list(data["sent"]) == ["2026-11-24"]
 
 
+def test_a_day_announced_late_is_kept_however_old(tmp_path):
+    """Found running the suite with the clock in 2028: a day announced with --date over a
+    year back was pruned as it was recorded, so the next run sent it again."""
+    env = {"HOME": str(tmp_path)}
+    state = notify.SentState("k", "k", env).load()
+    state.record(date(2026, 11, 24), "stdout", "x", now=datetime(2028, 2, 29, tzinfo=UTC))
+    again = notify.SentState("k", "k", env).load()
+    assert again.sent(date(2026, 11, 24), "stdout") is not None
+
+
 def test_write_atomic_leaves_the_old_file_when_writing_fails(tmp_path, monkeypatch):
     path = tmp_path / "s.json"
     notify.write_atomic(path, "old")
