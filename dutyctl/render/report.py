@@ -88,7 +88,10 @@ def emit(result, kind: str, format: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
     else:
-        output.write_text(text, encoding="utf-8", newline="")
+        from dutyctl.safefiles import output_file
+
+        with output_file(output) as handle:
+            handle.write(text)
 
 
 def render_text(kind: str, plan: Plan, report, format: str) -> str:
