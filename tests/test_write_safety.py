@@ -193,3 +193,78 @@ def test_check_output_compares_real_paths(repo: Path, tmp_path: Path):
             check_output(alias, found)
     assert check_output("sub/report.csv", found) == Path("sub/report.csv")
     assert check_output(tmp_path / "elsewhere.csv", found) == tmp_path / "elsewhere.csv"
+
+
+# -- log and plan writes never follow a symlink ------------------------------------------
+
+
+def log_anna() -> object:
+    return run_cli("log", "photo=1", "--person", "anna", env=TODAY)
+
+
+@pytest.mark.parametrize("points_to", ["../plan.yaml", "../.git/HEAD", "../people.yaml"])
+def test_a_symlinked_log_month_is_not_written_through(repo: Path, points_to: str):
+    month = repo / "logs" / "2026-11.csv"
+    month.unlink()
+    month.symlink_to(points_to)
+    before = snapshot(repo)
+    result = log_anna()
+    assert result.exit_code == 2, result.output
+    assert "logs/2026-11.csv is a symlink" in result.stderr
+    assert snapshot(repo) == before
+
+
+def test_a_symlinked_quarantine_file_is_not_written_through(repo: Path):
+    with open(repo / "logs" / "2026-11.csv", "a", encoding="utf-8") as handle:
+        handle.write("torn")
+    (repo / "logs" / "quarantine.csv").symlink_to("../plan.yaml")
+    before = snapshot(repo)
+    result = run_cli("doctor", "--fix", env=TODAY)
+    assert result.exit_code == 2, result.output
+    assert "logs/quarantine.csv is a symlink" in result.stderr
+    assert snapshot(repo) == before
+
+
+def test_doctor_fix_does_not_rewrite_the_target_of_a_linked_month(repo: Path):
+    """A month file linked to the plan: the plan's lines are unreadable rows, and
+    quarantine would rewrite the plan without them."""
+    (repo / "logs" / "2026-10.csv").symlink_to("../plan.yaml")
+    before = snapshot(repo)
+    result = run_cli("doctor", "--fix", env=TODAY)
+    assert result.exit_code == 2, result.output
+    assert "logs/2026-10.csv is a symlink" in result.stderr
+    assert snapshot(repo) == before
+
+
+def test_a_symlinked_logs_folder_is_not_written_to(repo: Path):
+    shutil.move(repo / "logs", repo / "data")
+    (repo / "logs").symlink_to("data")
+    before = snapshot(repo)
+    result = log_anna()
+    assert result.exit_code == 2
+    assert "logs is a symlink" in result.stderr
+    assert snapshot(repo) == before
+
+
+def test_a_log_month_that_is_not_a_file_is_refused(repo: Path):
+    (repo / "logs" / "2026-11.csv").unlink()
+    os.mkfifo(repo / "logs" / "2026-11.csv")
+    result = log_anna()
+    assert result.exit_code == 2
+    assert "logs/2026-11.csv is not a regular file" in result.stderr
+
+
+def test_swap_does_not_write_through_a_symlinked_plan(example_repo: Path, monkeypatch):
+    repo = example_repo
+    monkeypatch.chdir(repo)
+    (repo / "plan.yaml").rename(repo / "real-plan.yaml")
+    (repo / "plan.yaml").symlink_to("real-plan.yaml")
+    before = snapshot(repo)
+    result = run_cli("swap", "2026-11-25", "social", "bruno", "farid", env=TODAY)
+    assert result.exit_code == 2, result.output
+    assert "plan.yaml is a symlink; dutyctl writes the plan only as a real file" in result.stderr
+    assert snapshot(repo) == before
+    # The same swap on a real plan file goes through.
+    (repo / "plan.yaml").unlink()
+    (repo / "real-plan.yaml").rename(repo / "plan.yaml")
+    assert run_cli("swap", "2026-11-25", "social", "bruno", "farid", env=TODAY).exit_code == 0
