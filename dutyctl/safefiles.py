@@ -220,7 +220,7 @@ def refuse_link(path: Path, shown: str, what: str, error=InputError) -> None:
     if stat.S_ISLNK(st.st_mode):
         raise error(
             f"{shown} is a symlink; dutyctl writes the {what} only as a real {kind}, "
-            "never through a link",
+            "never through a link: nothing was written",
             location=Location(shown),
             hint=f"replace the symlink with a real {kind} (or remove it), then run the "
             "command again",
@@ -228,12 +228,13 @@ def refuse_link(path: Path, shown: str, what: str, error=InputError) -> None:
     if kind == "folder":
         if not stat.S_ISDIR(st.st_mode):
             raise error(
-                f"{shown} is not a folder", location=Location(shown),
+                f"{shown} is not a folder: nothing was written", location=Location(shown),
                 hint=f"move it aside so that dutyctl can keep the {what} there",
             )
     elif not stat.S_ISREG(st.st_mode):
         raise error(
-            f"{shown} is not a regular file; dutyctl writes the {what} only as a real file",
+            f"{shown} is not a regular file; dutyctl writes the {what} only as a real file: "
+            "nothing was written",
             location=Location(shown),
             hint=f"move it aside so that dutyctl can write the {what} there",
         )
