@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from dutyctl.render import escape, visible
-from tests.conftest import EXAMPLE_PLAN, run_cli
+from tests.conftest import EXAMPLE_PLAN, run_cli, run_process
 
 TODAY = {"DUTYCTL_TODAY": "2026-11-24"}
 
@@ -121,6 +121,21 @@ def test_a_line_break_in_the_team_is_a_valid_calendar(tmp_path: Path, monkeypatc
     result = run_cli("rotate", "--format", "ics", env=TODAY)
     assert result.exit_code == 0
     assert "X-WR-CALNAME:Acme Marketing duties" in result.stdout.splitlines()
+
+
+def test_a_stream_that_cannot_encode_a_name_does_not_crash(tmp_path: Path):
+    encoding = "ascii"
+    repo = hostile_repo(tmp_path / "repo", "Acme", "Zoë 🥇 Haddad", "Social media duty")
+    env = {**TODAY, "PYTHONIOENCODING": encoding, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    for args in (["today"], ["rotate"], ["who", "farid"], ["report", "month"],
+                 ["log", "photo=1", "--person", "farid"], ["entries"]):
+        done = run_process("--repo", str(repo), *args, env=env)
+        assert done.returncode == 0, (args, done.stderr)
+        assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+        if args != ["entries"]:
+            assert "Zo\\xeb \\U0001f947 Haddad" in done.stdout, args
+    error = run_process("--repo", str(repo), "who", "zoë", env=env)
+    assert error.returncode == 2 and "unknown person 'zo\\xeb'" in error.stderr
 
 
 def test_error_messages_show_controls_from_the_command_line(tmp_path: Path):
