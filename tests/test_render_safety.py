@@ -138,6 +138,20 @@ def test_a_stream_that_cannot_encode_a_name_does_not_crash(tmp_path: Path):
     assert error.returncode == 2 and "unknown person 'zo\\xeb'" in error.stderr
 
 
+@pytest.mark.parametrize("team", ["[/]", "A\nB\x1b[31m", 'say "hi" \\ [b]', "Café\x85\u2028"])
+def test_init_writes_any_team_name_as_a_plan_that_loads(tmp_path: Path, team: str):
+    target = tmp_path / "d"
+    made = run_cli("init", str(target), "--team", team, env=TODAY)
+    assert made.exit_code == 0, made.output
+    assert "\x1b" not in made.output
+    check = run_cli("plan", "check", "--repo", str(target), env=TODAY)
+    assert check.exit_code == 0, check.output
+    view = json.loads(run_cli("plan", "show", "--repo", str(target), "--format", "json").stdout)
+    assert view["team"] == team
+    today = run_cli("today", "--repo", str(target), env=TODAY)
+    assert today.exit_code == 0 and today.stdout.startswith(visible(team) + ": Tuesday")
+
+
 def test_error_messages_show_controls_from_the_command_line(tmp_path: Path):
     repo = tmp_path / "repo"
     shutil.copytree(EXAMPLE_PLAN.parent, repo)
