@@ -30,6 +30,30 @@ def plan_today(plan: Plan) -> date:
     return today(plan.timezone)
 
 
+def included_files(found: Repo) -> list[Path]:
+    """The other files the work tree's plan pulls in (a roster file), as the plan loader
+    records them: from the plan cache's signed note when warm, else by reading the plan.
+    A plan that cannot be read gives what was found before the problem."""
+    from dutyctl import plancache
+
+    try:
+        plan_bytes = found.plan_path.read_bytes()
+    except OSError:
+        return []
+    year = date.today().year  # as load_plan keys the plan cache
+    known = plancache.read_dependencies(found, plan_bytes, range(year, year + 1))
+    if known is None:
+        from dutyctl.errors import DutyctlError
+        from dutyctl.planfile import check_plan_file
+
+        known = []
+        try:
+            check_plan_file(found, plan_bytes=plan_bytes, read_files=known)
+        except DutyctlError:
+            pass
+    return [found.root / relpath for relpath in known]
+
+
 def load_for_completion(repo: str | Path | None) -> Plan:
     return load(repo)[1]
 

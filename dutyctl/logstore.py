@@ -12,6 +12,8 @@ This is the only module that touches log files. What it promises:
   file is exactly as it was before the append.
 * Reading never raises on a bad row: it reports the row with file and line and
   goes on. Identical duplicate rows, as a ``git merge=union`` can leave, count once.
+* A write never goes through a symlink: a log file, ``logs/`` or ``quarantine.csv``
+  that is a link (or not a regular file) is refused, whatever it points at.
 * The one rewrite is :func:`quarantine`, and it only moves rows no reader can read
   into ``logs/quarantine.csv``; every other byte of the source file is kept.
 """
@@ -56,6 +58,7 @@ FILE_MODE = 0o644
 _BOM = b"\xef\xbb\xbf"
 _MONTH_FILE_RE = re.compile(r"^(\d{4})-(\d{2})\.csv$")
 _POLL_SECONDS = 0.01
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # a write never follows a symlink
 _QUARANTINE_HINT = (
     "the row was probably cut short by an interrupted write; quarantine "
     "moves unreadable rows to logs/quarantine.csv and keeps everything else"
@@ -143,6 +146,16 @@ def _check_inside(root: Path, path: Path) -> None:
                 hint="KPI logs must live inside the duty repository, where git keeps them; "
                 "replace the symlink with a real folder or file",
             )
+
+
+def _check_writable(root: Path, path: Path) -> None:
+    """Refuse to write a log file that is a symlink or not a regular file, or one in a
+    ``logs`` that is a symlink or not a folder: a write never follows a link."""
+    from dutyctl.safefiles import refuse_link
+
+    _check_inside(root, path)
+    refuse_link(Path(root) / LOGS_DIR, LOGS_DIR, "log folder", LogUnsafe)
+    refuse_link(path, _rel(root, path), "log file", LogUnsafe)
 
 
 # -- locking -------------------------------------------------------------------------------
@@ -296,12 +309,12 @@ def _lock_timeout_arg(given: float | None, default: float) -> float:
 
 def _append_block(root: Path, path: Path, block: bytes, timeout: float) -> Problem | None:
     rel = _rel(root, path)
-    _check_inside(root, path)
+    _check_writable(root, path)
     try:
         path.parent.mkdir(exist_ok=True)
     except OSError as error:
         raise _write_error(rel, error, "could not create the logs folder") from None
-    flags = os.O_RDWR | os.O_CREAT | os.O_APPEND
+    flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | _NOFOLLOW
     try:
         with _locked(path, flags, fcntl.LOCK_EX, timeout, rel) as fd:
             return _append_locked(root, path, fd, block, rel)
@@ -917,14 +930,14 @@ def quarantine(root: Path, *, lock_timeout: float | None = None) -> QuarantineRe
     lock_timeout = _lock_timeout_arg(lock_timeout, WRITE_LOCK_TIMEOUT)
     result = QuarantineResult([], [], None, [])
     target = root / LOGS_DIR / QUARANTINE_NAME
-    for path in _log_files(root, None):
+    files = _log_files(root, None)
+    for path in [*files, target]:  # every file is checked before any is rewritten
+        _check_writable(root, path)
+    for path in files:
         rel = _rel(root, path)
-        _check_inside(root, path)
-        # Replace what a symlink (inside the repository) points at, not the symlink.
-        real = Path(os.path.realpath(path))
         try:
-            with _locked(real, os.O_RDWR, fcntl.LOCK_EX, lock_timeout, rel) as fd:
-                moved = _quarantine_file(root, real, fd, rel, target, lock_timeout, result)
+            with _locked(path, os.O_RDWR | _NOFOLLOW, fcntl.LOCK_EX, lock_timeout, rel) as fd:
+                moved = _quarantine_file(root, path, fd, rel, target, lock_timeout, result)
         except OSError as error:
             raise _write_error(rel, error, "the file was left as it was") from None
         if moved:
@@ -975,7 +988,8 @@ def _quarantine_file(
     folder = path.parent
     temp = folder / f".{path.name}.{os.getpid()}.tmp"
     mode = os.fstat(fd).st_mode & 0o7777
-    out = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, mode)
+    temp.unlink(missing_ok=True)  # a stale one (or a planted link) goes; never followed
+    out = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | os.O_CLOEXEC, mode)
     try:
         os.lseek(fd, 0, os.SEEK_SET)
         with os.fdopen(fd, "rb", closefd=False) as handle, os.fdopen(out, "wb") as sink:
@@ -1000,8 +1014,8 @@ def _quarantine_file(
 
 def _append_quarantine(root: Path, target: Path, block: bytes, lock_timeout: float) -> None:
     rel = _rel(root, target)
-    _check_inside(root, target)
-    flags = os.O_RDWR | os.O_CREAT | os.O_APPEND
+    _check_writable(root, target)
+    flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | _NOFOLLOW
     with _locked(target, flags, fcntl.LOCK_EX, lock_timeout, rel) as fd:
         size = os.fstat(fd).st_size
         prefix = b""

@@ -187,6 +187,19 @@ def read_meta(repo: Repo, plan_bytes: bytes, years: range) -> tuple[str, str, tu
     return derived_key, timezone, offsets
 
 
+def read_dependencies(repo: Repo, plan_bytes: bytes, years: range) -> list[str] | None:
+    """The repository paths of the files a cached plan pulled in, from its signed note
+    (without unpickling the plan), or None when the cache does not hold this plan."""
+    meta = signed_read(entry_path(repo, plan_bytes, years).with_suffix(".meta"))
+    try:
+        key, deps, *_ = meta  # type: ignore[misc]
+        if key != _key(plan_bytes, years):
+            return None
+        return [str(relpath) for relpath, _digest_ in deps]
+    except Exception:
+        return None
+
+
 def _derived_path(repo: Repo, key: str, name: str, argument: str) -> Path:
     return repo.cache_dir / f"{name}-{_digest(f'{key}|{name}|{argument}'.encode())[:40]}.pickle"
 

@@ -73,9 +73,11 @@ def insert_override(text: str, override: Override, source: str = "plan.yaml") ->
 def add_override(repo: Repo, override: Override) -> None:
     """Append an override to the repository's plan.yaml, atomically, or refuse."""
     from dutyctl.planfile import build_plan, decode
+    from dutyctl.safefiles import refuse_link
 
     path = repo.plan_path
     source = repo.relative(path)
+    refuse_link(path, path.name, "plan")  # the edit replaces plan.yaml: never a link's target
     before_bytes = path.read_bytes()
     before = decode(before_bytes, source)
     after = insert_override(before, override, source)

@@ -6,6 +6,7 @@ written, and git's ignore and attribute files only get the lines they lack.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -123,7 +124,16 @@ def init_repository(target: Path, *, today: date, team: str | None = None) -> In
 
 def _yaml_text(text: str) -> str:
     safe = all(ch.isalnum() or ch in " -_." for ch in text) and text[:1].isalpha()
-    return text if safe else '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if safe:
+        return text
+    # A JSON string is a YAML double-quoted one; characters YAML does not allow raw
+    # (DEL, C1 controls, line separators, lone surrogates) are written as \u escapes.
+    quoted = json.dumps(text, ensure_ascii=False)
+    return "".join(
+        f"\\u{ord(ch):04x}" if "\x7f" <= ch <= "\x9f" or ch in "\u2028\u2029"
+        or "\ud800" <= ch <= "\udfff" else ch
+        for ch in quoted
+    )
 
 
 def _add_lines(path: Path, lines: list[str]) -> bool:

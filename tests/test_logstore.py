@@ -410,22 +410,31 @@ def test_symlinks_leading_outside_the_repository_are_refused(root: Path, tmp_pat
     assert list(outside.iterdir()) == []
 
 
-def test_symlink_inside_the_repository_is_fine(root: Path) -> None:
+def test_symlink_inside_the_repository_is_read_but_never_written(root: Path) -> None:
+    """Issue 19: a write never follows a link, even one inside the repository (a month
+    linked to plan.yaml would append rows to the plan, or quarantine rewrite it)."""
     (root / "data").mkdir()
     (root / "logs").symlink_to(root / "data")
-    entry = make()
-    append_entries(root, [entry])
-    assert (root / "data" / "2026-11.csv").exists()
-    assert read_log(root).all_entries() == [entry]
+    with pytest.raises(LogUnsafe, match="logs is a symlink; dutyctl writes the log folder"):
+        append_entries(root, [make()])
+    assert list((root / "data").iterdir()) == []
 
+    (root / "logs").unlink()
+    (root / "logs").mkdir()
+    entry = make()
     (root / "archive").mkdir()
-    (root / "data" / "2026-11.csv").rename(root / "archive" / "nov.csv")
+    append_entries(root, [entry])
+    log_path(root, NOV).rename(root / "archive" / "nov.csv")
     log_path(root, NOV).symlink_to(root / "archive" / "nov.csv")
-    with open(log_path(root, NOV), "a") as handle:
+    assert read_log(root).all_entries() == [entry]  # read through the link
+    with open(root / "archive" / "nov.csv", "a") as handle:
         handle.write("torn")
-    assert len(quarantine(root).moved) == 1
-    assert log_path(root, NOV).is_symlink()
-    assert read_log(root).all_entries() == [entry] and read_log(root).problems == []
+    before = (root / "archive" / "nov.csv").read_bytes()
+    for write in (lambda: append_entries(root, [make()]), lambda: quarantine(root)):
+        with pytest.raises(LogUnsafe, match="2026-11.csv is a symlink"):
+            write()
+        assert (root / "archive" / "nov.csv").read_bytes() == before
+    assert not (root / "logs" / "quarantine.csv").exists()
 
 
 def failing_write(monkeypatch, keep: int | None, error: int | None = errno.ENOSPC) -> None:

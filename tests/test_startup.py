@@ -108,6 +108,19 @@ def test_warm_today_imports_nothing_heavy(example_repo: Path) -> None:
     assert _loaded(modules, HEAVY) == []
 
 
+def test_warm_today_with_output_checks_the_path_with_os_alone(example_repo: Path) -> None:
+    """The --output guard (dutyctl.safefiles) on the cron path: an existing file inside
+    the repository is compared with the plan's files through the signed cache note."""
+    env = {"DUTYCTL_TODAY": "2026-11-24"}
+    target = example_repo / "today.txt"
+    target.write_text("yesterday's\n")
+    first = run_process("--repo", str(example_repo), "today", env=env)  # fills the cache
+    assert first.returncode == 0, first.stderr
+    _, modules = _modules(["--repo", str(example_repo), "today", "-o", str(target)], env)
+    assert target.read_text() == first.stdout
+    assert _loaded(modules, (*HEAVY, "tempfile")) == []
+
+
 def test_warm_today_on_the_clock_imports_no_zoneinfo(example_repo: Path) -> None:
     """Cron runs with no pinned date: the plan cache's offsets of the plan's time zone
     give today's date, so neither zoneinfo nor the build configuration its search path

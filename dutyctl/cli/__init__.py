@@ -157,4 +157,11 @@ def main() -> None:
     # the cyclic garbage collector would only walk, again and again, what is alive. A
     # warm leaderboard over 1,000,000 entries spent a third of its time in it.
     gc.disable()
+    # A stream that cannot encode a name (PYTHONIOENCODING=ascii, a C locale) shows it
+    # as Zo\xeb rather than ending the command with an internal error.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError):
+            pass  # not a text file (a test's capture), or already closed
     _only(_command_name(sys.argv[1:]))(prog_name="dutyctl")

@@ -102,6 +102,18 @@ def rev_arg(rev: str | None) -> str | None:
     return rev if rev is not None else root_options.get("rev")
 
 
+def output_arg(output: Path | None, repo: str | Path | None) -> Path | None:
+    """The command's --output, refused (exit 2) when it names a file dutyctl keeps (the
+    plan, its roster, the log, git's or the cache's files) or a symlink; see
+    :mod:`dutyctl.safefiles`. Checked before any work is done."""
+    if output is None:
+        return None
+    from dutyctl.loading import open_repo
+    from dutyctl.safefiles import check_output
+
+    return check_output(output, open_repo(repo_arg(repo)))
+
+
 RepoOption = Annotated[
     # Text, not a Path: `announce` also takes a git URL, which Path would mangle.
     str | None,

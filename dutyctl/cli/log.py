@@ -13,6 +13,7 @@ from dutyctl.cli.common import (
     complete_from_plan,
     format_option,
     id_option,
+    output_arg,
     repo_arg,
 )
 
@@ -154,6 +155,7 @@ def entries(
     Problems found reading the log are warnings on stderr (see dutyctl doctor)."""
     from dutyctl.kpilog import list_entries
 
+    output = output_arg(output, repo)
     result = list_entries(
         repo_arg(repo), month=month, all_months=all_months, person=person, duty=duty
     )
@@ -168,7 +170,9 @@ def _emit_entries(result, format: str, output: Path | None) -> None:
     if output is None:
         entries_list(result, format, sys.stdout)
         return
-    with open(output, "w", encoding="utf-8", newline="") as handle:
+    from dutyctl.safefiles import output_file
+
+    with output_file(output) as handle:
         entries_list(result, format, handle)
 
 

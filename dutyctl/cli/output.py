@@ -8,16 +8,22 @@ from pathlib import Path
 
 
 def emit(result, kind: str, format: str, output: Path | None) -> None:
+    """``output`` is checked already (:func:`dutyctl.cli.common.output_arg`); it is
+    replaced whole or not at all."""
     format = str(format)
     if output is None:
         _render(result, kind, format)
         return
+    from dutyctl.safefiles import output_file
+
     if format == "ics":
         from dutyctl.render.export import rendered_bytes
 
-        output.write_bytes(rendered_bytes(result, kind, format))
+        data = rendered_bytes(result, kind, format)
+        with output_file(output, binary=True) as handle:
+            handle.write(data)
         return
-    with open(output, "w", encoding="utf-8", newline="") as handle, redirect_stdout(handle):
+    with output_file(output) as handle, redirect_stdout(handle):
         _render(result, kind, format)
 
 

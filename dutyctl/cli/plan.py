@@ -9,6 +9,7 @@ from dutyctl.cli.common import (
     RepoOption,
     RevOption,
     format_option,
+    output_arg,
     repo_arg,
     rev_arg,
     typer_app,
@@ -46,5 +47,6 @@ def show(
     from dutyctl.loading import load, plan_today
     from dutyctl.overview import plan_overview
 
+    output = output_arg(output, repo)
     _, plan = load(repo_arg(repo), rev_arg(rev))
     emit(ViewResult(plan, plan_overview(plan, plan_today(plan))), "plan", format, output)

@@ -13,6 +13,7 @@ from dutyctl.cli.common import (
     RevOption,
     complete_from_plan,
     format_option,
+    output_arg,
     repo_arg,
     rev_arg,
     typer_app,
@@ -46,7 +47,7 @@ AllOption = Annotated[
 def _emit(result, kind: str, format, output) -> None:
     from dutyctl.render.report import emit
 
-    emit(result, kind, str(format), output)
+    emit(result, kind, str(format), output)  # checked by output_arg before the work
 
 
 @app.command("leaderboard")
@@ -66,6 +67,8 @@ def leaderboard(
     (default: this month)."""
     from dutyctl import reporting
     from dutyctl.render import progress_bar
+
+    output = output_arg(output, repo)
 
     with progress_bar("Reading the log") as progress:
         result = reporting.leaderboard(
@@ -96,6 +99,8 @@ def month(
     best entries, time budgets, goals, the award and the next review."""
     from dutyctl import reporting
 
+    output = output_arg(output, repo)
+
     _emit(reporting.month(repo_arg(repo), rev_arg(rev), month, department), "month", format,
           output)
 
@@ -117,6 +122,8 @@ def week(
 ) -> None:
     """A short weekly report per duty and person, in Markdown ready to paste in a chat."""
     from dutyctl import reporting
+
+    output = output_arg(output, repo)
 
     _emit(reporting.week(repo_arg(repo), rev_arg(rev), week, department), "week", format, output)
 
@@ -141,6 +148,8 @@ def person(
     """One person's history: slots, compliance by month, points trend, best entries
     (default: from the plan's start)."""
     from dutyctl import reporting
+
+    output = output_arg(output, repo)
 
     result = reporting.person(
         repo_arg(repo), rev_arg(rev), person_id, month=month, quarter=quarter, year=year,

@@ -15,6 +15,7 @@ from dutyctl.cli.common import (
     RevOption,
     complete_from_plan,
     format_option,
+    output_arg,
     repo_arg,
     rev_arg,
 )
@@ -59,6 +60,7 @@ def rotate(
     from dutyctl.cli.output import emit
     from dutyctl.commands import rotation_period
 
+    output = output_arg(output, repo)
     result = rotation_period(
         repo_arg(repo),
         rev_arg(rev),
@@ -87,6 +89,7 @@ def today(
     from dutyctl.cli.output import emit
     from dutyctl.commands import today_duties
 
+    output = output_arg(output, repo)
     emit(today_duties(repo_arg(repo), rev_arg(rev), date), "today", format, output)
 
 
@@ -110,6 +113,7 @@ def who(
     from dutyctl.cli.output import emit
     from dutyctl.commands import next_duties
 
+    output = output_arg(output, repo)
     emit(next_duties(repo_arg(repo), rev_arg(rev), person, count, date), "who", format, output)
 
 

@@ -1,6 +1,12 @@
 """Rendering for people (Rich) and for programs (JSON, CSV). The only place Rich is used.
 
 Colour only on a terminal; ``NO_COLOR`` (any value) and ``--no-color`` turn it off.
+
+Text from the plan, the log and the environment is data, never markup and never a
+terminal command: every such string goes through :func:`escape` before it reaches
+Rich markup (a name like ``[bold]Farid[/]`` prints as written) and through
+:func:`visible` in plain text, which shows control characters (``\x1b``, ``\n``)
+instead of letting the terminal obey them.
 """
 
 from __future__ import annotations
@@ -17,6 +23,24 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 _settings = {"color": True, "quiet": False}
+
+# C0 and C1 control characters and DEL (ESC starts a terminal's escape sequences), shown
+# as Python writes them; a tab and line breaks keep their short names.
+_SHOWN = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
+_SHOWN.update({0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"})
+
+
+def visible(text: object) -> str:
+    """``text`` with its control characters shown (``\\x1b``), for any terminal output."""
+    return str(text).translate(_SHOWN)
+
+
+def escape(text: object) -> str:
+    """``text`` as data inside Rich markup: control characters shown, markup escaped.
+    The one way a plan, log or environment string reaches a Rich string."""
+    from rich.markup import escape as markup_escape
+
+    return markup_escape(visible(text))
 
 
 def configure(*, color: bool | None = None, quiet: bool | None = None) -> None:
@@ -130,9 +154,9 @@ def print_error(exc: DutyctlError) -> None:
         print_problem(problem, err)
     if not exc.problems or exc.message:
         head = f"{exc.location}: " if exc.location else ""
-        err.print(f"[bold red]error:[/] {_escape(head + exc.message)}")
+        err.print(f"[bold red]error:[/] {escape(head + exc.message)}")
         if exc.hint:
-            err.print(f"  hint: {_escape(exc.hint)}")
+            err.print(f"  hint: {escape(exc.hint)}")
 
 
 def print_problem(problem: Problem, out: Console | None = None) -> None:
@@ -140,13 +164,8 @@ def print_problem(problem: Problem, out: Console | None = None) -> None:
     style = "bold red" if problem.severity == "error" else "bold yellow"
     head = f"{problem.location}: " if problem.location else ""
     out.print(
-        f"{_escape(head)}[{style}]{problem.severity}:[/] {_escape(problem.message)}", soft_wrap=True
+        f"{escape(head)}[{style}]{problem.severity}:[/] {escape(problem.message)}", soft_wrap=True
     )
     if problem.hint:
-        out.print(f"  hint: {_escape(problem.hint)}", soft_wrap=True)
+        out.print(f"  hint: {escape(problem.hint)}", soft_wrap=True)
 
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from rich.table import Table
 from rich.text import Text
 
+from dutyctl.render import escape, visible
+
 _BLOCKS = " ▁▂▃▄▅▆▇█"
 _RAMP = " _.-=+*#"
 _EIGHTHS = " ▏▎▍▌▋▊▉█"
@@ -52,12 +54,13 @@ def bar_chart(
 ) -> Table:
     """Labelled bars: rows of (label, value, value as text)."""
     grid = Table.grid(padding=(0, 1))
-    grid.title = title
+    grid.title = escape(title)
     grid.title_justify = "left"
     grid.add_column(no_wrap=True)
     grid.add_column(justify="right", no_wrap=True)
     grid.add_column(no_wrap=True)
     highest = top if top is not None else max((v for _, v, _ in rows), default=0)
     for label, value, shown in rows:
-        grid.add_row(label, shown, bar(value, highest, width, fancy=fancy, style=style))
+        drawn = bar(value, highest, width, fancy=fancy, style=style)
+        grid.add_row(Text(visible(label)), escape(shown), drawn)
     return grid

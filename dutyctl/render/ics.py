@@ -24,7 +24,8 @@ def rotation_ics(
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     name = f"{plan.team} duties" + (f": {plan.people[person].name}" if person else "")
-    calendar.add("x-wr-calname", name)
+    # An X- property is written as it is given: a line break in it would end the line.
+    calendar.add("x-wr-calname", " ".join(name.split()))
     for a in assignments:
         duty = plan.duties[a.duty]
         kpi = ", ".join(f"{m} {b}" for m, b in duty.kpi.items())

@@ -17,16 +17,9 @@ from dutyctl.kpilog import (
     entry_record,
     standing_text,
 )
-from dutyctl.render import console, print_problem, quiet, table, write_csv, write_json
+from dutyctl.render import console, escape, print_problem, quiet, table, write_csv, write_json
 
 ENTRY_COLUMNS = HEADER  # the log's own columns, in its order
-
-
-def escape(text: str) -> str:
-    """Rich's markup escape, imported only when Rich prints."""
-    from rich.markup import escape as rich_escape
-
-    return rich_escape(text)
 
 
 # Any of these changes what Rich writes to a pipe (colour, width).

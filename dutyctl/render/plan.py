@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.markup import escape
-
-from dutyctl.render import console, table
+from dutyctl.render import console, escape, table
 
 
 def show_plan(view: dict[str, Any]) -> None:
     out = console()
     out.print(
-        f"[bold]{escape(view['team'])}[/]  (time zone {view['timezone']}, "
+        f"[bold]{escape(view['team'])}[/]  (time zone {escape(view['timezone'])}, "
         f"rotation from {view['start']}, today {view['today']})"
     )
     coordinators = [f"coordinator: {view['coordinator']}"] if view["coordinator"] else []
@@ -35,16 +33,12 @@ def show_plan(view: dict[str, Any]) -> None:
         if not p["active"]:
             status = "[dim]not on the team[/]"
         elif p["away_now"]:
-            status = f"[yellow]away {p['away_now']}[/]"
+            status = f"[yellow]away {escape(p['away_now'])}[/]"
         else:
             status = "[green]available[/]"
         roster.add_row(
-            p["id"],
-            escape(p["name"]),
-            p["department"] or "",
-            ", ".join(p["skills"]),
-            ", ".join(p["channels"]),
-            p["budget"] or "",
+            *map(escape, (p["id"], p["name"], p["department"] or "", ", ".join(p["skills"]),
+                          ", ".join(p["channels"]), p["budget"] or "")),
             status,
         )
     out.print(roster)
@@ -57,52 +51,51 @@ def show_plan(view: dict[str, Any]) -> None:
         if d["kpi"] and d["kpi_per"] == "person":
             kpi += " (each person)"
         duties.add_row(
-            f"{d['id']} ({escape(d['name'])})",
-            d["every"],
-            str(d["people"]),
-            ", ".join(d["requires"]),
-            ", ".join(d["channels"]),
-            kpi,
-            ", ".join(d["due"]),
+            *map(escape, (f"{d['id']} ({d['name']})", d["every"], str(d["people"]),
+                          ", ".join(d["requires"]), ", ".join(d["channels"]), kpi,
+                          ", ".join(d["due"]))),
         )
     out.print(duties)
 
     channels = table("channel", "name", "owner", title="Channels")
     for c in view["channels"]:
-        channels.add_row(c["id"], escape(c["name"]), c["owner"] or "")
+        channels.add_row(*map(escape, (c["id"], c["name"], c["owner"] or "")))
     metrics = table("metric", "kind", "points", title="Metrics")
     for m in view["metrics"]:
-        metrics.add_row(m["id"], m["kind"], str(m["points"]))
+        metrics.add_row(*map(escape, (m["id"], m["kind"], str(m["points"]))))
     out.print(channels)
     out.print(metrics)
 
     if view["review"]:
         r = view["review"]
         out.print(
-            f"[bold]{escape(r['title'])}[/] ({r['every']}): next on "
-            + (", ".join(r["next"]) or "no date to come")
+            f"[bold]{escape(r['title'])}[/] ({escape(r['every'])}): next on "
+            + (escape(", ".join(r["next"])) or "no date to come")
         )
     if view["award"]:
         a = view["award"]
         out.print(
-            f"[bold]Award[/]: {escape(a['title'])}, by {a['by']}, "
+            f"[bold]Award[/]: {escape(a['title'])}, by {escape(a['by'])}, "
             f"minimum compliance {a['min_compliance']:.0%}"
-            + (f", department {a['department']}" if a["department"] else "")
+            + (f", department {escape(a['department'])}" if a["department"] else "")
         )
     if view["goals"]:
         goals = table("goal", "metric", "channel", "target", "by", title="Goals")
         for g in view["goals"]:
             goals.add_row(
-                escape(g["text"]), g["metric"], g["channel"] or "", str(g["target"]), g["by"] or ""
+                *map(escape, (g["text"], g["metric"], g["channel"] or "", str(g["target"]),
+                              g["by"] or ""))
             )
         out.print(goals)
     if view["overrides"]:
         overrides = table("date", "duty", "from", "to", "reason", title="Overrides")
         for o in view["overrides"]:
-            overrides.add_row(o["date"], o["duty"], o["from"], o["to"], escape(o["reason"] or ""))
+            overrides.add_row(
+                *map(escape, (o["date"], o["duty"], o["from"], o["to"], o["reason"] or ""))
+            )
         out.print(overrides)
     if view["holidays"]["upcoming"]:
         out.print(
             "Holidays in the next 90 days: "
-            + ", ".join(f"{h['date']} {escape(h['name'])}" for h in view["holidays"]["upcoming"])
+            + ", ".join(escape(f"{h['date']} {h['name']}") for h in view["holidays"]["upcoming"])
         )

@@ -18,13 +18,13 @@ from typing import Any
 
 from rich import box
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from dutyctl.compliance import SlotResult
 from dutyctl.entries import Entry
 from dutyctl.model import Plan
+from dutyctl.render import escape, visible
 from dutyctl.render.charts import bar_chart, sparkline
 from dutyctl.reports import (
     AwardResult,
@@ -88,7 +88,10 @@ def emit(result, kind: str, format: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
     else:
-        output.write_text(text, encoding="utf-8", newline="")
+        from dutyctl.safefiles import output_file
+
+        with output_file(output) as handle:
+            handle.write(text)
 
 
 def render_text(kind: str, plan: Plan, report, format: str) -> str:
@@ -110,7 +113,7 @@ def render_text(kind: str, plan: Plan, report, format: str) -> str:
             emoji=False,
         )
         draw(kind, plan, report, recorder, fancy=True)
-        title = title_of(kind, plan, report)
+        title = visible(title_of(kind, plan, report))
         if format == "svg":
             return recorder.export_svg(title=title)
         return recorder.export_html(code_format=_html_template(title), inline_styles=True)
@@ -229,7 +232,7 @@ def _amounts(values: dict[str, float]) -> str:
 
 def md_escape(text: str) -> str:
     """User text safe inside Markdown (tables included): one line, no markup."""
-    text = " ".join(text.split())
+    text = visible(" ".join(text.split()))
     for char in "\\`*_[]<>|#":
         text = text.replace(char, "\\" + char)
     return text
@@ -383,7 +386,7 @@ def draw_leaderboard(plan: Plan, board: Leaderboard, out: Console, fancy: bool) 
     scope = f", department {board.department}" if board.department else ""
     grid = _table(
         "rank", "person", "points", "entries", "slots", "met", "compliance", "minutes", "streak",
-        title=f"{escape(plan.team)}: leaderboard {escape(_period_label(board))}{scope}",
+        title=f"{escape(plan.team)}: leaderboard {escape(_period_label(board) + scope)}",
         fancy=fancy,
     )
     for r in board.rows:
@@ -630,7 +633,7 @@ def month_markdown(plan: Plan, report: MonthReport) -> str:
 def draw_month(plan: Plan, report: MonthReport, out: Console, fancy: bool) -> None:
     h = report.headline
     scope = f", department {report.department}" if report.department else ""
-    out.print(Text(f"{plan.team}: monthly review {report.month}{scope}", style="bold"))
+    out.print(Text(visible(f"{plan.team}: monthly review {report.month}{scope}"), style="bold"))
     colour = status(h.compliance) if h.slots else "grey"
     out.print(
         f"{h.slots} slots, {h.met} met, {h.missed} missed: "
@@ -718,7 +721,7 @@ def draw_month(plan: Plan, report: MonthReport, out: Console, fancy: bool) -> No
                           bar_chart("", [("", g.progress, "")], fancy=fancy, top=1.0, width=20))
         out.print(goals)
     if report.award is not None:
-        out.print(Text(report.award.title, style="bold"))
+        out.print(Text(visible(report.award.title), style="bold"))
         for line in _award_lines(plan, report.award):
             out.print(escape(line))
         out.print()
@@ -818,8 +821,8 @@ def week_markdown(plan: Plan, report: WeekReport) -> str:
 
 def draw_week(plan: Plan, report: WeekReport, out: Console, fancy: bool) -> None:
     scope = f", department {report.department}" if report.department else ""
-    out.print(Text(f"{plan.team}: week {report.week}{scope} "
-                   f"({report.span.start} to {report.span.end})", style="bold"))
+    out.print(Text(visible(f"{plan.team}: week {report.week}{scope} "
+                           f"({report.span.start} to {report.span.end})"), style="bold"))
     for d in report.duties:
         grid = _table("when", "people", "", "done", "entries", title=escape(d.name), fancy=fancy)
         for s in d.slots:
@@ -928,7 +931,7 @@ def person_markdown(plan: Plan, report: PersonReport) -> str:
 
 
 def draw_person(plan: Plan, report: PersonReport, out: Console, fancy: bool) -> None:
-    out.print(Text(f"{report.name} ({report.person}), {plan.team}", style="bold"))
+    out.print(Text(visible(f"{report.name} ({report.person}), {plan.team}"), style="bold"))
     out.print(f"{report.period.start} to {report.period.end}: {escape(_person_head(report))}")
     points = [m.points for m in report.months]
     out.print(Text("Points trend: ", style="bold").append(sparkline(points, fancy=fancy)))

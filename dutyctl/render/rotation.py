@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from rich.markup import escape
-
 from dutyctl.agenda import weeks
 from dutyctl.model import Plan
-from dutyctl.render import console, table
+from dutyctl.render import console, escape, table, visible
 from dutyctl.render.text import today_text  # noqa: F401  (kept importable from here)
 from dutyctl.rotation import Assignment, DutyStats
 
 
 def _names(plan: Plan, people: tuple[str, ...] | list[str]) -> str:
-    return ", ".join(plan.people[p].name for p in people) or "[red]nobody[/]"
+    return escape(", ".join(plan.people[p].name for p in people)) or "[red]nobody[/]"
 
 
 def rotation_table(
@@ -27,7 +25,7 @@ def rotation_table(
 ) -> None:
     out = console()
     columns = ["week", "day", "duty", "people", "note"] + (["why"] if explain else [])
-    grid = table(*columns, title=f"{plan.team}: rotation {start} to {end}")
+    grid = table(*columns, title=f"{escape(plan.team)}: rotation {start} to {end}")
     by_week = weeks(start, end)
     for monday, sunday in by_week:
         rows = [a for a in assignments if monday <= a.start <= sunday]
@@ -54,13 +52,13 @@ def rotation_table(
                 if a.start <= today <= a.end and day != today:
                     notes.append("(today)")
             if a.override:
-                notes.append("[yellow]override[/] for " + ", ".join(a.replaced))
+                notes.append("[yellow]override[/] for " + escape(", ".join(a.replaced)))
             if a.short:
                 notes.append(f"[red]{a.short} place(s) empty[/]")
             cells = [
                 label,
                 day_text,
-                plan.duties[a.duty].name,
+                escape(plan.duties[a.duty].name),
                 _names(plan, a.people),
                 " ".join(notes),
             ]
@@ -82,13 +80,13 @@ def stats_table(plan: Plan, stats: list[DutyStats]) -> None:
             "available days",
             "fair share",
             "difference",
-            title=f"{plan.duties[duty.duty].name}: {duty.slots} slots, "
+            title=f"{escape(plan.duties[duty.duty].name)}: {duty.slots} slots, "
             f"balance {duty.balance:.2f}" + (f", {duty.short} empty" if duty.short else ""),
         )
         for p in duty.people:
             colour = "green" if abs(p.difference) < 1 else "yellow"
             grid.add_row(
-                p.person,
+                escape(p.person),
                 str(p.assigned),
                 str(p.available_days),
                 f"{p.fair_share:.2f}",
@@ -100,9 +98,9 @@ def stats_table(plan: Plan, stats: list[DutyStats]) -> None:
 def rotation_markdown(plan: Plan, assignments: list[Assignment]) -> str:
     lines = ["| start | end | duty | people | override |", "|---|---|---|---|---|"]
     for a in assignments:
-        people = ", ".join(plan.people[p].name for p in a.people)
+        people = visible(", ".join(plan.people[p].name for p in a.people))
         lines.append(
-            f"| {a.start} | {a.end} | {plan.duties[a.duty].name} | {people} | "
+            f"| {a.start} | {a.end} | {visible(plan.duties[a.duty].name)} | {people} | "
             f"{'yes' if a.override else ''} |"
         )
     return "\n".join(lines) + "\n"
@@ -120,7 +118,7 @@ def upcoming_table(plan: Plan, view: dict) -> None:
         "with",
         "KPI minimum",
         "due",
-        title=f"Next duties of {view['name']} ({view['person']})",
+        title=f"Next duties of {escape(view['name'])} ({escape(view['person'])})",
     )
     for d in view["duties"]:
         others = [p for p in d["people"] if p != view["person"]]
@@ -130,10 +128,10 @@ def upcoming_table(plan: Plan, view: dict) -> None:
         grid.add_row(
             d["start"],
             d["end"],
-            d["name"],
+            escape(d["name"]),
             _names(plan, others) if others else "",
-            kpi,
-            ", ".join(d["due"]),
+            escape(kpi),
+            escape(", ".join(d["due"])),
         )
     out.print(grid)
 

@@ -33,4 +33,6 @@ def today_text(plan: Plan, view: dict) -> str:
         lines.append("Review meeting today.")
     elif view["next_review"]:
         lines.append(f"Next review: {view['next_review']}")
-    return "\n".join(lines) + "\n"
+    from dutyctl.render import visible  # names shown, never obeyed by the terminal
+
+    return "\n".join(map(visible, lines)) + "\n"
