@@ -7,9 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from dutyctl.model import Plan
-from dutyctl.recurrence import next_occurrence
+from dutyctl.model import Plan, Span
+from dutyctl.recurrence import next_occurrence, occurrences
 from dutyctl.rotation import Assignment, Rotation
+from dutyctl.workdays import MAX_MOVE, Moved, due_days, move_off_holiday
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,58 @@ def kpi_minimums(plan: Plan, duty_id: str) -> dict[str, float]:
 
 
 def next_review(plan: Plan, day: date) -> date | None:
+    """The day of the next review on or after ``day``, moved off holidays."""
+    moved = next_review_move(plan, day)
+    return moved.day if moved else None
+
+
+def next_review_move(plan: Plan, day: date) -> Moved | None:
+    """The next review on or after ``day``: the day it is held, the day the cadence
+    gives and why it moved (:func:`dutyctl.workdays.move_off_holiday`)."""
     if plan.review is None:
         return None
-    return next_occurrence(plan.review.every, plan.start, day)
+    review = plan.review
+
+    def move(planned: date) -> Moved:
+        return move_off_holiday(planned, review.on_holiday, plan.holiday_dates)
+
+    # A review up to MAX_MOVE days either side of ``day`` may move onto or past it.
+    window = occurrences(
+        review.every, plan.start, day - timedelta(days=MAX_MOVE), day + timedelta(days=2 * MAX_MOVE)
+    )
+    found = [m for m in map(move, window) if m.day >= day]
+    if not found:
+        planned = next_occurrence(review.every, plan.start, day + timedelta(days=2 * MAX_MOVE))
+        found = [move(planned)] if planned is not None else []
+    return min(found) if found else None
+
+
+def review_moves(plan: Plan, start: date, end: date) -> list[Moved]:
+    """The reviews held in ``start..end``, moved off holidays, by the day they are held."""
+    if plan.review is None:
+        return []
+    review = plan.review
+    planned = occurrences(
+        review.every, plan.start, start - timedelta(days=MAX_MOVE), end + timedelta(days=MAX_MOVE)
+    )
+    moved = (move_off_holiday(d, review.on_holiday, plan.holiday_dates) for d in planned)
+    return sorted(m for m in moved if start <= m.day <= end)
+
+
+def slot_due_days(plan: Plan, duty_id: str, start: date, end: date) -> list[Moved]:
+    """The days items of a duty's slot ``start..end`` are due, moved off holidays."""
+    duty = plan.duties[duty_id]
+    return due_days(duty.due, duty.due_on_holiday, plan.holiday_dates, Span(start, end))
+
+
+def due_record(moved: Moved) -> dict:
+    """The JSON form of a moved date (a due day, a review): ``{"date", "moved_from",
+    "because"}``."""
+    return {
+        "date": moved.day.isoformat(),
+        "moved_from": moved.planned.isoformat(),
+        "because": moved.because,
+    }
 
 
 def today_view(plan: Plan, rotation: Rotation, day: date) -> dict:
@@ -72,6 +122,7 @@ def today_view(plan: Plan, rotation: Rotation, day: date) -> dict:
     duties = []
     for a in sorted(rotation.on(day), key=lambda a: a.duty):
         duty = plan.duties[a.duty]
+        due = slot_due_days(plan, a.duty, a.start, a.end)
         duties.append(
             {
                 "duty": a.duty,
@@ -84,12 +135,14 @@ def today_view(plan: Plan, rotation: Rotation, day: date) -> dict:
                 "kpi_text": {m: str(b) for m, b in duty.kpi.items()},
                 "kpi_per": duty.kpi_per,
                 "due": list(duty.due_codes),
-                "due_today": day.weekday() in duty.due,
+                "due_today": any(m.day == day for m in due),
+                "due_moves": [due_record(m) for m in due if m.moved],
                 "override": a.override,
                 "short": a.short,
             }
         )
-    review = next_review(plan, day)
+    move = next_review_move(plan, day)
+    review = move.day if move else None
     return {
         "date": day.isoformat(),
         "team": plan.team,
@@ -97,6 +150,8 @@ def today_view(plan: Plan, rotation: Rotation, day: date) -> dict:
         "duties": duties,
         "review_today": review == day,
         "next_review": review.isoformat() if review else None,
+        "next_review_moved_from": move.planned.isoformat() if move and move.moved else None,
+        "next_review_moved_because": move.because if move and move.moved else None,
     }
 
 

@@ -11,7 +11,8 @@ What goes into the message for a day D
     * **Results** (on working days only): each slot with people that ended from the
       previous working day up to the day before D: met, or what was missing. On a
       Monday that covers Friday's slot and last week's.
-    * **Review**: a reminder when D is a review day.
+    * **Review**: a reminder when D is a review day (moved off holidays: see
+      :mod:`dutyctl.workdays`, as are due days).
     * **Award**: on the first working day of a month, last month's award by the
       plan's rule (:func:`dutyctl.reports.month_report`).
 
@@ -28,6 +29,7 @@ from datetime import date, timedelta
 from dutyctl.entries import Entry
 from dutyctl.model import Plan, Span
 from dutyctl.rotation import Assignment, Rotation
+from dutyctl.workdays import short_day
 
 # How far back the previous working day is looked for (a plan could list long holidays).
 _MAX_LOOKBACK = 366
@@ -52,6 +54,9 @@ class DutyLine:
     kpi_each: bool  # kpi_per person with more than one person
     due: tuple[str, ...]  # weekday codes
     due_today: bool
+    # Due days of the slot moved off holidays: (held, planned, because).
+    due_moves: tuple[tuple[date, date, str | None], ...] = ()
+    due_today_note: str | None = None  # "moved from Thu 2026-12-24, extra holiday"
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,7 @@ class Announcement:
     review: str | None  # the review's title when D is a review day
     award: AwardLine | None
     on_duty: tuple[str, ...]  # ids of the people in ``duties``, in order, each once
+    review_note: str | None = None  # "moved from Fri 2026-12-25, Christmas Day"
 
     @property
     def empty(self) -> bool:
@@ -165,12 +171,14 @@ def log_months(plan: Plan, rotation: Rotation, day: date) -> set[str]:
 def build(plan: Plan, rotation: Rotation, entries: Sequence[Entry], day: date) -> Announcement:
     """The announcement of ``day``. ``rotation`` must reach ``day``; ``entries`` must hold
     the months :func:`log_months` names (more do no harm)."""
-    from dutyctl.agenda import next_review
+    from dutyctl.agenda import next_review_move, slot_due_days
 
     duties: list[DutyLine] = []
     for slot in sorted(rotation.on(day), key=lambda a: (a.start != a.end, a.duty)):
         duty = plan.duties[slot.duty]
-        due_today = day.weekday() in duty.due
+        due = slot_due_days(plan, slot.duty, slot.start, slot.end)
+        today_due = [m for m in due if m.day == day]
+        due_today = bool(today_due)
         if announce_day(plan, slot) == day:
             kind = "start"
         elif due_today:
@@ -190,11 +198,15 @@ def build(plan: Plan, rotation: Rotation, entries: Sequence[Entry], day: date) -
                 kpi_each=duty.kpi_per == "person" and len(slot.people) > 1,
                 due=duty.due_codes,
                 due_today=due_today,
+                due_moves=tuple((m.day, m.planned, m.because) for m in due if m.moved),
+                due_today_note=next((m.note() for m in today_due if m.moved), None),
             )
         )
-    review = None
-    if plan.review is not None and next_review(plan, day) == day:
+    review = review_note = None
+    move = next_review_move(plan, day) if plan.review is not None else None
+    if plan.review is not None and move is not None and move.day == day:
         review = plan.review.title
+        review_note = move.note()
     on_duty: list[str] = []
     for line in duties:
         on_duty.extend(p for p in line.people if p not in on_duty)
@@ -208,6 +220,7 @@ def build(plan: Plan, rotation: Rotation, entries: Sequence[Entry], day: date) -
         review=review,
         award=_award(plan, rotation, entries, day),
         on_duty=tuple(on_duty),
+        review_note=review_note,
     )
 
 
@@ -333,7 +346,8 @@ def lines(announcement: Announcement, markdown: bool = False) -> list[str]:
     for line in announcement.duties:
         who = _and([bold(n) for n in line.names])
         if line.kind == "due":
-            out.append(f"Due today on {duty_phrase(line.name)}: {who}")
+            note = f" ({line.due_today_note})" if line.due_today_note else ""
+            out.append(f"Due today on {duty_phrase(line.name)}: {who}{note}")
             continue
         verb = "are" if len(line.names) > 1 else "is"
         text = f"{_when(line)} {who} {verb} on {duty_phrase(line.name)}"
@@ -344,6 +358,10 @@ def lines(announcement: Announcement, markdown: bool = False) -> list[str]:
             text += ", ".join(f"{m} {b}" for m, b in line.kpi)
         if line.due and line.start != line.end:
             text += "; due " + ", ".join(line.due)
+            text += "".join(
+                f" ({short_day(held)}, moved from {short_day(planned)}, {because})"
+                for held, planned, because in line.due_moves
+            )
         if line.due_today:
             text += " (due today)"
         out.append(text)
@@ -358,7 +376,8 @@ def lines(announcement: Announcement, markdown: bool = False) -> list[str]:
             text += f" (met by {', '.join(result.met_by)})"
         out.append(text)
     if announcement.review:
-        out.append(f"Reminder: {bold(announcement.review)} today")
+        note = f" ({announcement.review_note})" if announcement.review_note else ""
+        out.append(f"Reminder: {bold(announcement.review)} today{note}")
     award = announcement.award
     if award is not None:
         if award.winner:

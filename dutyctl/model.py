@@ -166,6 +166,7 @@ class Duty:
     kpi: dict[str, Bound] = field(default_factory=dict)
     kpi_per: str = "slot"  # "slot": the slot's total counts; "person": each person's
     due: tuple[int, ...] = ()  # weekdays (0 = Monday) on which items are due
+    due_on_holiday: str = "earlier"  # a due day on a holiday: earlier, later or keep
     department: str | None = None  # only people of this department take it
     description: str | None = None
 
@@ -180,6 +181,7 @@ class Review:
 
     every: Cadence
     title: str = "Monthly review"
+    on_holiday: str = "earlier"  # a review day on a holiday: earlier, later or keep
 
 
 @dataclass(frozen=True)

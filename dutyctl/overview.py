@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from dutyctl.agenda import due_record, review_moves, slot_due_days
 from dutyctl.model import Plan
-from dutyctl.recurrence import occurrences
+from dutyctl.schedule import duty_slots
 from dutyctl.serialize import jsonable
+from dutyctl.workdays import Moved
+
+# How far ahead `plan show` lists holidays and the due days moved off them.
+AHEAD = 90
 
 
 def plan_overview(plan: Plan, today: date, reviews: int = 3) -> dict[str, Any]:
-    review_dates: list[date] = []
-    if plan.review is not None:
-        review_dates = occurrences(
-            plan.review.every, plan.start, today, today + timedelta(days=400)
-        )
+    review_dates = review_moves(plan, today, today + timedelta(days=400))[:reviews]
     return {
         "team": plan.team,
         "timezone": plan.timezone,
@@ -54,6 +55,8 @@ def plan_overview(plan: Plan, today: date, reviews: int = 3) -> dict[str, Any]:
                 "kpi": {m: str(b) for m, b in d.kpi.items()},
                 "kpi_per": d.kpi_per,
                 "due": list(d.due_codes),
+                "due_on_holiday": d.due_on_holiday,
+                "due_moves": [due_record(m) for m in _due_moves(plan, d.id, today)],
             }
             for d in plan.duties.values()
         ],
@@ -62,7 +65,9 @@ def plan_overview(plan: Plan, today: date, reviews: int = 3) -> dict[str, Any]:
         else {
             "title": plan.review.title,
             "every": plan.review.every.text,
-            "next": [d.isoformat() for d in review_dates[:reviews]],
+            "on_holiday": plan.review.on_holiday,
+            "next": [m.day.isoformat() for m in review_dates],
+            "moved": [due_record(m) for m in review_dates if m.moved],
         },
         "award": jsonable(plan.award),
         "goals": [jsonable(g) for g in plan.goals],
@@ -82,7 +87,21 @@ def plan_overview(plan: Plan, today: date, reviews: int = 3) -> dict[str, Any]:
             "upcoming": [
                 {"date": d.isoformat(), "name": name}
                 for d, name in sorted(plan.holiday_dates.items())
-                if today <= d <= today + timedelta(days=90)
+                if today <= d <= today + timedelta(days=AHEAD)
             ],
         },
     }
+
+
+def _due_moves(plan: Plan, duty_id: str, today: date) -> list[Moved]:
+    """The due days of a duty moved off holidays in the next :data:`AHEAD` days."""
+    duty = plan.duties[duty_id]
+    end = today + timedelta(days=AHEAD)
+    if not duty.due or not any(today <= d <= end for d in plan.holiday_dates):
+        return []
+    moves = []
+    for slot in duty_slots(plan, duty, end):
+        if slot.overlaps(today, end):
+            due = slot_due_days(plan, duty_id, slot.start, slot.end)
+            moves += [m for m in due if m.moved and today <= m.day <= end]
+    return moves

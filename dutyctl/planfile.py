@@ -53,6 +53,7 @@ from dutyctl.syntax import (
     parse_span,
     parse_weekday,
 )
+from dutyctl.workdays import DEFAULT_ON_HOLIDAY, ON_HOLIDAY
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 ID_HINT = "ids are letters, digits, '.', '_' or '-', starting with a letter or digit"
@@ -85,7 +86,8 @@ METRIC_KEYS = ["kind", "points", "unit", "description"]
 CHANNEL_KEYS = ["name", "owner"]
 DEPARTMENT_KEYS = ["name", "coordinator"]
 HOLIDAY_KEYS = ["country", "subdivision", "extra"]
-REVIEW_KEYS = ["every", "title"]
+REVIEW_KEYS = ["every", "title", "on_holiday"]
+DUE_KEYS = ["days", "on_holiday"]  # `due: {days: [TU, TH], on_holiday: later}`
 AWARD_KEYS = ["title", "by", "min_compliance", "department"]
 GOAL_KEYS = ["text", "metric", "channel", "target", "by"]
 OVERRIDE_KEYS = ["date", "duty", "from", "to", "reason"]
@@ -935,7 +937,7 @@ def _read_duties(reader: _Reader, top: dict, start: date | None) -> dict[str, Du
                 f"{path}.kpi_per '{kpi_per}' must be slot or person",
                 did_you_mean(kpi_per, KPI_PER),
             )
-        due = reader.parsed_list(body, "due", f"{path}.due", parse_weekday)
+        due, due_on_holiday = _read_due(reader, body, path)
         if every is None:
             # Already reported; a stand-in lets the other checks of this duty run.
             every = Cadence("day", "FREQ=DAILY", "DAILY")
@@ -949,10 +951,37 @@ def _read_duties(reader: _Reader, top: dict, start: date | None) -> dict[str, Du
             kpi=kpi,
             kpi_per=kpi_per if kpi_per in KPI_PER else "slot",
             due=tuple(sorted(set(due))),
+            due_on_holiday=due_on_holiday,
             department=reader.ident(body, "department", f"{path}.department"),
             description=reader.text(body, "description", f"{path}.description"),
         )
     return duties
+
+
+def _read_due(reader: _Reader, body: dict, path: str) -> tuple[list[int], str]:
+    """``due: [TU, TH]``, or ``due: {days: [TU, TH], on_holiday: later}``."""
+    raw = body.get("due")
+    if not isinstance(raw, dict):
+        return reader.parsed_list(body, "due", f"{path}.due", parse_weekday), DEFAULT_ON_HOLIDAY
+    section = reader.mapping(raw, f"{path}.due", reader.at(body, "due"), DUE_KEYS)
+    if section is None:
+        return [], DEFAULT_ON_HOLIDAY
+    days = reader.parsed_list(section, "days", f"{path}.due.days", parse_weekday)
+    return days, _on_holiday(reader, section, f"{path}.due.on_holiday")
+
+
+def _on_holiday(reader: _Reader, body: dict, path: str) -> str:
+    """What a date on a holiday does: earlier (the default), later or keep."""
+    rule = reader.text(body, "on_holiday", path) or DEFAULT_ON_HOLIDAY
+    if rule not in ON_HOLIDAY:
+        reader.error(
+            reader.at(body, "on_holiday"),
+            f"{path} '{rule}' must be earlier, later or keep",
+            did_you_mean(rule, ON_HOLIDAY)
+            or "earlier: the previous working day; later: the next; keep: stay on the holiday",
+        )
+        return DEFAULT_ON_HOLIDAY
+    return rule
 
 
 def _positive_int(value: Any) -> int:
@@ -1063,7 +1092,8 @@ def _read_review(reader: _Reader, top: dict, start: date | None) -> Review | Non
         body, "every", "review.every", lambda v: parse_cadence(v, start), required=True
     )
     title = reader.text(body, "title", "review.title") or "Monthly review"
-    return Review(every, title) if every else None
+    on_holiday = _on_holiday(reader, body, "review.on_holiday")
+    return Review(every, title, on_holiday) if every else None
 
 
 def _read_award(reader: _Reader, top: dict) -> Award | None:

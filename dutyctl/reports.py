@@ -34,6 +34,7 @@ from dutyctl.entries import Entry, active_entries
 from dutyctl.model import Person, Plan, Span
 from dutyctl.rotation import Rotation
 from dutyctl.syntax import month_span
+from dutyctl.workdays import Moved
 
 BEST_ENTRIES = 5
 RUNNERS_UP = 2
@@ -367,6 +368,7 @@ class MonthReport:
     award: AwardResult | None
     next_review: date | None
     daily_output: tuple[tuple[date, float], ...]
+    next_review_move: Moved | None = None  # when it moved off a holiday: from where, why
 
     @property
     def missed(self) -> list[SlotResult]:
@@ -393,9 +395,10 @@ def month_report(
     """The monthly review. ``goals_before``: the goal totals of log files not in
     ``entries`` (see :func:`goal_progress`); ``previous_sums``: for the previous month's
     slots, the sums of entries not in ``entries`` (see :func:`judge_slots`' ``extra``)."""
-    from dutyctl.agenda import next_review
+    from dutyctl.agenda import next_review_move
 
     keep = _in_department(plan, department)
+    review = next_review_move(plan, today)
     entries = active_entries(entries)
     attribution = Attribution(rotation.assignments)
     results = _filter_slots(
@@ -446,8 +449,9 @@ def month_report(
         best=tuple(best_entries(plan, dated)),
         goals=tuple(goal_progress(plan, entries, span.end, goals_before, active=True)),
         award=award(plan, people, department),
-        next_review=next_review(plan, today),
+        next_review=review.day if review else None,
         daily_output=tuple(sorted(daily.items())),
+        next_review_move=review if review and review.moved else None,
     )
 
 

@@ -188,3 +188,31 @@ def test_log_months_cover_last_month_and_the_slots_reported(example):
     assert announce.log_months(plan, rotation, date(2026, 12, 1)) == {"2026-11", "2026-12"}
     # Monday 2027-01-04: last week's blog slot began on 2026-12-28.
     assert announce.log_months(plan, rotation, date(2027, 1, 4)) == {"2026-12", "2027-01"}
+
+
+def test_christmas_week_due_day_and_review_move_off_the_holidays(example):
+    """December 2026: Thursday 24 and 31 are extra holidays of the plan, Friday 25 is
+    Christmas Day; the blog's Thursday is due on Wednesday, the review held then too."""
+    monday = text(example, date(2026, 12, 21))
+    assert (
+        "This week Anna Berg and Emma Fischer are on blog duty: article 1..2; due TU, TH "
+        "(Wed 2026-12-23, moved from Thu 2026-12-24, extra holiday)"
+    ) in monday
+    wednesday = text(example, date(2026, 12, 23))
+    assert (
+        "Due today on blog duty: Anna Berg and Emma Fischer "
+        "(moved from Thu 2026-12-24, extra holiday)"
+    ) in wednesday
+    assert (
+        "Reminder: Monthly duty review today (moved from Fri 2026-12-25, Christmas Day)"
+        in wednesday
+    )
+    holiday = text(example, date(2026, 12, 24))
+    assert holiday == "Acme Marketing: Thursday 2026-12-24 (extra holiday)\n"
+    assert "Reminder" not in text(example, date(2026, 12, 25))
+    assert "Due today on blog duty: Carl Olsen and Dana Kim (moved from Thu 2026-12-31" in text(
+        example, date(2026, 12, 30)
+    )
+    plan, rotation = example
+    built = announce.build(plan, rotation, [], date(2026, 12, 23))
+    assert built.review_note == "moved from Fri 2026-12-25, Christmas Day"

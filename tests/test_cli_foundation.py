@@ -134,6 +134,8 @@ def test_plan_show_table_and_json(example_repo: Path):
         "kpi": {"article": "1..2"},
         "kpi_per": "slot",
         "due": ["TU", "TH"],
+        "due_on_holiday": "earlier",
+        "due_moves": [],
     }
 
 
@@ -236,3 +238,28 @@ def test_unreadable_plan(example_repo: Path):
     result = run_cli("plan", "check", "--repo", str(example_repo))
     assert result.exit_code == 2
     assert "cannot read plan.yaml" in result.stderr
+
+
+def test_plan_show_says_which_dates_moved_off_holidays(example_repo: Path):
+    env = {"DUTYCTL_TODAY": "2026-12-01", "COLUMNS": "200"}
+    result = run_cli("plan", "show", "--repo", str(example_repo), env=env)
+    assert result.exit_code == 0, result.output
+    assert (
+        "next on 2026-12-23 (moved from Fri 2026-12-25, Christmas Day), 2027-01-29, 2027-02-26"
+        in result.stdout
+    )
+    assert (
+        "Due days moved off holidays: blog 2026-12-23 (moved from Thu 2026-12-24, extra "
+        "holiday), blog 2026-12-30 (moved from Thu 2026-12-31, extra holiday)" in result.stdout
+    )
+    data = json.loads(
+        run_cli("plan", "show", "--repo", str(example_repo), "-f", "json", env=env).stdout
+    )
+    assert data["review"]["on_holiday"] == "earlier"
+    assert data["review"]["next"] == ["2026-12-23", "2027-01-29", "2027-02-26"]
+    assert data["review"]["moved"] == [
+        {"date": "2026-12-23", "moved_from": "2026-12-25", "because": "Christmas Day"}
+    ]
+    blog = next(d for d in data["duties"] if d["id"] == "blog")
+    assert blog["due_on_holiday"] == "earlier"
+    assert [m["date"] for m in blog["due_moves"]] == ["2026-12-23", "2026-12-30"]

@@ -326,3 +326,14 @@ def test_report_help_lists_every_command():
     assert result.exit_code == 0
     for command in ("leaderboard", "month", "week", "person"):
         assert command in result.stdout
+
+
+def test_month_report_says_the_next_review_moved_off_christmas(repo: Path):
+    env = {"DUTYCTL_TODAY": "2026-12-01"}
+    data = json.loads(report(repo, "month", "2026-11", "-f", "json", env=env).stdout)
+    assert data["next_review"] == "2026-12-23"
+    assert data["next_review_moved_from"] == "2026-12-25"
+    assert data["next_review_moved_because"] == "Christmas Day"
+    moved = "Next review: 2026-12-23 (moved from Fri 2026-12-25, Christmas Day)"
+    assert moved in report(repo, "month", "2026-11", "-f", "md", env=env).stdout
+    assert moved in report(repo, "month", "2026-11", env=env).stdout

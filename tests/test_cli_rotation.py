@@ -156,6 +156,9 @@ def test_today_json_is_exact_and_knows_review_days(example_repo: Path):
         "end": "2026-11-27",
         "people": ["dana"],
         "kpi": {"photo": 1, "repost": 1, "news": 1},
+        "due": [],
+        "due_today": False,
+        "due_moves": [],
     }
     holiday = run_cli("today", "--repo", str(example_repo), "--date", "2026-12-25")
     assert "Holiday: Christmas Day" in holiday.stdout
@@ -301,3 +304,68 @@ def test_holiday_names_do_not_depend_on_the_locale(example_repo: Path, tmp_path:
     )
     assert result.returncode == 0, result.stderr
     assert "Holiday: Christmas Day" in result.stdout
+
+
+def test_today_json_shows_the_december_review_moved_off_christmas(example_repo: Path):
+    """Issue 21: the last Friday of December 2026 is Christmas Day and the day before an
+    extra holiday of the plan, so the review is held on Wednesday the 23rd."""
+    env = {"DUTYCTL_TODAY": "2026-12-01"}
+    args = ("today", "--repo", str(example_repo), "--date", "2026-12-01")
+    data = json.loads(run_cli(*args, "--format", "json", env=env).stdout)
+    assert data["review_today"] is False
+    assert data["next_review"] == "2026-12-23"
+    assert data["next_review_moved_from"] == "2026-12-25"
+    assert data["next_review_moved_because"] == "Christmas Day"
+    blog = data["duties"][0]
+    assert blog["duty"] == "blog" and blog["due"] == ["TU", "TH"] and blog["due_today"] is True
+    assert blog["due_moves"] == []
+    text = run_cli(*args, env=env).stdout
+    assert "Next review: 2026-12-23 (moved from Fri 2026-12-25, Christmas Day)\n" in text
+
+
+def test_today_shows_a_due_day_moved_off_an_extra_holiday(example_repo: Path):
+    def today(day: str, *more: str):
+        result = run_cli("today", "--repo", str(example_repo), "--date", day, *more,
+                         env={"DUTYCTL_TODAY": day})
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    monday = today("2026-12-21")
+    assert "  due: TU, TH; Wed 2026-12-23 (moved from Thu 2026-12-24, extra holiday)\n" in monday
+    wednesday = today("2026-12-23")
+    assert "  due: TU, TH (due today, moved from Thu 2026-12-24, extra holiday)\n" in wednesday
+    assert "Review meeting today (moved from Fri 2026-12-25, Christmas Day).\n" in wednesday
+    data = json.loads(today("2026-12-23", "--format", "json"))
+    assert data["review_today"] is True and data["next_review"] == "2026-12-23"
+    assert data["duties"][0]["due_today"] is True
+    assert data["duties"][0]["due_moves"] == [
+        {"date": "2026-12-23", "moved_from": "2026-12-24", "because": "extra holiday"}
+    ]
+    # Thursday the 24th: a holiday, nothing is due any more.
+    assert json.loads(today("2026-12-24", "-f", "json"))["duties"][0]["due_today"] is False
+
+
+def test_on_holiday_keep_leaves_the_review_on_christmas(example_repo: Path):
+    plan = example_repo / "plan.yaml"
+    text = plan.read_text()
+    review = "  on_holiday: earlier            # earlier (the default), later or keep"
+    assert review in text
+    plan.write_text(text.replace(review, "  on_holiday: keep"))
+    result = run_cli("today", "--repo", str(example_repo), "--date", "2026-12-01", "-f", "json")
+    data = json.loads(result.stdout)
+    assert data["next_review"] == "2026-12-25" and data["next_review_moved_from"] is None
+
+
+def test_a_bad_on_holiday_is_exit_2_with_its_location(example_repo: Path):
+    plan = example_repo / "plan.yaml"
+    text = plan.read_text()
+    review = "  on_holiday: earlier            # earlier (the default), later or keep"
+    plan.write_text(text.replace(review, "  on_holiday: erlier"))
+    line = next(n for n, t in enumerate(plan.read_text().splitlines(), 1) if "erlier" in t)
+    for args in (("plan", "check"), ("today", "--date", "2026-12-01")):
+        result = run_cli(*args, "--repo", str(example_repo))
+        assert result.exit_code == 2, result.output
+        assert f"plan.yaml:{line}:15: error: review.on_holiday 'erlier' must be earlier, " \
+            "later or keep" in result.stderr
+        assert "did you mean 'earlier'?" in result.stderr
+        assert "Traceback" not in result.output

@@ -111,11 +111,16 @@ def render(result, kind: str, format: str, out: IO[str]) -> None:
                     {
                         "date": view["date"],
                         "duties": [
-                            {k: d[k] for k in ("duty", "start", "end", "people", "kpi")}
+                            {
+                                **{k: d[k] for k in ("duty", "start", "end", "people", "kpi")},
+                                **{k: d[k] for k in ("due", "due_today", "due_moves")},
+                            }
                             for d in view["duties"]
                         ],
                         "review_today": view["review_today"],
                         "next_review": view["next_review"],
+                        "next_review_moved_from": view["next_review_moved_from"],
+                        "next_review_moved_because": view["next_review_moved_because"],
                     }
                 ),
                 out,

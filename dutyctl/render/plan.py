@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from dutyctl.render import console, escape, table
@@ -68,9 +69,15 @@ def show_plan(view: dict[str, Any]) -> None:
 
     if view["review"]:
         r = view["review"]
+        moved = {m["date"]: m for m in r.get("moved", [])}
         out.print(
+<<<<<<< HEAD
             f"[bold]{escape(r['title'])}[/] ({escape(r['every'])}): next on "
             + (escape(", ".join(r["next"])) or "no date to come")
+=======
+            f"[bold]{escape(r['title'])}[/] ({r['every']}): next on "
+            + (", ".join(d + _moved_note(moved.get(d)) for d in r["next"]) or "no date to come")
+>>>>>>> issue21-holidays
         )
     if view["award"]:
         a = view["award"]
@@ -99,3 +106,19 @@ def show_plan(view: dict[str, Any]) -> None:
             "Holidays in the next 90 days: "
             + ", ".join(escape(f"{h['date']} {h['name']}") for h in view["holidays"]["upcoming"])
         )
+    due_moves = [(d["id"], m) for d in view["duties"] for m in d.get("due_moves", [])]
+    if due_moves:
+        out.print(
+            "Due days moved off holidays: "
+            + ", ".join(f"{duty} {m['date']}{_moved_note(m)}" for duty, m in due_moves)
+        )
+
+
+def _moved_note(move: dict | None) -> str:
+    """`` (moved from Fri 2026-12-25, Christmas Day)`` for a moved date, else nothing."""
+    if not move:
+        return ""
+    from dutyctl.workdays import short_day
+
+    planned = short_day(date.fromisoformat(move["moved_from"]))
+    return f" (moved from {planned}, {escape(move['because'] or '')})"

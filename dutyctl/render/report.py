@@ -439,6 +439,7 @@ def _award_json(award: AwardResult | None) -> dict | None:
 
 
 def month_json(plan: Plan, report: MonthReport) -> dict:
+    move = report.next_review_move
     h = report.headline
     return {
         "month": report.month,
@@ -497,7 +498,17 @@ def month_json(plan: Plan, report: MonthReport) -> dict:
         ],
         "award": _award_json(report.award),
         "next_review": report.next_review.isoformat() if report.next_review else None,
+        "next_review_moved_from": move.planned.isoformat() if move else None,
+        "next_review_moved_because": move.because if move else None,
     }
+
+
+def _next_review_text(report: MonthReport) -> str:
+    """``2026-12-23 (moved from Fri 2026-12-25, Christmas Day)``."""
+    assert report.next_review is not None
+    move = report.next_review_move
+    note = move.note() if move else None
+    return report.next_review.isoformat() + (f" ({note})" if note else "")
 
 
 def _change_text(report: MonthReport) -> str:
@@ -626,7 +637,7 @@ def month_markdown(plan: Plan, report: MonthReport) -> str:
         out += ["", f"## {md_escape(report.award.title)}", ""]
         out += [md_escape(line) for line in _award_lines(plan, report.award)]
     if report.next_review:
-        out += ["", f"Next review: {report.next_review.isoformat()}"]
+        out += ["", f"Next review: {md_escape(_next_review_text(report))}"]
     return "\n".join(out) + "\n"
 
 
@@ -726,7 +737,7 @@ def draw_month(plan: Plan, report: MonthReport, out: Console, fancy: bool) -> No
             out.print(escape(line))
         out.print()
     if report.next_review:
-        out.print(f"Next review: {report.next_review.isoformat()}")
+        out.print(f"Next review: {escape(_next_review_text(report))}")
 
 
 def _best_row(plan: Plan, grid: Table, b: BestEntry) -> None:

@@ -26,13 +26,41 @@ def today_text(plan: Plan, view: dict) -> str:
             kpi = ", ".join(f"{m} {b}" for m, b in d["kpi_text"].items())
             lines.append(f"  minimum{per}: {kpi}")
         if d["due"]:
-            lines.append(
-                f"  due: {', '.join(d['due'])}" + (" (due today)" if d["due_today"] else "")
+            text = f"  due: {', '.join(d['due'])}"
+            moves = d.get("due_moves", [])
+            moved_today = [m for m in moves if m["date"] == view["date"]]
+            if d["due_today"]:
+                text += " (due today" + "".join(
+                    f", {_moved(m['moved_from'], m['because'])}" for m in moved_today
+                ) + ")"
+            text += "".join(
+                f"; {_day(m['date'])} ({_moved(m['moved_from'], m['because'])})"
+                for m in moves
+                if m not in moved_today
             )
+            lines.append(text)
+    note = ""
+    if view.get("next_review_moved_from"):
+        note = f" ({_moved(view['next_review_moved_from'], view['next_review_moved_because'])})"
     if view["review_today"]:
-        lines.append("Review meeting today.")
+        lines.append(f"Review meeting today{note}.")
     elif view["next_review"]:
-        lines.append(f"Next review: {view['next_review']}")
+        lines.append(f"Next review: {view['next_review']}{note}")
     from dutyctl.render import visible  # names shown, never obeyed by the terminal
 
     return "\n".join(map(visible, lines)) + "\n"
+
+
+# English names whatever the locale (strftime's %a follows LC_TIME); as in
+# dutyctl.workdays, which this module does not import (the cron path needs no model).
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _day(text: str) -> str:
+    day = date.fromisoformat(text)
+    return f"{_DAYS[day.weekday()]} {text}"
+
+
+def _moved(planned: str, because: str | None) -> str:
+    """``moved from Fri 2026-12-25, Christmas Day``: why a date is not where the plan says."""
+    return f"moved from {_day(planned)}, {because}"
