@@ -71,13 +71,11 @@ def show_plan(view: dict[str, Any]) -> None:
         r = view["review"]
         moved = {m["date"]: m for m in r.get("moved", [])}
         out.print(
-<<<<<<< HEAD
             f"[bold]{escape(r['title'])}[/] ({escape(r['every'])}): next on "
-            + (escape(", ".join(r["next"])) or "no date to come")
-=======
-            f"[bold]{escape(r['title'])}[/] ({r['every']}): next on "
-            + (", ".join(d + _moved_note(moved.get(d)) for d in r["next"]) or "no date to come")
->>>>>>> issue21-holidays
+            + (
+                escape(", ".join(d + _moved_note(moved.get(d)) for d in r["next"]))
+                or "no date to come"
+            )
         )
     if view["award"]:
         a = view["award"]
@@ -110,7 +108,7 @@ def show_plan(view: dict[str, Any]) -> None:
     if due_moves:
         out.print(
             "Due days moved off holidays: "
-            + ", ".join(f"{duty} {m['date']}{_moved_note(m)}" for duty, m in due_moves)
+            + escape(", ".join(f"{duty} {m['date']}{_moved_note(m)}" for duty, m in due_moves))
         )
 
 
@@ -121,4 +119,4 @@ def _moved_note(move: dict | None) -> str:
     from dutyctl.workdays import short_day
 
     planned = short_day(date.fromisoformat(move["moved_from"]))
-    return f" (moved from {planned}, {escape(move['because'] or '')})"
+    return f" (moved from {planned}, {move['because'] or ''})"
