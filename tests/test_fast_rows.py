@@ -232,6 +232,18 @@ def _aggregates(data: bytes, name: str = "2026-11.csv"):
     return quick, careful
 
 
+def _any_inode(aggregate):
+    """The aggregate as if read from inode 0: two reads of two temporary files share an
+    inode only when the second reuses the first's, which it does on a quiet machine and
+    not under load (the test failed now and then in the full suite)."""
+    from dataclasses import replace
+
+    if aggregate.resume is None:
+        return aggregate
+    done, lines, digest, _inode, voids = aggregate.resume
+    return replace(aggregate, resume=(done, lines, digest, 0, voids))
+
+
 def _same(quick, careful) -> None:
     """Equal in every field, dictionaries in the same order too."""
     assert vars(quick) == vars(careful)
@@ -333,7 +345,7 @@ def test_a_line_cut_by_a_block_boundary_reads_the_same(data: bytes, block: int) 
         small = _aggregates(data)
     finally:
         logstore._BLOCK = whole
-    _same(small[1], big[1])
+    _same(_any_inode(small[1]), _any_inode(big[1]))
     for quick, careful in (small, big):
         if quick is not None:
             _same(quick, careful)
