@@ -220,7 +220,11 @@ def test_warm_log_imports_no_report_machinery_on_any_kind_of_day(
 
 
 def test_warm_log_on_the_clock_imports_no_zoneinfo_nor_reports(example_repo: Path) -> None:
-    """As people type it, whatever the day: a duty or not, a warning or not."""
+    """As people type it, whatever the day: a duty or not, a warning or not. (The plan
+    starts in 2020 here, so that the real day is never before its start: a log dated
+    before the start is refused, as it should be.)"""
+    plan = example_repo / "plan.yaml"
+    plan.write_text(plan.read_text().replace("start: 2026-01-05", "start: 2020-01-06"))
     args = ["--repo", str(example_repo), "log", "photo=1", "--person", "farid"]
     assert run_process(*args).returncode == 0  # fills the cache for the real day
     out, modules = _modules(args, {})
