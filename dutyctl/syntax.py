@@ -135,11 +135,14 @@ def parse_cadence(value: object, start: date | None = None) -> Cadence:
         key, _, val = part.partition("=")
         parts[key.strip().upper()] = val.strip().upper()
     interval_text = parts.get("INTERVAL", "1")
-    if (
-        interval_text.isascii()
-        and interval_text.isdigit()
-        and int(interval_text) * _FREQ_DAYS.get(parts.get("FREQ", ""), 1) > MAX_PERIOD_DAYS
-    ):
+    if not (interval_text.isascii() and interval_text.isdigit()) or int(interval_text) < 1:
+        # dateutil takes INTERVAL=0 and then never finds the next date (a hang).
+        raise InputError(
+            f"cadence '{text}' has INTERVAL={interval_text}; expected a whole number of 1 "
+            "or more",
+            hint="INTERVAL=1 is every period, INTERVAL=2 every other one",
+        )
+    if int(interval_text) * _FREQ_DAYS.get(parts.get("FREQ", ""), 1) > MAX_PERIOD_DAYS:
         raise InputError(
             f"cadence '{text}' repeats only every {interval_text} periods; "
             "a slot can last at most 100 years",
@@ -178,11 +181,7 @@ def parse_cadence(value: object, start: date | None = None) -> Cadence:
             f"cadence '{text}' yields no date from {anchor.date()} on",
             hint="check COUNT, UNTIL and BYxxx parts of the rule",
         )
-    try:
-        interval = int(parts.get("INTERVAL", "1"))
-    except ValueError:
-        interval = 1
-    return Cadence(text, body, freq, max(interval, 1))
+    return Cadence(text, body, freq, int(interval_text))
 
 
 # --- Periods and relative dates, as typed on the command line -----------------------
