@@ -54,8 +54,8 @@ class DutyLine:
     kpi_each: bool  # kpi_per person with more than one person
     due: tuple[str, ...]  # weekday codes
     due_today: bool
-    # Due days of the slot moved off holidays: (held, planned, because).
-    due_moves: tuple[tuple[date, date, str | None], ...] = ()
+    # Due days of the slot moved off holidays: "Wed 2026-12-23, moved from Thu 2026-12-24, ..."
+    due_moves: tuple[str, ...] = ()
     due_today_note: str | None = None  # "moved from Thu 2026-12-24, extra holiday"
 
 
@@ -198,12 +198,12 @@ def build(plan: Plan, rotation: Rotation, entries: Sequence[Entry], day: date) -
                 kpi_each=duty.kpi_per == "person" and len(slot.people) > 1,
                 due=duty.due_codes,
                 due_today=due_today,
-                due_moves=tuple((m.day, m.planned, m.because) for m in due if m.moved),
+                due_moves=tuple(f"{short_day(m.day)}, {m.note()}" for m in due if m.moved),
                 due_today_note=next((m.note() for m in today_due if m.moved), None),
             )
         )
     review = review_note = None
-    move = next_review_move(plan, day) if plan.review is not None else None
+    move = next_review_move(plan, day)
     if plan.review is not None and move is not None and move.day == day:
         review = plan.review.title
         review_note = move.note()
@@ -358,10 +358,7 @@ def lines(announcement: Announcement, markdown: bool = False) -> list[str]:
             text += ", ".join(f"{m} {b}" for m, b in line.kpi)
         if line.due and line.start != line.end:
             text += "; due " + ", ".join(line.due)
-            text += "".join(
-                f" ({short_day(held)}, moved from {short_day(planned)}, {because})"
-                for held, planned, because in line.due_moves
-            )
+            text += "".join(f" ({move})" for move in line.due_moves)
         if line.due_today:
             text += " (due today)"
         out.append(text)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from dutyctl.render import console, escape, table
@@ -114,9 +113,6 @@ def show_plan(view: dict[str, Any]) -> None:
 
 def _moved_note(move: dict | None) -> str:
     """`` (moved from Fri 2026-12-25, Christmas Day)`` for a moved date, else nothing."""
-    if not move:
-        return ""
-    from dutyctl.workdays import short_day
+    from dutyctl.render.text import moved_from
 
-    planned = short_day(date.fromisoformat(move["moved_from"]))
-    return f" (moved from {planned}, {move['because'] or ''})"
+    return f" ({moved_from(move['moved_from'], move['because'])})" if move else ""

@@ -31,17 +31,17 @@ def today_text(plan: Plan, view: dict) -> str:
             moved_today = [m for m in moves if m["date"] == view["date"]]
             if d["due_today"]:
                 text += " (due today" + "".join(
-                    f", {_moved(m['moved_from'], m['because'])}" for m in moved_today
+                    f", {moved_from(m['moved_from'], m['because'])}" for m in moved_today
                 ) + ")"
             text += "".join(
-                f"; {_day(m['date'])} ({_moved(m['moved_from'], m['because'])})"
+                f"; {_day(m['date'])} ({moved_from(m['moved_from'], m['because'])})"
                 for m in moves
                 if m not in moved_today
             )
             lines.append(text)
     note = ""
     if view.get("next_review_moved_from"):
-        note = f" ({_moved(view['next_review_moved_from'], view['next_review_moved_because'])})"
+        note = f" ({moved_from(view['next_review_moved_from'], view['next_review_moved_because'])})"
     if view["review_today"]:
         lines.append(f"Review meeting today{note}.")
     elif view["next_review"]:
@@ -61,6 +61,6 @@ def _day(text: str) -> str:
     return f"{_DAYS[day.weekday()]} {text}"
 
 
-def _moved(planned: str, because: str | None) -> str:
+def moved_from(planned: str, because: str | None) -> str:
     """``moved from Fri 2026-12-25, Christmas Day``: why a date is not where the plan says."""
     return f"moved from {_day(planned)}, {because}"
