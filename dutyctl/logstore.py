@@ -629,10 +629,8 @@ def file_month(path: Path) -> str | None:
     return f"{match.group(1)}-{match.group(2)}" if match else None
 
 
-def misplaced(rel: str, month: str | None, entry: Entry, number: int) -> Problem | None:
-    """The warning for an entry in the file of another month, if it is one."""
-    if month is None or entry.month == month:
-        return None
+def misplaced(rel: str, month: str, entry: Entry, number: int) -> Problem:
+    """The warning for an entry in the file of another month."""
     return Problem(
         Location(rel, number),
         f"entry dated {entry.date.isoformat()} is in the file for {month}; it is counted",
@@ -716,9 +714,8 @@ def iter_log(
                                 hint="void one of them and log the right entry again",
                             )
                         continue  # an identical copy, as a union merge leaves: one entry
-                    wrong = misplaced(rel, month, entry, line.number)
-                    if wrong is not None:
-                        yield wrong
+                    if month is not None and entry.month != month:
+                        yield misplaced(rel, month, entry, line.number)
                     where = Location(rel, line.number)
                     seen[entry.id] = (entry, where)
                     yield LoggedEntry(entry, where)

@@ -38,17 +38,19 @@ CREATE TABLE files (file TEXT PRIMARY KEY, size INT, mtime_ns INT, ino INT,
     read_to INT, lines INT, header INT, digest BLOB);
 CREATE TABLE rows (file TEXT, line INT, id TEXT, recorded_at TEXT, date TEXT,
     person TEXT, duty TEXT, channel TEXT, metric TEXT, value REAL, minutes REAL,
-    url TEXT, note TEXT, voids TEXT, first INT, counted INT);
-CREATE TABLE problems (file TEXT, line INT, message TEXT, hint TEXT, severity TEXT);
-CREATE INDEX rows_at ON rows (file, line);
-CREATE INDEX rows_id ON rows (id, file, line);
+    url TEXT, note TEXT, voids TEXT, first INT, counted INT, PRIMARY KEY (file, line))
+    WITHOUT ROWID;
+CREATE TABLE problems (file TEXT, line INT, message TEXT, hint TEXT, severity TEXT,
+    misplaced INT);
+CREATE INDEX rows_id ON rows (id);
 CREATE INDEX rows_voids ON rows (voids) WHERE voids != '';
-CREATE INDEX rows_sums ON rows (date, person, duty, metric, channel, value, minutes)
-    WHERE counted;
+CREATE INDEX rows_sums ON rows (counted, date, person, duty, metric, channel, value,
+    minutes);
+CREATE INDEX rows_later ON rows (id) WHERE NOT first;
 CREATE INDEX problems_at ON problems (file, line);
 """
 ENTRY = "id, recorded_at, date, person, duty, channel, metric, value, minutes, url, note, voids"
-_BATCH = 20_000  # rows inserted at a time: memory stays small, whatever the file
+_BATCH = 2000  # rows inserted at a time: memory stays small, whatever the file
 
 
 def entry_of(row: tuple) -> Entry:
@@ -123,33 +125,35 @@ class LogIndex:
         if known.keys() == paths.keys() and all(known[r][:3] == stats[r] for r in paths):
             return
         self.db.execute("BEGIN IMMEDIATE")
+        self.db.execute("PRAGMA cache_size = -16384")  # KiB, while it writes: faster
         try:
             paths, stats, known = self._state()  # another process may have done it
-            touched: set[str] = set()
+            touched: set[str] | None = set() if known else None  # None: every id
             for rel in known.keys() - paths.keys():
                 self._drop(rel, 0, touched)
                 self.db.execute("DELETE FROM files WHERE file = ?", (rel,))
             for rel, path in paths.items():
                 if rel not in known or known[rel][:3] != stats[rel] or stats[rel][0] < 0:
                     self._read(rel, path, known.get(rel), touched)
-            self._recount(touched, everything=not known)
+            self._recount(touched)
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
+        finally:
+            self.db.execute("PRAGMA cache_size = -2000")
 
-    def _drop(self, rel: str, after: int, touched: set[str]) -> None:
+    def _drop(self, rel: str, after: int, touched: set[str] | None) -> None:
         """Forget the rows and problems of ``rel`` after line ``after``."""
-        found = self.db.execute("SELECT id, voids FROM rows WHERE file = ? AND line > ?",
-                                (rel, after))
-        touched.update(i for row in found for i in row if i)
+        if touched is not None:
+            found = self.db.execute("SELECT id, voids FROM rows WHERE file = ? AND line > ?",
+                                    (rel, after))
+            touched.update(i for row in found for i in row if i)
         self.db.execute("DELETE FROM rows WHERE file = ? AND line > ?", (rel, after))
-        self.db.execute("DELETE FROM problems WHERE file = ? AND coalesce(line, 0) > ?",
-                        (rel, 0 if after == 0 else after))
-        if after == 0:
-            self.db.execute("DELETE FROM problems WHERE file = ? AND line IS NULL", (rel,))
+        self.db.execute("DELETE FROM problems WHERE file = ?1 AND (?2 = 0 OR line > ?2)",
+                        (rel, after))
 
-    def _read(self, rel: str, path: Path, old: tuple | None, touched: set[str]) -> None:
+    def _read(self, rel: str, path: Path, old: tuple | None, touched: set[str] | None) -> None:
         from _blake2 import blake2b
 
         problems: list[tuple] = []
@@ -169,41 +173,45 @@ class LogIndex:
                         hasher = blake2b(digest_size=32)
                 self._drop(rel, number, touched)
                 if start == 0 and logstore.file_month(path) is None:
-                    problems.append(logstore.badly_named(rel))
+                    problems.append((logstore.badly_named(rel), False))
                 handle.seek(start)
                 read_to, lines, header = self._rows(handle, rel, size, start, number,
-                                                    header, problems, touched)
+                                                    header, problems, touched,
+                                                    logstore.file_month(path))
                 _hash(handle, start, read_to, hasher)
                 state = (size, stat.st_mtime_ns, stat.st_ino, read_to, lines, int(header),
                          hasher.digest())
         except _NotRead as why:
             self._drop(rel, 0, touched)
-            problems.append(why.args[0])
+            problems.append((why.args[0], False))
         except logstore.DutyctlError as error:
             self._drop(rel, 0, touched)
-            problems.append(Problem(Location(rel), f"{error.message}; not read", error.hint))
+            problems.append((Problem(Location(rel), f"{error.message}; not read", error.hint),
+                             False))
         except OSError as error:
             self._drop(rel, 0, touched)
-            problems.append(Problem(Location(rel), f"cannot read: {error.strerror}"))
+            problems.append((Problem(Location(rel), f"cannot read: {error.strerror}"), False))
         self.db.executemany(
-            "INSERT INTO problems VALUES (?, ?, ?, ?, ?)",
-            [(rel, p.location.line if p.location else None, p.message, p.hint, p.severity)
-             for p in problems])
+            "INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?)",
+            [(rel, p.location.line if p.location else None, p.message, p.hint, p.severity,
+              wrong) for p, wrong in problems])
         self.db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         (rel, *state))
 
     def _rows(self, handle, rel: str, size: int, start: int, number: int, header: bool,
-              problems: list[Problem], touched: set[str]) -> tuple[int, int, bool]:
+              problems: list[tuple[Problem, bool]], touched: set[str] | None,
+              month: str | None) -> tuple[int, int, bool]:
         """Read one file from byte ``start`` (after line ``number``) into the index: the
         offset and line number of the last whole line read, and whether a header is
         still expected there."""
         rows: list[tuple] = []
-        read_to, lines = start, number
         insert = "INSERT INTO rows VALUES (" + ", ".join("?" * 16) + ")"
+        wanted = (int(month[:4]), int(month[5:7])) if month else None
+        line = None
         lines_of = logstore._lines(handle, size - start)
         for line in logstore._scan(lines_of, rel, number=number, expect_header=header):
             if line.problem is not None:
-                problems.append(line.problem)
+                problems.append((line.problem, False))
             if line.kind == "stop":  # no row is read until the header is right
                 return 0, 0, True
             header = header and line.kind != "header"
@@ -211,36 +219,43 @@ class LogIndex:
             if entry is not None:
                 rows.append((rel, line.number, entry.id, entry.recorded_at,
                              entry.date.isoformat(), *entry[3:], 1, not entry.voids))
-                touched.add(entry.id)
-                if entry.voids:
-                    touched.add(entry.voids)
+                if touched is not None:
+                    touched.add(entry.id)
+                    if entry.voids:
+                        touched.add(entry.voids)
+                day = entry.date
+                if wanted is not None and (day.year, day.month) != wanted:
+                    # shown only while the row is the first of its id
+                    problems.append((logstore.misplaced(rel, month, entry, line.number), True))
                 if len(rows) >= _BATCH:
                     self.db.executemany(insert, rows)
                     rows.clear()
-            at = handle.tell()
-            if at < size or line.raw.endswith(b"\n"):  # a torn last line is read again
-                read_to, lines = at, line.number
         self.db.executemany(insert, rows)
-        return read_to, lines, header
+        if line is None:
+            return start, number, header
+        if line.raw.endswith(b"\n"):
+            return size, line.number, header
+        torn = _after_last_newline(handle, start, size)  # read again next time
+        return torn, line.number - 1, header or line.kind == "header"
 
-    def _recount(self, touched: set[str], everything: bool) -> None:
+    def _recount(self, touched: set[str] | None) -> None:
         """Decide ``first`` and ``counted`` again for the rows of the ``touched`` ids."""
         db = self.db
         where = ""
-        if not everything:
+        if touched is not None:
             db.execute("CREATE TEMP TABLE IF NOT EXISTS touched (id TEXT PRIMARY KEY)")
             db.execute("DELETE FROM touched")
             db.executemany("INSERT OR IGNORE INTO touched VALUES (?)", ((i,) for i in touched))
             db.execute("INSERT OR IGNORE INTO touched SELECT voids FROM rows"
                        " WHERE voids != '' AND id IN touched")
             where = "WHERE id IN touched"
-        db.execute(f"""UPDATE rows SET first = w.n = 1 FROM (SELECT rowid AS r, row_number()
-            OVER (PARTITION BY id ORDER BY file, line) AS n FROM rows {where}) AS w
-            WHERE rows.rowid = w.r AND rows.first != (w.n = 1)""")
-        db.execute(f"""UPDATE rows SET counted = w.c FROM (SELECT rowid AS r, (first AND
-            voids = '' AND NOT EXISTS (SELECT 1 FROM rows AS v WHERE v.voids = rows.id
+        db.execute(f"""UPDATE rows SET first = w.n = 1 FROM (SELECT file AS f, line AS l,
+            row_number() OVER (PARTITION BY id ORDER BY file, line) AS n FROM rows {where})
+            AS w WHERE (file, line) = (w.f, w.l) AND first != (w.n = 1)""")
+        db.execute(f"""UPDATE rows SET counted = w.c FROM (SELECT file AS f, line AS l, (first
+            AND voids = '' AND NOT EXISTS (SELECT 1 FROM rows AS v WHERE v.voids = rows.id
             AND v.voids != '' AND v.first)) AS c FROM rows {where}) AS w
-            WHERE rows.rowid = w.r AND rows.counted != w.c""")
+            WHERE (file, line) = (w.f, w.l) AND counted != w.c""")
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -250,7 +265,7 @@ class LogIndex:
         by = [key for key in SUM_KEYS if key in set(by)]
         columns = ", ".join(key if key in by else "NULL" for key in SUM_KEYS)
         query = f"""SELECT {columns}, sum(value), count(*), total(minutes) FROM rows
-            INDEXED BY rows_sums WHERE counted AND date BETWEEN ? AND ?
+            INDEXED BY rows_sums WHERE counted = 1 AND date BETWEEN ? AND ?
             GROUP BY {", ".join(by)}"""
         days: dict[str, date] = {}
         for row in self.db.execute(query, (first.isoformat(), last.isoformat())):
@@ -312,29 +327,24 @@ class LogIndex:
         chosen = "?1 IS NULL OR file IN (SELECT value FROM json_each(?1))"
         arg = (None if files is None else json.dumps(files),)
         found: list[tuple[tuple, Problem]] = []
-        for rel, line, message, hint, severity in self.db.execute(
-                f"SELECT * FROM problems WHERE {chosen}", arg):
-            found.append(((rel, line or 0, 0), Problem(Location(rel, line), message, hint,
-                                                       severity)))
+        for rel, line, message, hint, severity, wrong in self.db.execute(
+                f"""SELECT * FROM problems AS p WHERE ({chosen}) AND (NOT misplaced OR EXISTS
+                (SELECT 1 FROM rows AS r WHERE r.file = p.file AND r.line = p.line AND
+                r.first))""", arg):
+            found.append(((rel, line or 0, wrong), Problem(Location(rel, line), message, hint,
+                                                           severity)))
         for rel, line, entry_id, at, at_line in self.db.execute(f"""SELECT r.file, r.line,
-                r.id, w.file, w.line FROM rows AS r JOIN rows AS w ON w.id = r.id AND w.first
-                WHERE NOT r.first AND ({chosen.replace('file', 'r.file')}) AND
-                (r.recorded_at, r.date, r.person, r.duty, r.channel, r.metric, r.value,
-                r.minutes, r.url, r.note, r.voids) IS NOT (w.recorded_at, w.date, w.person,
-                w.duty, w.channel, w.metric, w.value, w.minutes, w.url, w.note, w.voids)""",
-                                                                 arg):
+                r.id, w.file, w.line FROM rows AS r INDEXED BY rows_later JOIN rows AS w ON
+                w.id = r.id AND w.first WHERE NOT r.first AND ({chosen.replace('file',
+                'r.file')}) AND (r.recorded_at, r.date, r.person, r.duty, r.channel,
+                r.metric, r.value, r.minutes, r.url, r.note, r.voids) IS NOT (w.recorded_at,
+                w.date, w.person, w.duty, w.channel, w.metric, w.value, w.minutes, w.url,
+                w.note, w.voids)""", arg):
             found.append(((rel, line, 1), Problem(
                 Location(rel, line),
                 f"id {entry_id} was already logged at {Location(at, at_line)} with "
                 "different content; this row is not counted",
                 hint="void one of them and log the right entry again")))
-        for rel, line, day in self.db.execute(f"""SELECT file, line, date FROM rows WHERE
-                first AND ({chosen}) AND file GLOB 'logs/[0-9][0-9][0-9][0-9]-[0-9][0-9].csv'
-                AND substr(date, 1, 7) != substr(file, 6, 7)""", arg):
-            entry = Entry("x", "", date.fromisoformat(day), "", "", "", "", 0.0, None, "", "")
-            wrong = logstore.misplaced(rel, rel[5:12], entry, line)
-            if wrong is not None:
-                found.append(((rel, line, 1), wrong))
         found.sort(key=lambda item: item[0])
         return [problem for _, problem in found]
 
@@ -377,3 +387,15 @@ def _hash(handle, start: int, end: int, hasher) -> None:
             break
         hasher.update(block)
         left -= len(block)
+
+
+def _after_last_newline(handle, start: int, end: int) -> int:
+    """Where the last line ending between ``start`` and ``end`` ends (``start``: none)."""
+    while end > start:
+        begin = max(start, end - (1 << 16))
+        handle.seek(begin)
+        at = handle.read(end - begin).rfind(b"\n")
+        if at >= 0:
+            return begin + at + 1
+        end = begin
+    return start
