@@ -23,8 +23,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from functools import lru_cache
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 
 from dutyctl.dates import parse_date  # not syntax: `dutyctl log` needs no plan model
@@ -328,19 +328,21 @@ def active_entries(entries: Iterable[Entry]) -> list[Entry]:
 
 
 SUM_KEYS: tuple[str, ...] = ("date", "person", "duty", "metric", "channel")
+_EMPTY = (date.min, "", "", "", "")
 
 
 class Sum(NamedTuple):
     """Entries summed per some of :data:`SUM_KEYS` (``duty`` as written); the keys not
-    summed by are None. What the log index answers, and what reports are made of."""
+    summed by are empty (``""``, ``date.min``). What the log index answers, and what
+    reports are made of."""
 
-    date: date | None
-    person: str | None
-    duty: str | None
-    metric: str | None
-    channel: str | None
+    date: date
+    person: str
+    duty: str
+    metric: str
+    channel: str
     value: float
-    count: int
+    entries: int
     minutes: float
 
 
@@ -349,9 +351,9 @@ def sums_of(entries: Iterable[Entry], by: Iterable[str] = SUM_KEYS) -> list[Sum]
     wanted = [key in set(by) for key in SUM_KEYS]
     groups: dict[tuple, list] = {}
     for entry in entries:
-        key = tuple(value if keep else None for value, keep in zip(
+        key = tuple(value if keep else empty for value, keep, empty in zip(
             (entry.date, entry.person, entry.duty, entry.metric, entry.channel), wanted,
-            strict=True))
+            _EMPTY, strict=True))
         group = groups.get(key)
         if group is None:
             groups[key] = [entry.value, 1, entry.minutes or 0.0]

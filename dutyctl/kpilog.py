@@ -31,7 +31,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from dutyctl.entries import Entry, active_entries, format_recorded_at, restore
+from dutyctl.entries import Entry, format_recorded_at, restore
 from dutyctl.errors import (
     EXIT_PROBLEMS,
     DutyctlError,

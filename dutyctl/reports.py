@@ -69,7 +69,7 @@ def sum_totals(plan: Plan, sums: Iterable[Sum]) -> Totals:
     count, points, minutes, output, outcomes = 0, 0.0, 0.0, 0.0, 0.0
     metrics: dict[str, float] = {}
     for item in sums:
-        count += item.count
+        count += item.entries
         minutes += item.minutes
         known = plan.metrics.get(item.metric)
         if known is not None:

@@ -59,6 +59,8 @@ HEAVY = (
     "holidays",
     "icalendar",
     "json",
+    "sqlite3",  # the log index: reports and `log`'s standing need it, `today` does not
+    "dutyctl.store.logindex",
     "dutyctl.model",
     "dutyctl.syntax",
     "dutyctl.rotation",
@@ -163,13 +165,13 @@ def test_warm_rotation_listing_reads_only_the_cached_rows(example_repo: Path) ->
 
 
 # A warm `dutyctl log` checks against two small cache entries (the plan's log view and the
-# day's slots), appends and reads the slot's month file: none of the plan's machinery.
+# day's slots), appends and reads the slot's sums from the log index: none of the plan's
+# machinery.
 LOG_HEAVY = (
-    *(m for m in HEAVY if m != "dutyctl.cli.log"),
+    *(m for m in HEAVY if m not in ("dutyctl.cli.log", "sqlite3", "dutyctl.store.logindex")),
     "dutyctl.cli.rotation",
     "dutyctl.agenda",
     "dutyctl.schedule",
-    "dutyctl.logcache",
     "dutyctl.reporting",
     "dutyctl.compliance",
     "csv",  # rows are written without it; it reads only lines that are not ordinary
@@ -195,7 +197,6 @@ REPORT_MACHINERY = (
     "dutyctl.cli.report",
     "dutyctl.cli.rotation",
     "dutyctl.agenda",
-    "dutyctl.logcache",
     "dutyctl.reporting",
     "dutyctl.reports",
     "dutyctl.compliance",

@@ -21,7 +21,6 @@ of the rows sharing an id the first (by file name, then line) is ``first``; a ro
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import date
@@ -263,14 +262,13 @@ class LogIndex:
         """The counted entries dated from ``first`` to ``last``, summed per the keys ``by``
         (of :data:`~dutyctl.entries.SUM_KEYS`), as :func:`~dutyctl.entries.sums_of` sums."""
         by = [key for key in SUM_KEYS if key in set(by)]
-        columns = ", ".join(key if key in by else "NULL" for key in SUM_KEYS)
+        columns = ", ".join(key if key in by else "''" for key in SUM_KEYS)
         query = f"""SELECT {columns}, sum(value), count(*), total(minutes) FROM rows
             INDEXED BY rows_sums WHERE counted = 1 AND date BETWEEN ? AND ?
             GROUP BY {", ".join(by)}"""
-        days: dict[str, date] = {}
+        days: dict[str, date] = {"": date.min}
         for row in self.db.execute(query, (first.isoformat(), last.isoformat())):
-            day = row[0] and (days.get(row[0]) or days.setdefault(row[0],
-                                                                   date.fromisoformat(row[0])))
+            day = days.get(row[0]) or days.setdefault(row[0], date.fromisoformat(row[0]))
             yield Sum(day, *row[1:])
 
     def entries(self, first: date | None = None, last: date | None = None, *,
@@ -320,12 +318,9 @@ class LogIndex:
     def problems(self, months: Iterable[str] | None = None) -> list[Problem]:
         """What the careful reader reports of the files of ``months`` (every file: None),
         in its order: a file's own problems, then each line's."""
-        files = None if months is None else sorted(f"{logstore.LOGS_DIR}/{m}.csv"
-                                                   for m in months)
-        import json
-
-        chosen = "?1 IS NULL OR file IN (SELECT value FROM json_each(?1))"
-        arg = (None if files is None else json.dumps(files),)
+        files = [] if months is None else sorted(f"{logstore.LOGS_DIR}/{m}.csv" for m in months)
+        chosen = "TRUE" if months is None else f"file IN ({', '.join('?' * len(files))})"
+        arg = tuple(files)
         found: list[tuple[tuple, Problem]] = []
         for rel, line, message, hint, severity, wrong in self.db.execute(
                 f"""SELECT * FROM problems AS p WHERE ({chosen}) AND (NOT misplaced OR EXISTS
