@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dutyctl.entries import (
+from dutyctl.core.entries import (
     HEADER,
     Entry,
     active_entries,

@@ -1,7 +1,7 @@
 """The library behind `dutyctl report ...`: options as typed in, report records out.
 
 Each function loads the plan (at ``--rev`` if given), reads the months of the KPI
-log it needs, builds the rotation and calls the pure core (:mod:`dutyctl.reports`).
+log it needs, builds the rotation and calls the pure core (:mod:`dutyctl.core.reports`).
 Malformed log rows do not stop a report: they come back as ``problems`` (warnings).
 """
 
@@ -12,8 +12,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from dutyctl.core.model import Plan, Span
 from dutyctl.errors import Problem, UsageError, unknown
-from dutyctl.model import Plan, Span
 
 # A slot that starts in a period may run past its end: its entries are read too.
 MAX_SPILL_DAYS = 400
@@ -38,7 +38,7 @@ def choose_period(
     default: str = "month",
 ) -> tuple[str, Span]:
     """One period from --month/--week/--quarter/--year/--all (label, days)."""
-    from dutyctl.syntax import parse_month, parse_quarter, parse_week, parse_year
+    from dutyctl.core.syntax import parse_month, parse_quarter, parse_week, parse_year
 
     given = [
         (name, value)
@@ -98,7 +98,7 @@ def _months(first: date, last: date) -> set[str]:
 
 
 def _load(repo, rev, department: str | None):
-    from dutyctl.loading import load, plan_today
+    from dutyctl.app.load import load, plan_today
 
     found, plan = load(repo, rev)
     _check("department", department, plan.departments)
@@ -107,7 +107,7 @@ def _load(repo, rev, department: str | None):
 
 def _gather(found, plan: Plan, period: Span, today: date, read_from: date | None = None):
     """The rotation and the log entries a report over ``period`` needs, and log problems."""
-    from dutyctl.logstore import read_log
+    from dutyctl.store.logfile import read_log
 
     rotation, last_end = _rotation_for(found, plan, period, today)
     first = min(read_from or period.start, period.start)
@@ -133,7 +133,7 @@ def leaderboard(
     department: str | None = None,
     progress=None,
 ) -> ReportResult:
-    from dutyctl import reports
+    from dutyctl.core import reports
 
     found, plan, today = _load(repo, rev, department)
     label, span = choose_period(
@@ -161,12 +161,13 @@ def _as_warnings(problems) -> tuple[Problem, ...]:
 def _cached_leaderboard(
     found, plan: Plan, span: Span, today: date, label: str, department, progress=None
 ):
-    """The leaderboard from per-file aggregates (:mod:`dutyctl.logcache`), or None when
+    """The leaderboard from per-file aggregates (:mod:`dutyctl.store.logcache`), or None when
     they cannot give the identical answer (see its docstring); streams, never holds
     every entry."""
-    from dutyctl import logcache, reports
-    from dutyctl.compliance import judge_totals, judged_slots
-    from dutyctl.logstore import _log_files
+    from dutyctl.core import reports
+    from dutyctl.core.compliance import judge_totals, judged_slots
+    from dutyctl.store import logcache
+    from dutyctl.store.logfile import _log_files
 
     if any(not float(m.points).is_integer() for m in plan.metrics.values()):
         return None
@@ -246,8 +247,8 @@ def _cached_leaderboard(
 def month(
     repo: str | Path | None, rev: str | None, month_text: str | None, department: str | None
 ) -> ReportResult:
-    from dutyctl import reports
-    from dutyctl.syntax import parse_month
+    from dutyctl.core import reports
+    from dutyctl.core.syntax import parse_month
 
     found, plan, today = _load(repo, rev, department)
     period = parse_month(month_text or default_month(today), today)
@@ -270,14 +271,15 @@ def _month_from_aggregates(
     """The month report reading only the files of the month and the slots running past
     it (and, unless the cache cannot stand for it, the previous month's); the months
     before give only their goal totals, and the previous month its slot sums (for the
-    change in compliance), from the per-file aggregates (:mod:`dutyctl.logcache`). None
+    change in compliance), from the per-file aggregates (:mod:`dutyctl.store.logcache`). None
     when that could differ from reading everything: an earlier file with an entry dated
     from the previous month on (or before the plan's start), a void or an id shared
     across that boundary, or a value that is not a whole number (sums would depend on
     their order). The previous month's file comes from the cache only when it holds
     dates of that month alone and no void crosses a file; otherwise it is read."""
-    from dutyctl import logcache, reports
-    from dutyctl.logstore import _log_files, read_log
+    from dutyctl.core import reports
+    from dutyctl.store import logcache
+    from dutyctl.store.logfile import _log_files, read_log
 
     previous = reports.previous_month(span)
     rotation, last_end = _rotation_for(found, plan, span, today)
@@ -356,7 +358,7 @@ def _history(found, plan: Plan, paths: list[Path], goal_keys: set, previous_star
     """
     import hashlib
 
-    from dutyctl import logcache, plancache
+    from dutyctl.store import logcache, plancache
 
     plan_key = plancache.plan_key(plan)
     stamps = [logcache.file_stamp(path) for path in paths]
@@ -413,7 +415,7 @@ def _disjoint(found, history_key: str, history_ids, later) -> bool:
     files)."""
     import hashlib
 
-    from dutyctl import plancache
+    from dutyctl.store import plancache
 
     entry = None
     if history_key:
@@ -442,9 +444,9 @@ def _rotation_for(found, plan: Plan, period: Span, today: date):
     Built once, up to the end of the last slot the schedule starts by then: a longer
     calendar begins with the shorter one, and its slots starting later cover only days
     after the judged slots end, so they change no entry's judged slot."""
-    from dutyctl.compliance import judged_slots
-    from dutyctl.loading import rotation_until
-    from dutyctl.schedule import duty_slots
+    from dutyctl.app.load import rotation_until
+    from dutyctl.core.compliance import judged_slots
+    from dutyctl.core.schedule import duty_slots
 
     until = max(min(period.end, today), plan.start)
     limit = until + timedelta(days=MAX_SPILL_DAYS)
@@ -462,8 +464,8 @@ def _rotation_for(found, plan: Plan, period: Span, today: date):
 def week(
     repo: str | Path | None, rev: str | None, week_text: str | None, department: str | None
 ) -> ReportResult:
-    from dutyctl import reports
-    from dutyctl.syntax import parse_week
+    from dutyctl.core import reports
+    from dutyctl.core.syntax import parse_week
 
     found, plan, today = _load(repo, rev, department)
     period = parse_week(week_text or "this", today)
@@ -484,7 +486,7 @@ def person(
     year: str | None = None,
     all_time: bool = False,
 ) -> ReportResult:
-    from dutyctl import reports
+    from dutyctl.core import reports
 
     found, plan, today = _load(repo, rev, None)
     _check("person", person_id, plan.people)

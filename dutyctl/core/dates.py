@@ -1,6 +1,6 @@
 """Calendar dates (and plain numbers) as written in plans, logs and on the command line.
 
-Apart from :mod:`dutyctl.syntax` (which re-exports these) because the cron path
+Apart from :mod:`dutyctl.core.syntax` (which re-exports these) because the cron path
 (`dutyctl today` on a cached view) needs a date parsed and `dutyctl log` a number,
 and neither anything of the plan model.
 """

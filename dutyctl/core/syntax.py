@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from dutyctl.dates import (  # noqa: F401 - the date and number syntax is part of this module's API
+from dutyctl.core.dates import (  # noqa: F401 - the date and number syntax is part of this module's API
     DATE_FORMAT,
     MAX_YEAR,
     MIN_YEAR,
@@ -20,8 +20,8 @@ from dutyctl.dates import (  # noqa: F401 - the date and number syntax is part o
     parse_day,
     parse_number,
 )
+from dutyctl.core.model import WEEKDAY_CODES, Bound, Budget, Cadence, Span
 from dutyctl.errors import InputError, UsageError
-from dutyctl.model import WEEKDAY_CODES, Bound, Budget, Cadence, Span
 
 # The longest period a cadence may repeat by (INTERVAL x the frequency), in days.
 MAX_PERIOD_DAYS = 100 * 366

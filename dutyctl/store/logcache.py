@@ -1,11 +1,11 @@
 """A cache of per-file aggregates of the KPI log, so that a leaderboard over years of
-entries reads almost nothing on a warm run. A loader, like :mod:`dutyctl.logstore`.
+entries reads almost nothing on a warm run. A loader, like :mod:`dutyctl.store.logfile`.
 
 What is kept, per month file and per (plan, rotation): for each person and metric the
 sum of values and the count of active entries, each person's minutes, for each metric
 and channel the sum of values, and for each slot
 of the rotation, each of its people's sums per metric (entries attributed to the slot
-exactly as :class:`dutyctl.compliance.Attribution` does), with the file's problems, the
+exactly as :class:`dutyctl.core.compliance.Attribution` does), with the file's problems, the
 first and last entry date, the void rows whose entry is not in the file, and 64-bit
 hashes of the file's ids.
 
@@ -60,11 +60,11 @@ if TYPE_CHECKING:
     from collections import Counter
     from collections.abc import Callable, Iterable, Iterator
 
-    from dutyctl.compliance import Attribution, SlotTable
-    from dutyctl.logstore import Progress
-    from dutyctl.model import Plan
-    from dutyctl.repo import Repo
-    from dutyctl.rotation import Rotation
+    from dutyctl.core.compliance import Attribution, SlotTable
+    from dutyctl.core.model import Plan
+    from dutyctl.core.rotation import Rotation
+    from dutyctl.store.logfile import Progress
+    from dutyctl.store.repo import Repo
 
 FORMAT = 3
 EDGE = 64 * 1024  # bytes hashed at each end of a file to confirm it is unchanged
@@ -172,10 +172,10 @@ def _rows_finder() -> Callable[[str], list[tuple[str, ...]]]:
 
 
 def _line_finder(columns: frozenset[int]) -> Callable[[str], list[tuple[str, ...]]]:
-    from dutyctl import logstore
+    from dutyctl.store import logfile
 
     # A row whose note is in quotes is ordinary when the note is not captured.
-    pattern = logstore.fast_row_pattern(columns, quoted_note=10 not in columns)
+    pattern = logfile.fast_row_pattern(columns, quoted_note=10 not in columns)
     return re.compile(f"^(?:{pattern})$|^(.*)$", re.MULTILINE).findall
 
 
@@ -189,7 +189,7 @@ def _blocks(
     start: int = 0, number: int | None = None, hasher=None, info: dict | None = None,
     find: Callable[[str], list[tuple[str, ...]]] | None = None,
 ) -> Iterator[tuple]:
-    """What ``logstore._scan_fields`` reads, a block of lines at a time: ("lines", number
+    """What ``logfile._scan_fields`` reads, a block of lines at a time: ("lines", number
     of the line before the block, one ``find`` tuple per line) or ("items",
     [(line number, fields or None, problem or None), ...]) as _scan_fields has them.
 
@@ -199,7 +199,7 @@ def _blocks(
     to ``size``, ending with a newline). ``find`` is :func:`_rows_finder` unless given:
     any findall whose tuples have a line that is not an ordinary row in the last group
     and an empty first."""
-    from dutyctl import logstore
+    from dutyctl.store import logfile
 
     if find is None:
         find = _rows_finder()
@@ -208,7 +208,7 @@ def _blocks(
         info["whole"] = False
     if number is None:
         line = None
-        for line in logstore._scan(logstore._lines(handle, left), rel):
+        for line in logfile._scan(logfile._lines(handle, left), rel):
             left -= len(line.raw)
             if hasher is not None:
                 hasher.update(line.raw)
@@ -221,7 +221,7 @@ def _blocks(
         number = line.number
     carry = b""
     while left > 0:
-        block = handle.read(min(logstore._BLOCK, left))
+        block = handle.read(min(logfile._BLOCK, left))
         if not block:
             break
         if hasher is not None:
@@ -233,7 +233,7 @@ def _blocks(
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            yield "items", list(logstore._exact(logstore._split_lines(data), rel, number))
+            yield "items", list(logfile._exact(logfile._split_lines(data), rel, number))
             number += data.count(b"\n")
         else:
             count = text.count("\n")
@@ -247,17 +247,17 @@ def _blocks(
                 lines.pop()
                 dates: dict[str, date] = {}
                 for at, body in enumerate(lines, number + 1):
-                    fields = logstore.fast_fields(body, dates)
+                    fields = logfile.fast_fields(body, dates)
                     if fields is not None:
                         items.append((at, fields, None))
                     else:
-                        items.extend(logstore._exact([(body + "\n").encode()], rel, at - 1))
+                        items.extend(logfile._exact([(body + "\n").encode()], rel, at - 1))
                 yield "items", items
             number += count
         if progress is not None:
             progress(size - left, size)
     if carry:  # the last line, without a newline
-        yield "items", list(logstore._exact([carry], rel, number))
+        yield "items", list(logfile._exact([carry], rel, number))
         number += 1
     if info is not None:
         info["lines"] = number
@@ -275,13 +275,13 @@ def _fields_of(groups: tuple[str, ...], dates: dict[str, date]) -> tuple:
 @contextmanager
 def _snapshot(path: Path, rel: str) -> Iterator[tuple[io.BufferedReader, os.stat_result]]:
     """``path`` open for reading and its stat, taken under the shared lock, as in
-    ``logstore._read_fields``: whole rows up to its size; later appends only add past it."""
+    ``logfile._read_fields``: whole rows up to its size; later appends only add past it."""
     import fcntl
 
-    from dutyctl import logstore
+    from dutyctl.store import logfile
 
-    timeout = logstore.lock_timeout(logstore.READ_LOCK_TIMEOUT)
-    with logstore._locked(path, os.O_RDONLY, fcntl.LOCK_SH, timeout, rel) as fd:
+    timeout = logfile.lock_timeout(logfile.READ_LOCK_TIMEOUT)
+    with logfile._locked(path, os.O_RDONLY, fcntl.LOCK_SH, timeout, rel) as fd:
         stat = os.fstat(fd)
         fcntl.flock(fd, fcntl.LOCK_UN)
         with os.fdopen(fd, "rb", closefd=False) as handle:
@@ -293,7 +293,7 @@ def _read_rows(
     problems: list[Problem], voided: set[str], rows: list[tuple], seen: dict[str, tuple],
     info: dict, resume: tuple | None = None,
 ) -> bool:
-    """Read one file as ``logstore._read_fields`` does (same problems, in the same order,
+    """Read one file as ``logfile._read_fields`` does (same problems, in the same order,
     each id once): void targets into ``voided``, every other entry into ``rows`` as
     (id, date, person, duty, channel, metric, value, minutes); ``seen`` gets every id.
 
@@ -302,8 +302,8 @@ def _read_rows(
     the bytes past it are read, as lines after its lines, and only if the file is the
     same inode, larger, and its first bytes are still the ones it covered: False (and
     nothing read) otherwise."""
-    from dutyctl import logstore
-    from dutyctl.syntax import parse_date
+    from dutyctl.core.syntax import parse_date
+    from dutyctl.store import logfile
 
     # seen: id -> (the row's text and a comma, or its fields; line number; text?): the
     # text is one string where its groups would be thirteen.
@@ -319,7 +319,7 @@ def _read_rows(
         if not earlier_groups and not is_groups and earlier == content:
             return
         mine = _fields_of(content, dates) if is_groups else content
-        theirs = logstore.fast_fields(earlier[:-1], dates) if earlier_groups else earlier
+        theirs = logfile.fast_fields(earlier[:-1], dates) if earlier_groups else earlier
         if mine != theirs:
             problems.append(Problem(
                 Location(rel, number),
@@ -366,7 +366,7 @@ def _read_rows(
                 return False
             left = start
             while left > 0:
-                chunk = handle.read(min(logstore._BLOCK, left))
+                chunk = handle.read(min(logfile._BLOCK, left))
                 if not chunk:
                     return False
                 hasher.update(chunk)
@@ -383,7 +383,7 @@ def _read_rows(
                 number += 1
                 entry_id = groups[0]
                 if not entry_id:  # not an ordinary row: the exact parser
-                    take(logstore._exact([(groups[12] + "\n").encode()], rel, number - 1))
+                    take(logfile._exact([(groups[12] + "\n").encode()], rel, number - 1))
                     continue
                 day_text = groups[2]
                 day = dates.get(day_text)
@@ -392,7 +392,7 @@ def _read_rows(
                         day = dates[day_text] = parse_date(day_text)
                     except InputError:  # as fast_fields: the exact parser says why
                         line = ",".join(groups[:12]) + "\n"
-                        take(logstore._exact([line.encode()], rel, number - 1))
+                        take(logfile._exact([line.encode()], rel, number - 1))
                         continue
                 if entry_id in seen:
                     repeated(number, groups, True)
@@ -418,13 +418,13 @@ class _Unusual(Exception):
 def _void_targets(handle: io.BufferedReader, size: int) -> set[str]:
     """The last cell of every line that does not end with a comma: a superset of the
     ids the file's void rows name (an ordinary row's last cell is its ``voids``)."""
-    from dutyctl import logstore
+    from dutyctl.store import logfile
 
     found: set[bytes] = set()
     carry = b""
     left = size
     while left > 0:
-        block = handle.read(min(logstore._BLOCK, left))
+        block = handle.read(min(logfile._BLOCK, left))
         if not block:
             break
         left -= len(block)
@@ -465,8 +465,8 @@ def _quick_aggregate(
     from itertools import compress
     from operator import itemgetter, not_
 
-    from dutyctl import logstore
-    from dutyctl.dates import parse_date
+    from dutyctl.core.dates import parse_date
+    from dutyctl.store import logfile
 
     global _find_summed
     if _find_summed is None:
@@ -543,7 +543,7 @@ def _quick_aggregate(
                             break
                         mixed.extend(rows[start:at])
                         line = (rows[at][9] + "\n").encode()
-                        mixed.extend(exact_rows(logstore._exact([line], rel, number + at)))
+                        mixed.extend(exact_rows(logfile._exact([line], rel, number + at)))
                         start = at + 1
                     mixed.extend(rows[start:])
                     rows = mixed
@@ -614,7 +614,7 @@ def _add_slots(
     """Add rows counted by (person, ISO day, duty, metric, value) to the slot sums, each
     to the slot ``table`` says it counts for (none: not added); in the order the counts
     met them, as :func:`_add_rows` adds them row by row."""
-    from dutyctl.compliance import slot_in
+    from dutyctl.core.compliance import slot_in
 
     for (person, day, duty, metric, value), count in counts.items():
         found = slot_in(table, person, day, duty)
@@ -624,10 +624,10 @@ def _add_slots(
 
 
 def _month_of(root: Path, path: Path) -> tuple[str, str | None]:
-    from dutyctl import logstore
+    from dutyctl.store import logfile
 
-    match = logstore._MONTH_FILE_RE.match(path.name)
-    return logstore._rel(root, path), f"{match.group(1)}-{match.group(2)}" if match else None
+    match = logfile._MONTH_FILE_RE.match(path.name)
+    return logfile._rel(root, path), f"{match.group(1)}-{match.group(2)}" if match else None
 
 
 def aggregate_file(
@@ -638,11 +638,11 @@ def aggregate_file(
     attribution: Attribution | None = None,
     quick: bool = True,
 ) -> FileAggregate:
-    """Read one log file exactly as ``logstore.iter_log`` does and sum it up (the slots
+    """Read one log file exactly as ``logfile.iter_log`` does and sum it up (the slots
     only with a rotation). Reads a block of rows at a time: in one pass when the file
     is ordinary (:func:`_quick_aggregate`, unless ``quick`` is false), else keeping its
     rows to sum them after."""
-    from dutyctl import logstore
+    from dutyctl.store import logfile
 
     result = FileAggregate()
     rel, month = _month_of(root, path)
@@ -658,14 +658,14 @@ def aggregate_file(
     if rotation is None:
         attribution = None
     elif attribution is None:
-        from dutyctl.compliance import Attribution
+        from dutyctl.core.compliance import Attribution
 
         attribution = Attribution(rotation.assignments)
     if quick:
         quick_result = FileAggregate(problems=list(result.problems))
         table = attribution.slot_table() if attribution is not None else None
         try:
-            logstore._check_inside(root, path)
+            logfile._check_inside(root, path)
             _quick_aggregate(path, rel, month, progress, table, quick_result)
         except (_Unusual, DutyctlError, OSError):
             pass  # the careful way reads it again, and says what stopped it
@@ -678,9 +678,9 @@ def aggregate_file(
     seen: dict[str, tuple] = {}
     info: dict = {}
     try:
-        logstore._check_inside(root, path)
+        logfile._check_inside(root, path)
         _read_rows(root, path, rel, month, progress, problems, voided, rows, seen, info)
-    except logstore.LogUnsafe as error:
+    except logfile.LogUnsafe as error:
         problems.append(Problem(error.location, error.message + "; not read", error.hint))
         info.clear()
     except DutyctlError as error:
@@ -721,7 +721,7 @@ def extend_file(
     changed, ``base`` ended without a newline or did not read its rows), or a new row's
     id or a new void's target may be an id of the bytes read before (a 64-bit hash in
     ``base.ids``): the caller reads the file in full. ``base`` is changed either way."""
-    from dutyctl import logstore
+    from dutyctl.store import logfile
 
     if base.resume is None:
         return None
@@ -732,7 +732,7 @@ def extend_file(
     seen: dict[str, tuple] = {}
     info: dict = {}
     try:
-        logstore._check_inside(root, path)
+        logfile._check_inside(root, path)
         if not _read_rows(root, path, rel, month, None, problems, voided, rows, seen, info,
                           base.resume):
             return None
@@ -760,7 +760,7 @@ def extend_file(
         # The slots around the new rows' days are enough: an entry counts for a slot that
         # covers its day, and the slots of a duty do not overlap. (The whole rotation's
         # lookup costs more than a few appended rows.)
-        from dutyctl.compliance import Attribution
+        from dutyctl.core.compliance import Attribution
 
         days = [row[1] for row in rows]
         attribution = Attribution(rotation.between(min(days), max(days)))
@@ -779,7 +779,7 @@ def _add_rows(
     """Add ``rows`` (as :func:`_read_rows` gives them) but those in ``voided`` to the
     sums of ``result``, one at a time and in order (so that extending an aggregate sums
     exactly as reading the whole file would)."""
-    from dutyctl.compliance import Attribution
+    from dutyctl.core.compliance import Attribution
 
     if rotation is not None and attribution is None:
         attribution = Attribution(rotation.assignments)
@@ -854,7 +854,7 @@ _pool_state: tuple = ()  # (repo, rotation, attribution), inherited by the forke
 
 def _store(repo: Repo, aggregate: FileAggregate, path: Path, job: tuple) -> None:
     """Cache a file's aggregate, unless the file changed while it was read."""
-    from dutyctl import plancache
+    from dutyctl.store import plancache
 
     rel, stamp, base_path, slots_path = job[1:]
     if base_path is not None and file_stamp(path) == stamp:
@@ -914,7 +914,7 @@ def file_aggregates(
     cached apart from the rest, which a report without slots (goals) can use alone.
     Without a progress callback, many megabytes of files with no cache entry are read
     by two forked processes (their answers are the same: each reads its files whole)."""
-    from dutyctl import plancache
+    from dutyctl.store import plancache
 
     global _pool_state
     key = plancache.plan_key(plan)
@@ -942,7 +942,7 @@ def file_aggregates(
     ]
     attribution = None
     if rotation is not None and missing:
-        from dutyctl.compliance import Attribution
+        from dutyctl.core.compliance import Attribution
 
         attribution = Attribution(rotation.assignments)
     size_of = {id(job): size for job, size in zip(jobs, sizes, strict=True)}
@@ -1014,7 +1014,7 @@ def file_aggregates(
                     progress(before + read, total)
 
             if rotation is not None and attribution is None:
-                from dutyctl.compliance import Attribution
+                from dutyctl.core.compliance import Attribution
 
                 attribution = Attribution(rotation.assignments)
             aggregate = aggregate_file(repo.root, path, rotation, step, attribution)

@@ -16,7 +16,7 @@ from datetime import date
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
-    from dutyctl.model import Plan
+    from dutyctl.core.model import Plan
 
 # The cached view's argument: a view of another shape (a field more) is another entry,
 # never one read back wrongly.

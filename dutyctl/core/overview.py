@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from dutyctl.agenda import due_record, review_moves, slot_due_days
-from dutyctl.model import Plan
-from dutyctl.schedule import duty_slots
-from dutyctl.serialize import jsonable
-from dutyctl.workdays import Moved
+from dutyctl.core.agenda import due_record, review_moves, slot_due_days
+from dutyctl.core.model import Plan
+from dutyctl.core.schedule import duty_slots
+from dutyctl.core.serialize import jsonable
+from dutyctl.core.workdays import Moved
 
 # How far ahead `plan show` lists holidays and the due days moved off them.
 AHEAD = 90

@@ -12,9 +12,9 @@ What goes into the message for a day D
       previous working day up to the day before D: met, or what was missing. On a
       Monday that covers Friday's slot and last week's.
     * **Review**: a reminder when D is a review day (moved off holidays: see
-      :mod:`dutyctl.workdays`, as are due days).
+      :mod:`dutyctl.core.workdays`, as are due days).
     * **Award**: on the first working day of a month, last month's award by the
-      plan's rule (:func:`dutyctl.reports.month_report`).
+      plan's rule (:func:`dutyctl.core.reports.month_report`).
 
 A working day is Monday to Friday and not a holiday of the plan. An announcement
 with none of these is empty: there is nothing to send.
@@ -26,10 +26,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from dutyctl.entries import Entry
-from dutyctl.model import Plan, Span
-from dutyctl.rotation import Assignment, Rotation
-from dutyctl.workdays import short_day
+from dutyctl.core.entries import Entry
+from dutyctl.core.model import Plan, Span
+from dutyctl.core.rotation import Assignment, Rotation
+from dutyctl.core.workdays import short_day
 
 # How far back the previous working day is looked for (a plan could list long holidays).
 _MAX_LOOKBACK = 366
@@ -171,7 +171,7 @@ def log_months(plan: Plan, rotation: Rotation, day: date) -> set[str]:
 def build(plan: Plan, rotation: Rotation, entries: Sequence[Entry], day: date) -> Announcement:
     """The announcement of ``day``. ``rotation`` must reach ``day``; ``entries`` must hold
     the months :func:`log_months` names (more do no harm)."""
-    from dutyctl.agenda import next_review_move, slot_due_days
+    from dutyctl.core.agenda import next_review_move, slot_due_days
 
     duties: list[DutyLine] = []
     for slot in sorted(rotation.on(day), key=lambda a: (a.start != a.end, a.duty)):
@@ -232,7 +232,7 @@ def _name(plan: Plan, person_id: str) -> str:
 def _results(
     plan: Plan, rotation: Rotation, entries: Sequence[Entry], day: date
 ) -> list[ResultLine]:
-    from dutyctl.compliance import judge_slots
+    from dutyctl.core.compliance import judge_slots
 
     ended = ended_slots(plan, rotation, day)
     if not ended:
@@ -264,7 +264,7 @@ def _results(
 
 
 def _award(plan: Plan, rotation: Rotation, entries: Sequence[Entry], day: date) -> AwardLine | None:
-    from dutyctl.reports import describe, month_report
+    from dutyctl.core.reports import describe, month_report
 
     if plan.award is None or not is_first_working_day_of_month(plan, day):
         return None

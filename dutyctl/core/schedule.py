@@ -17,7 +17,7 @@ from datetime import date, datetime, time
 from functools import lru_cache
 from operator import attrgetter
 
-from dutyctl.model import WEEKDAY_CODES, Duty, Plan
+from dutyctl.core.model import WEEKDAY_CODES, Duty, Plan
 
 
 @dataclass(frozen=True, slots=True)

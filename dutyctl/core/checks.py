@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from dutyctl.core.model import Person, Plan
 from dutyctl.errors import Problem, unknown
-from dutyctl.model import Person, Plan
 
 
 def check_plan(plan: Plan) -> list[Problem]:

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dutyctl import __version__
-from dutyctl.repo import Repo
+from dutyctl.store.repo import Repo
 
 if TYPE_CHECKING:  # the cached view of `dutyctl today` is read without the model
-    from dutyctl.model import Plan
+    from dutyctl.core.model import Plan
 
 try:
     # The C modules hashlib and hmac take these from, without the OpenSSL binding that
@@ -38,7 +38,7 @@ except ImportError:  # another Python: the public names
 # 3: a .meta note next to each entry; 4: holiday names in English; 5: marshal;
 # 6: BLAKE2b keys and signatures; 7: the time zone's offsets in the note;
 # 8: on_holiday of the review and of due days
-FORMAT = 8
+FORMAT = 9
 
 # The cache key of each plan served or stored here (by object id), so that results
 # computed from that plan (a rotation, today's view) can be cached next to it.
@@ -117,7 +117,7 @@ def read(repo: Repo, plan_bytes: bytes, years: range) -> Plan | None:
                 return None
     except Exception:  # a cache that cannot be read is a cache miss, whatever the reason
         return None
-    from dutyctl.model import Plan  # loaded by the unpickling already
+    from dutyctl.core.model import Plan  # loaded by the unpickling already
 
     if not isinstance(plan, Plan):
         return None
@@ -162,7 +162,7 @@ def _zone_offsets(timezone: str, years: range) -> tuple | None:
     with two days more on each side, where the zone's date is another year."""
     from datetime import UTC, datetime
 
-    from dutyctl.clock import zone_offsets
+    from dutyctl.store.clock import zone_offsets
 
     first = int(datetime(years.start, 1, 1, tzinfo=UTC).timestamp()) - 2 * 86400
     end = int(datetime(years.stop, 1, 1, tzinfo=UTC).timestamp()) + 2 * 86400
@@ -170,7 +170,7 @@ def _zone_offsets(timezone: str, years: range) -> tuple | None:
 
 
 def read_meta(repo: Repo, plan_bytes: bytes, years: range) -> tuple[str, str, tuple | None] | None:
-    """(derived key, time zone, the zone's offsets for :func:`dutyctl.clock.today`) of a
+    """(derived key, time zone, the zone's offsets for :func:`dutyctl.store.clock.today`) of a
     cached plan, without unpickling the plan.
 
     The files the plan pulled in are re-hashed, as on a plan cache hit."""

@@ -8,7 +8,7 @@ import subprocess
 from typing import TYPE_CHECKING
 
 from dutyctl.errors import UsageError, unknown
-from dutyctl.repo import Repo
+from dutyctl.store.repo import Repo
 
 if TYPE_CHECKING:  # for the type checker only: `dutyctl log` runs this without the model
     from collections.abc import Mapping
@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # for the type checker only: `dutyctl log` runs this without 
         def email(self) -> str | None: ...
 
     class Roster(Protocol):
-        """A plan, or a :class:`~dutyctl.logview.LogView`: the people, in roster order."""
+        """A plan, or a :class:`~dutyctl.core.logview.LogView`: the people, in roster order."""
 
         @property
         def people(self) -> Mapping[str, _Emailed]: ...

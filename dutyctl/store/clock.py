@@ -15,7 +15,7 @@ import os
 import time
 from datetime import UTC, date, datetime
 
-from dutyctl.dates import parse_date
+from dutyctl.core.dates import parse_date
 from dutyctl.errors import UsageError
 
 # A zone's offsets over a span of time, as plain data (marshal stores it): (zone file,

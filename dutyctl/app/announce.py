@@ -45,8 +45,8 @@ class Prepared:
 
 def open_repo(repo: str | None, warn: Say):
     """(root, state source, shown name) for --repo PATH_OR_URL, $DUTYCTL_REPO or the cwd."""
-    from dutyctl.remote import checkout, looks_remote
-    from dutyctl.repo import find_repo
+    from dutyctl.store.remote import checkout, looks_remote
+    from dutyctl.store.repo import find_repo
 
     if repo is None and os.environ.get("DUTYCTL_REPO") and looks_remote(os.environ["DUTYCTL_REPO"]):
         repo = os.environ["DUTYCTL_REPO"]
@@ -63,13 +63,13 @@ def open_repo(repo: str | None, warn: Say):
 def prepare(
     repo: str | None, day_text: str | None, targets: list[str], format: str | None, warn: Say
 ) -> Prepared | None:
-    """Everything to send, configuration checked; None when there is nothing to announce."""
-    from dutyctl import announce as core
-    from dutyctl import notify
-    from dutyctl.loading import load, plan_today
-    from dutyctl.logstore import read_log
-    from dutyctl.rotation import build_rotation
-    from dutyctl.syntax import parse_day
+    """Everything to send, configuration checked; None when there is nothing to announcement."""
+    from dutyctl.app.load import load, plan_today
+    from dutyctl.core import announcement as core
+    from dutyctl.core.rotation import build_rotation
+    from dutyctl.core.syntax import parse_day
+    from dutyctl.store import delivery
+    from dutyctl.store.logfile import read_log
 
     root, source, shown = open_repo(repo, warn)
     _, plan = load(root)
@@ -81,7 +81,7 @@ def prepare(
     if message.empty:
         return Prepared(plan, day, message, [], None, problems)
     outgoing = _outgoing(plan, message, targets, format)
-    return Prepared(plan, day, message, outgoing, notify.SentState(source, shown), problems)
+    return Prepared(plan, day, message, outgoing, delivery.SentState(source, shown), problems)
 
 
 def dry_run_text(prepared: Prepared) -> str:
@@ -108,7 +108,7 @@ def send_all(
 
     A failed send is reported through ``error`` and not recorded, so the next run sends it.
     """
-    from dutyctl import notify
+    from dutyctl.store import delivery
 
     day = prepared.day
     failed = False
@@ -124,18 +124,18 @@ def send_all(
                 if item.send is None:
                     _print(item.body)
                 else:
-                    notify.with_retries(
+                    delivery.with_retries(
                         item.send,
                         what=item.target,
                         secrets=item.secrets,
                         scale=item.scale,
                         warn=warn,
                     )
-            except notify.SendFailed as problem:
+            except delivery.SendFailed as problem:
                 error(problem)
                 failed = True
                 continue
-            current.record(day, item.target, notify.digest(item.body))
+            current.record(day, item.target, delivery.digest(item.body))
             if item.target != "stdout":
                 note(f"announced to {item.target} ({item.where}) for {day.isoformat()}")
     return failed
@@ -143,30 +143,31 @@ def send_all(
 
 def _outgoing(plan, message, targets: list[str], format: str | None) -> list[Outgoing]:
     """Every target's message and sender, with its configuration checked (exit 2 if bad)."""
-    from dutyctl import announce, notify
+    from dutyctl.core import announcement
     from dutyctl.errors import UsageError
+    from dutyctl.store import delivery
 
-    scale = notify.retry_scale()
+    scale = delivery.retry_scale()
     result = []
     for target in targets:
         chosen = format or DEFAULT_FORMATS[target]
-        body = announce.render(message, chosen)
+        body = announcement.render(message, chosen)
         if target == "stdout":
             result.append(Outgoing(target, chosen, body, "standard output", [], None))
         elif target == "webhook":
-            url = notify.webhook_url()
+            url = delivery.webhook_url()
             result.append(
                 Outgoing(
                     target,
                     chosen,
                     body,
-                    notify.mask_url(url),
-                    notify.url_secrets(url),
-                    partial(notify.post_webhook, url, body),
+                    delivery.mask_url(url),
+                    delivery.url_secrets(url),
+                    partial(delivery.post_webhook, url, body),
                 )
             )
         else:
-            settings = notify.smtp_settings()
+            settings = delivery.smtp_settings()
             to, cc = _recipients(plan, message)
             if not to:
                 raise UsageError(
@@ -174,7 +175,7 @@ def _outgoing(plan, message, targets: list[str], format: str | None) -> list[Out
                     "an email in the roster",
                     hint="add email: to the roster entries in plan.yaml",
                 )
-            subject = announce.subject(message)
+            subject = announcement.subject(message)
             where = f"{', '.join(to)}" + (f"; cc {', '.join(cc)}" if cc else "")
             where += f'; subject "{subject}"; via {settings.describe()}'
             result.append(
@@ -184,7 +185,7 @@ def _outgoing(plan, message, targets: list[str], format: str | None) -> list[Out
                     body,
                     where,
                     [settings.password or ""],
-                    partial(notify.send_mail, settings, to, cc, subject, body),
+                    partial(delivery.send_mail, settings, to, cc, subject, body),
                 )
             )
     for item in result:
@@ -208,7 +209,7 @@ def _recipients(plan, message) -> tuple[list[str], list[str]]:
 
 
 def _print(body: str) -> None:
-    from dutyctl.notify import SendFailed, write_text
+    from dutyctl.store.delivery import SendFailed, write_text
 
     try:
         write_text(body, sys.stdout)

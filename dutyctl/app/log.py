@@ -1,9 +1,9 @@
 """The log commands' library: ``log``, ``log --void``, ``entries``, ``doctor``, ``import``.
 
 Each function takes what was typed on the command line, reads the plan (``log`` only
-what its :class:`~dutyctl.logview.LogView` holds, from the cache when warm), checks
+what its :class:`~dutyctl.core.logview.LogView` holds, from the cache when warm), checks
 everything it can before writing anything (every problem at once, as a
-:class:`UsageError` carrying ``problems``), appends with :mod:`dutyctl.logstore`
+:class:`UsageError` carrying ``problems``), appends with :mod:`dutyctl.store.logfile`
 and returns a plain result for :mod:`dutyctl.render.log`.
 
 Decisions:
@@ -31,7 +31,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from dutyctl.entries import Entry, active_entries, format_recorded_at, restore
+from dutyctl.core.entries import Entry, active_entries, format_recorded_at, restore
 from dutyctl.errors import (
     EXIT_PROBLEMS,
     DutyctlError,
@@ -42,13 +42,13 @@ from dutyctl.errors import (
     did_you_mean,
     unknown,
 )
-from dutyctl.repo import Repo
+from dutyctl.store.repo import Repo
 
 if TYPE_CHECKING:  # a warm `dutyctl log` checks against a LogView, without the model
-    from dutyctl.loading import DaySlot
-    from dutyctl.logview import KpiBound, LogView
-    from dutyctl.model import Plan
-    from dutyctl.rotation import Assignment
+    from dutyctl.app.load import DaySlot
+    from dutyctl.core.logview import KpiBound, LogView
+    from dutyctl.core.model import Plan
+    from dutyctl.core.rotation import Assignment
 
 ENTRY_FIELDS = ("date", "person", "duty", "channel", "metric", "value", "minutes", "url", "note")
 IMPORT_MAX_BYTES = 50 * 1024 * 1024
@@ -166,9 +166,9 @@ def log_entries(
     """Check the arguments, append one row per metric, and say where the slot stands.
 
     On a warm cache the plan is not loaded: the checks read its cached :class:`LogView`
-    and the cached slots of the day (see :class:`dutyctl.loading.PlanViews`)."""
-    from dutyctl.loading import PlanViews, open_repo
-    from dutyctl.logstore import append_entries, next_entry_id
+    and the cached slots of the day (see :class:`dutyctl.app.load.PlanViews`)."""
+    from dutyctl.app.load import PlanViews, open_repo
+    from dutyctl.store.logfile import append_entries, next_entry_id
 
     found = open_repo(repo)
     views = PlanViews(found)
@@ -253,8 +253,8 @@ def void_entry(
     commit: bool = False,
 ) -> LogResult:
     """Append a void row cancelling ``entry_id`` to the month file of that entry's date."""
-    from dutyctl.loading import PlanViews, open_repo
-    from dutyctl.logstore import append_entries, next_entry_id, read_log
+    from dutyctl.app.load import PlanViews, open_repo
+    from dutyctl.store.logfile import append_entries, next_entry_id, read_log
 
     found = open_repo(repo)
     views = PlanViews(found)
@@ -380,7 +380,7 @@ def standing_for(
     """The KPI standing of the slot of ``duty_id`` that covers ``day`` (the person's if any).
 
     ``on_day``: the slots covering ``day`` (``rotation.on(day)``)."""
-    from dutyctl.logstore import read_log
+    from dutyctl.store.logfile import read_log
 
     duty = view.duties[duty_id]
     slots = [a for a in on_day if a.duty == duty_id]
@@ -432,9 +432,9 @@ def list_entries(
     duty: str | None = None,
 ) -> EntriesResult:
     """Active entries (voids applied, duplicates once) of a month or of the whole log."""
-    from dutyctl.loading import load, plan_today
-    from dutyctl.logstore import read_log
-    from dutyctl.syntax import parse_month
+    from dutyctl.app.load import load, plan_today
+    from dutyctl.core.syntax import parse_month
+    from dutyctl.store.logfile import read_log
 
     found, plan = load(repo)
     if month and all_months:
@@ -481,8 +481,8 @@ def entry_record(entry: Entry) -> dict:
 
 def doctor(repo, fix: bool = False, progress=None) -> DoctorResult:
     """Every problem of the log; with ``fix``, unreadable rows moved to quarantine.csv first."""
-    from dutyctl.loading import load
-    from dutyctl.logstore import check_read, quarantine, read_log
+    from dutyctl.app.load import load
+    from dutyctl.store.logfile import check_read, quarantine, read_log
 
     found, plan = load(repo)
     moved: list[Problem] = []
@@ -524,9 +524,9 @@ def import_file(
     ``--map COLUMN=FIELD``; ``--map COLUMN=metric:ID`` reads a column as the value of
     metric ID (a wide layout, one column per metric); ``--map COLUMN=`` ignores it.
     """
-    from dutyctl.loading import PlanViews, open_repo, plan_today
-    from dutyctl.logstore import append_entries, next_entry_id
-    from dutyctl.rotation import build_rotation
+    from dutyctl.app.load import PlanViews, open_repo, plan_today
+    from dutyctl.core.rotation import build_rotation
+    from dutyctl.store.logfile import append_entries, next_entry_id
 
     found = open_repo(repo)
     views = PlanViews(found)
@@ -823,7 +823,7 @@ def _csv_rows(text: str, shown: str) -> list[tuple[int, list[str]]]:
 def _row_date(
     view: LogView, text: str, today: date, where: Location, problems: list[Problem]
 ) -> date | None:
-    from dutyctl.dates import parse_date
+    from dutyctl.core.dates import parse_date
 
     try:
         day = parse_date(text)
@@ -837,7 +837,7 @@ def _row_date(
 
 
 def _who(view: LogView, found: Repo, person: str | None, problems: list[Problem]) -> str | None:
-    from dutyctl.identity import person_id
+    from dutyctl.store.identity import person_id
 
     if person is not None and person not in view.people:
         message, hint = unknown("person", person, view.people)
@@ -851,7 +851,7 @@ def _who(view: LogView, found: Repo, person: str | None, problems: list[Problem]
 
 
 def _day(view: LogView, text: str | None, today: date, problems: list[Problem]) -> date | None:
-    from dutyctl.dates import parse_day
+    from dutyctl.core.dates import parse_day
 
     if text is None:
         day = today
@@ -908,7 +908,7 @@ def _number(
     problems: list[Problem],
     where: Location | None = None,
 ) -> float | None:
-    from dutyctl.dates import parse_number
+    from dutyctl.core.dates import parse_number
 
     try:
         return parse_number(text.strip(), what=what)
@@ -1022,7 +1022,7 @@ def _json_number(value: float) -> int | float:
 
 
 def _now():
-    from dutyctl.clock import utc_now
+    from dutyctl.store.clock import utc_now
 
     return utc_now()
 
@@ -1048,7 +1048,7 @@ def commit_rows(root: Path, entries: list[Entry], message: str) -> CommitInfo:
     real index then gets the same rows added to what it held for those files, so
     ``git status`` shows the rows as committed and every other change as before.
     """
-    from dutyctl.logstore import HEADER_LINE, encode_entries, log_path
+    from dutyctl.store.logfile import HEADER_LINE, encode_entries, log_path
 
     if shutil.which("git") is None:
         raise CommitFailed(

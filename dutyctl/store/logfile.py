@@ -33,8 +33,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from dutyctl.dates import parse_date  # not syntax: `dutyctl log` needs no plan model
-from dutyctl.entries import (
+from dutyctl.core.dates import parse_date  # not syntax: `dutyctl log` needs no plan model
+from dutyctl.core.entries import (
     HEADER,
     RANDOM_BYTES,
     Entry,
@@ -151,7 +151,7 @@ def _check_inside(root: Path, path: Path) -> None:
 def _check_writable(root: Path, path: Path) -> None:
     """Refuse to write a log file that is a symlink or not a regular file, or one in a
     ``logs`` that is a symlink or not a folder: a write never follows a link."""
-    from dutyctl.safefiles import refuse_link
+    from dutyctl.store.safefiles import refuse_link
 
     _check_inside(root, path)
     refuse_link(Path(root) / LOGS_DIR, LOGS_DIR, "log folder", LogUnsafe)

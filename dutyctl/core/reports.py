@@ -9,7 +9,7 @@ Counting rules, the same in every report:
 * Only :func:`entries.active_entries` count: void rows and what they void never do.
 * Points, entries, minutes, output and outcomes are summed over the entries *dated*
   in the period (whether or not on a slot); compliance over the slots that *start* in
-  it (see :mod:`dutyctl.compliance`).
+  it (see :mod:`dutyctl.core.compliance`).
 * Output = the values of ``output`` metrics (and of metrics the plan does not name);
   outcomes = the values of ``outcome`` metrics. Outcome per hour = outcomes / (minutes / 60).
 """
@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from dutyctl.compliance import (
+from dutyctl.core.compliance import (
     Attribution,
     PersonCompliance,
     SlotResult,
@@ -30,11 +30,11 @@ from dutyctl.compliance import (
     metric_kind,
     person_compliance,
 )
-from dutyctl.entries import Entry, active_entries
-from dutyctl.model import Person, Plan, Span
-from dutyctl.rotation import Rotation
-from dutyctl.syntax import month_span
-from dutyctl.workdays import Moved
+from dutyctl.core.entries import Entry, active_entries
+from dutyctl.core.model import Person, Plan, Span
+from dutyctl.core.rotation import Rotation
+from dutyctl.core.syntax import month_span
+from dutyctl.core.workdays import Moved
 
 BEST_ENTRIES = 5
 RUNNERS_UP = 2
@@ -395,7 +395,7 @@ def month_report(
     """The monthly review. ``goals_before``: the goal totals of log files not in
     ``entries`` (see :func:`goal_progress`); ``previous_sums``: for the previous month's
     slots, the sums of entries not in ``entries`` (see :func:`judge_slots`' ``extra``)."""
-    from dutyctl.agenda import next_review_move
+    from dutyctl.core.agenda import next_review_move
 
     keep = _in_department(plan, department)
     review = next_review_move(plan, today)

@@ -24,7 +24,7 @@ from typing import IO, TYPE_CHECKING
 from dutyctl.errors import InputError, Location, UsageError
 
 if TYPE_CHECKING:
-    from dutyctl.repo import Repo
+    from dutyctl.store.repo import Repo
 
 NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
@@ -136,7 +136,7 @@ def check_output(output: Path | str, repo: Repo) -> Path:
         raise _refused(shown, f"it is the plan ({repo.relative(repo.plan_path)})")
     inside = _under(real, os.path.realpath(repo.root), None)  # where the plan's files are
     if inside and target is not None and stat.S_ISREG(st.st_mode):  # type: ignore[union-attr]
-        from dutyctl.loading import included_files
+        from dutyctl.app.load import included_files
 
         for included in included_files(repo):
             if real == os.path.realpath(included) or target == _identity(str(included)):

@@ -14,9 +14,9 @@ import os
 import tempfile
 from pathlib import Path
 
+from dutyctl.core.model import Override
 from dutyctl.errors import InputError, Location
-from dutyctl.model import Override
-from dutyctl.repo import Repo
+from dutyctl.store.repo import Repo
 
 
 def override_item(override: Override) -> str:
@@ -34,7 +34,7 @@ def override_item(override: Override) -> str:
 
 def insert_override(text: str, override: Override, source: str = "plan.yaml") -> str:
     """The plan text with ``override`` appended to its ``overrides:`` list."""
-    from dutyctl.planfile import parse_yaml
+    from dutyctl.store.planfile import parse_yaml
 
     data = parse_yaml(text, source)
     lines = text.splitlines(keepends=True)
@@ -72,8 +72,8 @@ def insert_override(text: str, override: Override, source: str = "plan.yaml") ->
 
 def add_override(repo: Repo, override: Override) -> None:
     """Append an override to the repository's plan.yaml, atomically, or refuse."""
-    from dutyctl.planfile import build_plan, decode
-    from dutyctl.safefiles import refuse_link
+    from dutyctl.store.planfile import build_plan, decode
+    from dutyctl.store.safefiles import refuse_link
 
     path = repo.plan_path
     source = repo.relative(path)

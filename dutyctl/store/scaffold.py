@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from dutyctl.errors import UsageError
-from dutyctl.repo import CACHE_DIR, LOGS_DIR, PLAN_FILE
+from dutyctl.store.repo import CACHE_DIR, LOGS_DIR, PLAN_FILE
 
 GITATTRIBUTES = [
     "# KPI logs are append-only: a union merge keeps everyone's rows, never a conflict.",

@@ -6,11 +6,11 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from dutyctl.repo import Repo, find_repo
+from dutyctl.store.repo import Repo, find_repo
 
 if TYPE_CHECKING:  # the cached views of `dutyctl today` and `log` need no model classes
-    from dutyctl.logview import LogView
-    from dutyctl.model import Plan
+    from dutyctl.core.logview import LogView
+    from dutyctl.core.model import Plan
 
 
 def open_repo(repo: str | Path | None) -> Repo:
@@ -18,14 +18,14 @@ def open_repo(repo: str | Path | None) -> Repo:
 
 
 def load(repo: str | Path | None, rev: str | None = None) -> tuple[Repo, Plan]:
-    from dutyctl.planfile import load_plan
+    from dutyctl.store.planfile import load_plan
 
     found = find_repo(repo)
     return found, load_plan(found, rev)
 
 
 def plan_today(plan: Plan) -> date:
-    from dutyctl.clock import today
+    from dutyctl.store.clock import today
 
     return today(plan.timezone)
 
@@ -34,7 +34,7 @@ def included_files(found: Repo) -> list[Path]:
     """The other files the work tree's plan pulls in (a roster file), as the plan loader
     records them: from the plan cache's signed note when warm, else by reading the plan.
     A plan that cannot be read gives what was found before the problem."""
-    from dutyctl import plancache
+    from dutyctl.store import plancache
 
     try:
         plan_bytes = found.plan_path.read_bytes()
@@ -44,7 +44,7 @@ def included_files(found: Repo) -> list[Path]:
     known = plancache.read_dependencies(found, plan_bytes, range(year, year + 1))
     if known is None:
         from dutyctl.errors import DutyctlError
-        from dutyctl.planfile import check_plan_file
+        from dutyctl.store.planfile import check_plan_file
 
         known = []
         try:
@@ -60,7 +60,7 @@ def load_for_completion(repo: str | Path | None) -> Plan:
 
 def cached(repo: Repo, plan: Plan, name: str, argument: str, compute):
     """A pure function of the plan (and ``argument``), cached next to the plan cache entry."""
-    from dutyctl.plancache import derived
+    from dutyctl.store.plancache import derived
 
     return derived(repo, plan, name, argument, compute)
 
@@ -69,7 +69,7 @@ def rotation_until(repo: Repo, plan: Plan, until: date):
     """``build_rotation(plan, until)``, from the cache when the plan has not changed."""
 
     def compute():
-        from dutyctl.rotation import build_rotation
+        from dutyctl.core.rotation import build_rotation
 
         return build_rotation(plan, until)
 
@@ -97,7 +97,7 @@ def _cache_key(found: Repo) -> tuple[str, str, tuple | None] | None:
     """(derived key, time zone, its offsets) of the work tree's plan from the cache,
     without the plan; None on any doubt (no entry, a changed roster file, a symlinked
     plan)."""
-    from dutyctl import plancache
+    from dutyctl.store import plancache
 
     path = found.plan_path
     try:
@@ -119,8 +119,8 @@ def cached_entry(found: Repo, name: str, argument_on) -> object | None:
     UsageError, as the uncached path would). Any doubt (no entry, a changed roster
     file, a symlinked plan) is None.
     """
-    from dutyctl import plancache
-    from dutyctl.clock import today
+    from dutyctl.store import plancache
+    from dutyctl.store.clock import today
 
     meta = _cache_key(found)
     if meta is None:
@@ -134,7 +134,7 @@ def cached_view(found: Repo, name: str, day_text: str | None) -> dict | None:
 
     def argument_on(today: date) -> str:
         if day_text:
-            from dutyctl.dates import parse_day
+            from dutyctl.core.dates import parse_day
 
             return parse_day(day_text, today).isoformat()
         return today.isoformat()
@@ -162,13 +162,13 @@ class PlanViews:
 
     def today(self) -> date:
         """Today in the plan's time zone (by the cached offsets while they hold)."""
-        from dutyctl.clock import today
+        from dutyctl.store.clock import today
 
         return today(self.log_view().timezone, self._offsets)
 
     def plan(self) -> Plan:
         if self._plan is None:
-            from dutyctl.planfile import load_plan
+            from dutyctl.store.planfile import load_plan
 
             self._plan = load_plan(self.found)
         return self._plan
@@ -176,7 +176,7 @@ class PlanViews:
     def _entry(self, name: str, argument: str, compute):
         """``compute(plan)``, kept as :func:`cached` keeps it."""
         if self._plan is None and self._key is not None:
-            from dutyctl.plancache import read_derived
+            from dutyctl.store.plancache import read_derived
 
             hit = read_derived(self.found, self._key, name, argument)
             if hit is not None:
@@ -186,7 +186,7 @@ class PlanViews:
 
     def log_view(self) -> LogView:
         if self._log_view is None:
-            from dutyctl.logview import SHAPE, log_view, plain_view
+            from dutyctl.core.logview import SHAPE, log_view, plain_view
 
             self._log_view = log_view(self._entry("log-view", SHAPE, plain_view))
         return self._log_view

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from dutyctl.model import Span
+from dutyctl.core.model import Span
 
 ON_HOLIDAY = ("earlier", "later", "keep")
 DEFAULT_ON_HOLIDAY = "earlier"

@@ -29,9 +29,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from dutyctl.entries import Entry, active_entries
-from dutyctl.model import Plan, Span
-from dutyctl.rotation import Assignment, Rotation
+from dutyctl.core.entries import Entry, active_entries
+from dutyctl.core.model import Plan, Span
+from dutyctl.core.rotation import Assignment, Rotation
 
 _ONE_DAY = timedelta(days=1)
 

@@ -47,8 +47,8 @@ from datetime import date, timedelta
 from heapq import heappop, heappush
 from operator import itemgetter
 
-from dutyctl.model import Duty, Override, Person, Plan, Span
-from dutyctl.schedule import Slot, duty_slots
+from dutyctl.core.model import Duty, Override, Person, Plan, Span
+from dutyctl.core.schedule import Slot, duty_slots
 
 # Fair shares are kept as integers in units of 1/SCALE of a slot: ties must be
 # exact to be deterministic. SCALE is divisible by every pool size up to 24, so

@@ -1,6 +1,6 @@
 """KPI log entries as values, and the one mapping between an entry and a CSV row.
 
-Pure: nothing here touches a file (``logstore`` is the only module that does).
+Pure: nothing here touches a file (``dutyctl.store.logfile`` is the only module that does).
 
 Format decisions, all for the sake of the log surviving concurrency, crashes,
 spreadsheets and ``git merge=union``:
@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
-from dutyctl.dates import parse_date  # not syntax: `dutyctl log` needs no plan model
+from dutyctl.core.dates import parse_date  # not syntax: `dutyctl log` needs no plan model
 from dutyctl.errors import InputError
 
 HEADER: tuple[str, ...] = (

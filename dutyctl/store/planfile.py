@@ -1,4 +1,4 @@
-"""Loading the plan: YAML bytes -> a validated :class:`~dutyctl.model.Plan`.
+"""Loading the plan: YAML bytes -> a validated :class:`~dutyctl.core.model.Plan`.
 
 The YAML is read with ruamel.yaml's round-trip loader, which builds no Python
 objects from tags and remembers where every value was written; those positions
@@ -19,15 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from dutyctl.errors import (
-    DutyctlError,
-    InputError,
-    Location,
-    PlanInvalid,
-    Problem,
-    did_you_mean,
-)
-from dutyctl.model import (
+from dutyctl.core.model import (
     Award,
     Bound,
     Cadence,
@@ -43,8 +35,7 @@ from dutyctl.model import (
     Review,
     Span,
 )
-from dutyctl.repo import Repo, read_at_rev
-from dutyctl.syntax import (
+from dutyctl.core.syntax import (
     parse_bound,
     parse_cadence,
     parse_date,
@@ -53,7 +44,16 @@ from dutyctl.syntax import (
     parse_span,
     parse_weekday,
 )
-from dutyctl.workdays import DEFAULT_ON_HOLIDAY, ON_HOLIDAY
+from dutyctl.core.workdays import DEFAULT_ON_HOLIDAY, ON_HOLIDAY
+from dutyctl.errors import (
+    DutyctlError,
+    InputError,
+    Location,
+    PlanInvalid,
+    Problem,
+    did_you_mean,
+)
+from dutyctl.store.repo import Repo, read_at_rev
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 ID_HINT = "ids are letters, digits, '.', '_' or '-', starting with a letter or digit"
@@ -623,7 +623,7 @@ def build_plan(
     in its own file; ``years`` says for which years to resolve public holidays;
     ``pure=True`` reads the YAML without libyaml (see :func:`parse_yaml`).
     """
-    from dutyctl.checks import check_plan
+    from dutyctl.core.checks import check_plan
 
     reader = _Reader(source, pure=pure)
     try:
@@ -1232,7 +1232,7 @@ def load_plan(repo: Repo, rev: str | None = None, years: range | None = None) ->
     cacheable = rev is None and years is None
     plan_bytes = read_source(repo, repo.plan_path, rev) if cacheable else None
     if cacheable:
-        from dutyctl import plancache
+        from dutyctl.store import plancache
 
         # Holidays are resolved for years around this one: the year is part of the key.
         this_year = range(date.today().year, date.today().year + 1)

@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from dutyctl.model import Plan, Span
-from dutyctl.recurrence import next_occurrence, occurrences
-from dutyctl.rotation import Assignment, Rotation
-from dutyctl.workdays import MAX_MOVE, Moved, due_days, move_off_holiday
+from dutyctl.core.model import Plan, Span
+from dutyctl.core.recurrence import next_occurrence, occurrences
+from dutyctl.core.rotation import Assignment, Rotation
+from dutyctl.core.workdays import MAX_MOVE, Moved, due_days, move_off_holiday
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def next_review(plan: Plan, day: date) -> date | None:
 
 def next_review_move(plan: Plan, day: date) -> Moved | None:
     """The next review on or after ``day``: the day it is held, the day the cadence
-    gives and why it moved (:func:`dutyctl.workdays.move_off_holiday`)."""
+    gives and why it moved (:func:`dutyctl.core.workdays.move_off_holiday`)."""
     if plan.review is None:
         return None
     review = plan.review

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from dutyctl.errors import UsageError, unknown
 
 if TYPE_CHECKING:  # imported where needed: `dutyctl today` on a warm cache needs neither
-    from dutyctl.model import Override, Plan
-    from dutyctl.rotation import Assignment, DutyStats
+    from dutyctl.core.model import Override, Plan
+    from dutyctl.core.rotation import Assignment, DutyStats
 
 
 # Results are NamedTuples, immutable like the core's frozen dataclasses: this module is
@@ -51,10 +51,10 @@ def _check_id(plan: Plan, kind: str, value: str | None, known) -> None:
 
 def check_plan(repo, rev) -> tuple[str, Plan | None, list]:
     """Every problem of the plan, and warnings about overrides that change nothing."""
+    from dutyctl.app.load import open_repo
+    from dutyctl.core.rotation import build_rotation, override_problems
     from dutyctl.errors import Problem
-    from dutyctl.loading import open_repo
-    from dutyctl.planfile import check_plan_file
-    from dutyctl.rotation import build_rotation, override_problems
+    from dutyctl.store.planfile import check_plan_file
 
     found = open_repo(repo)
     plan, problems = check_plan_file(found, rev)
@@ -74,7 +74,7 @@ def check_plan(repo, rev) -> tuple[str, Plan | None, list]:
 
 def _period(start, end, month, weeks, today: date) -> tuple[date, date]:
     """The days a rotation listing covers, from --from/--to, --month or --weeks."""
-    from dutyctl.dates import parse_day
+    from dutyctl.core.dates import parse_day
 
     chosen = [
         name
@@ -96,7 +96,7 @@ def _period(start, end, month, weeks, today: date) -> tuple[date, date]:
         first = today - timedelta(days=today.weekday())
         last = first + timedelta(days=7 * weeks - 1)
     else:
-        from dutyctl.syntax import parse_month
+        from dutyctl.core.syntax import parse_month
 
         span = parse_month(month or "this", today).span
         first, last = span.start, span.end
@@ -121,7 +121,7 @@ def rotation_period(
 ) -> RotationResult:
     """The slots of a period. With ``rows_only`` (the JSON and CSV listings need only the
     plain slot rows) a warm cache answers without loading the plan or the rotation."""
-    from dutyctl.loading import cached, cached_entry, load, open_repo, plan_today, rotation_until
+    from dutyctl.app.load import cached, cached_entry, load, open_repo, plan_today, rotation_until
 
     def query(today: date) -> str:
         first, last = _period(start, end, month, weeks, today)
@@ -139,8 +139,8 @@ def rotation_period(
     _check_id(plan, "person", person, plan.people)
     _check_id(plan, "department", department, plan.departments)
     rotation = rotation_until(found, plan, last)
-    from dutyctl.agenda import Filters, select, slot_rows
-    from dutyctl.rotation import rotation_stats
+    from dutyctl.core.agenda import Filters, select, slot_rows
+    from dutyctl.core.rotation import rotation_stats
 
     assignments = select(plan, rotation.between(first, last), Filters(duty, person, department))
     table = rotation_stats(plan, rotation, max(first, plan.start), last) if stats else None
@@ -153,8 +153,8 @@ def rotation_period(
 
 
 def today_duties(repo, rev, day_text: str | None) -> ViewResult:
-    from dutyctl.dates import parse_day
-    from dutyctl.loading import cached, cached_view, load, open_repo, plan_today
+    from dutyctl.app.load import cached, cached_view, load, open_repo, plan_today
+    from dutyctl.core.dates import parse_day
 
     if rev is None:
         # The cron path: on a warm cache, neither the plan nor the rotation is loaded.
@@ -165,8 +165,8 @@ def today_duties(repo, rev, day_text: str | None) -> ViewResult:
     day = parse_day(day_text, plan_today(plan)) if day_text else plan_today(plan)
 
     def view() -> dict:
-        from dutyctl.agenda import today_view
-        from dutyctl.rotation import build_rotation
+        from dutyctl.core.agenda import today_view
+        from dutyctl.core.rotation import build_rotation
 
         return today_view(plan, build_rotation(plan, day), day)
 
@@ -174,11 +174,11 @@ def today_duties(repo, rev, day_text: str | None) -> ViewResult:
 
 
 def next_duties(repo, rev, person: str | None, count: int, day_text: str | None) -> ViewResult:
-    from dutyctl.agenda import upcoming_for
-    from dutyctl.dates import parse_day
-    from dutyctl.identity import person_id
-    from dutyctl.loading import load, plan_today
-    from dutyctl.rotation import build_rotation
+    from dutyctl.app.load import load, plan_today
+    from dutyctl.core.agenda import upcoming_for
+    from dutyctl.core.dates import parse_day
+    from dutyctl.core.rotation import build_rotation
+    from dutyctl.store.identity import person_id
 
     found, plan = load(repo, rev)
     pid = person_id(plan, found, person)
@@ -192,11 +192,11 @@ def next_duties(repo, rev, person: str | None, count: int, day_text: str | None)
 def swap_slot(
     repo, day_text: str, duty: str, from_person: str, to_person: str, reason: str | None
 ) -> SwapResult:
-    from dutyctl.dates import parse_day
-    from dutyctl.loading import load, plan_today
-    from dutyctl.model import Override
-    from dutyctl.planedit import add_override
-    from dutyctl.rotation import build_rotation, swap_problems
+    from dutyctl.app.load import load, plan_today
+    from dutyctl.core.dates import parse_day
+    from dutyctl.core.model import Override
+    from dutyctl.core.rotation import build_rotation, swap_problems
+    from dutyctl.store.planedit import add_override
 
     found, plan = load(repo, None)
     day = parse_day(day_text, plan_today(plan))

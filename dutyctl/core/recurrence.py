@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from dutyctl.model import Cadence
+from dutyctl.core.model import Cadence
 
 
 def occurrences(cadence: Cadence, anchor: date, start: date, end: date) -> list[date]:
