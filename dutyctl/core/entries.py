@@ -50,9 +50,11 @@ TEXT_FIELDS: tuple[str, ...] = ("person", "duty", "channel", "metric", "url", "n
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 
 _ID_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._:-]{0,63}$")
-_RECORDED_AT_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z$")
+# re.ASCII: without it \d also matches other scripts' digits (Arabic-Indic ٣, fullwidth １),
+# which float() then reads as numbers.
+_RECORDED_AT_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z\Z", re.ASCII)
 # Only what _format_number writes: no sign, no "nan"/"inf", no "1_000" (float() takes those).
-_NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$")
+_NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\Z", re.ASCII)
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 ID_LENGTH = 26

@@ -56,7 +56,7 @@ LOCK_TIMEOUT_ENV = "DUTYCTL_LOCK_TIMEOUT"  # seconds to wait for a lock, reads a
 FILE_MODE = 0o644
 
 _BOM = b"\xef\xbb\xbf"
-_MONTH_FILE_RE = re.compile(r"^(\d{4})-(\d{2})\.csv$")
+_MONTH_FILE_RE = re.compile(r"^(\d{4})-(\d{2})\.csv\Z", re.ASCII)
 _POLL_SECONDS = 0.01
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # a write never follows a symlink
 _QUARANTINE_HINT = (
