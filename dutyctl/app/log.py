@@ -491,6 +491,7 @@ def doctor(repo, fix: bool = False, progress=None) -> DoctorResult:
         read_log,
         repair_resaved,
         resaved_files,
+        unread_files,
     )
 
     found, plan = load(repo)
@@ -511,6 +512,7 @@ def doctor(repo, fix: bool = False, progress=None) -> DoctorResult:
         start=plan.start,
         today=plan_today(plan),
     )
+    problems += unread_files(found.root)
     problems.sort(key=_file_order)
     resaved = resaved_files(found.root) if any(_wrong_header(p) for p in problems) else {}
     problems = [_resaved_problem(p, resaved) for p in problems]
