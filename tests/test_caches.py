@@ -34,11 +34,11 @@ def test_cache_folder_is_git_ignored():
 
 
 def test_today_and_rotation_from_the_cache_equal_a_fresh_computation(repo: Path):
-    from dutyctl.agenda import today_view
-    from dutyctl.commands import rotation_period, today_duties
-    from dutyctl.planfile import load_plan
-    from dutyctl.repo import Repo
-    from dutyctl.rotation import build_rotation
+    from dutyctl.app.rotation import rotation_period, today_duties
+    from dutyctl.core.agenda import today_view
+    from dutyctl.core.rotation import build_rotation
+    from dutyctl.store.planfile import load_plan
+    from dutyctl.store.repo import Repo
 
     for day in ("2026-11-24", "2026-12-02", "2026-08-05"):
         first = today_duties(repo, None, day).view  # computes and caches

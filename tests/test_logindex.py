@@ -24,10 +24,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dutyctl import kpilog, reporting, reports
-from dutyctl.entries import Entry, active_entries, new_entry_id
-from dutyctl.logstore import MAX_LINE, _decode_cells, append_entries, encode_entries, read_log
-from dutyctl.model import Span
+from dutyctl.app import log as kpilog
+from dutyctl.app import report as reporting
+from dutyctl.core import reports
+from dutyctl.core.entries import Entry, active_entries, new_entry_id
+from dutyctl.core.model import Span
+from dutyctl.store.logfile import (
+    MAX_LINE,
+    _decode_cells,
+    append_entries,
+    encode_entries,
+    read_log,
+    unread_files,
+)
 from dutyctl.store.logindex import NAME, LogIndex
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "plan.yaml"
@@ -97,8 +106,14 @@ def careful(root: Path) -> dict:
     answers["entries"] = sorted(active_entries(logged),
                                 key=lambda e: (e.date, e.recorded_at, e.id))
     answers["problems"] = read.problems
-    answers["doctor"] = _check_read(read, set(plan.people), set(plan.metrics),
-                                    set(plan.duties))
+    from dutyctl.core.logchecks import check_entries
+
+    doctor = _check_read(read, set(plan.people), set(plan.metrics), set(plan.duties))
+    doctor += check_entries(((e.entry, e.location) for e in read.entries), start=plan.start,
+                            today=today)
+    doctor += unread_files(root)
+    answers["doctor"] = sorted(doctor, key=lambda p: (p.location.file or "",
+                                                      p.location.line or 0))
     answers["count"] = len(read.entries)
     return answers
 
@@ -232,7 +247,7 @@ def test_a_damaged_or_foreign_index_is_built_again(repo: Path, damage: str):
 
 _FILL = """
 import sys
-from dutyctl import reporting
+from dutyctl.app import report as reporting
 board = reporting.leaderboard(sys.argv[1], None, all_time=True).report
 print(repr(board))
 """

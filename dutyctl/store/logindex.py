@@ -2,7 +2,7 @@
 
 Derived from ``logs/*.csv`` at any time and never the only copy of anything: delete it
 and the next command builds it again. It holds every row the careful reader
-(:func:`dutyctl.logstore._scan`) reads, with its file and line, the problems it finds,
+(:func:`dutyctl.store.logfile._scan`) reads, with its file and line, the problems it finds,
 and per file how far it was read (a byte offset at a line's end), the file's identity
 (size, mtime_ns, inode) and a BLAKE2b hash of every byte before that offset.
 
@@ -26,9 +26,9 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
 
-from dutyctl import logstore
-from dutyctl.entries import SUM_KEYS, Entry, Sum
+from dutyctl.core.entries import SUM_KEYS, Entry, Sum
 from dutyctl.errors import Location, Problem
+from dutyctl.store import logfile
 
 VERSION = 1
 NAME = "log-index.sqlite3"
@@ -107,7 +107,7 @@ class LogIndex:
     # -- refresh ---------------------------------------------------------------------------
 
     def _state(self) -> tuple[dict[str, Path], dict[str, tuple], dict[str, tuple]]:
-        paths = {logstore._rel(self.root, p): p for p in logstore._log_files(self.root, None)}
+        paths = {logfile._rel(self.root, p): p for p in logfile._log_files(self.root, None)}
         stats = {}
         for rel, path in paths.items():
             try:
@@ -157,11 +157,11 @@ class LogIndex:
 
         problems: list[tuple] = []
         state: tuple = (-1, -1, -1, 0, 0, 1, b"")  # size -1: read again next time
-        unsafe = logstore.unreadable_file(self.root, path)
+        unsafe = logfile.unreadable_file(self.root, path)
         try:
             if unsafe is not None:
                 raise _NotRead(unsafe)
-            with logstore.snapshot(path, rel) as (handle, stat):
+            with logfile.snapshot(path, rel) as (handle, stat):
                 size = stat.st_size
                 start, number, header, hasher = 0, 0, True, blake2b(digest_size=32)
                 if old is not None and 0 < old[3] <= size:
@@ -171,19 +171,19 @@ class LogIndex:
                     else:
                         hasher = blake2b(digest_size=32)
                 self._drop(rel, number, touched)
-                if start == 0 and logstore.file_month(path) is None:
-                    problems.append((logstore.badly_named(rel), False))
+                if start == 0 and logfile.file_month(path) is None:
+                    problems.append((logfile.badly_named(rel), False))
                 handle.seek(start)
                 read_to, lines, header = self._rows(handle, rel, size, start, number,
                                                     header, problems, touched,
-                                                    logstore.file_month(path))
+                                                    logfile.file_month(path))
                 _hash(handle, start, read_to, hasher)
                 state = (size, stat.st_mtime_ns, stat.st_ino, read_to, lines, int(header),
                          hasher.digest())
         except _NotRead as why:
             self._drop(rel, 0, touched)
             problems.append((why.args[0], False))
-        except logstore.DutyctlError as error:
+        except logfile.DutyctlError as error:
             self._drop(rel, 0, touched)
             problems.append((Problem(Location(rel), f"{error.message}; not read", error.hint),
                              False))
@@ -207,8 +207,8 @@ class LogIndex:
         insert = "INSERT INTO rows VALUES (" + ", ".join("?" * 16) + ")"
         wanted = (int(month[:4]), int(month[5:7])) if month else None
         line = None
-        lines_of = logstore._lines(handle, size - start)
-        for line in logstore._scan(lines_of, rel, number=number, expect_header=header):
+        lines_of = logfile._lines(handle, size - start)
+        for line in logfile._scan(lines_of, rel, number=number, expect_header=header):
             if line.problem is not None:
                 problems.append((line.problem, False))
             if line.kind == "stop":  # no row is read until the header is right
@@ -225,7 +225,7 @@ class LogIndex:
                 day = entry.date
                 if wanted is not None and (day.year, day.month) != wanted:
                     # shown only while the row is the first of its id
-                    problems.append((logstore.misplaced(rel, month, entry, line.number), True))
+                    problems.append((logfile.misplaced(rel, month, entry, line.number), True))
                 if len(rows) >= _BATCH:
                     self.db.executemany(insert, rows)
                     rows.clear()
@@ -318,7 +318,7 @@ class LogIndex:
     def problems(self, months: Iterable[str] | None = None) -> list[Problem]:
         """What the careful reader reports of the files of ``months`` (every file: None),
         in its order: a file's own problems, then each line's."""
-        files = [] if months is None else sorted(f"{logstore.LOGS_DIR}/{m}.csv" for m in months)
+        files = [] if months is None else sorted(f"{logfile.LOGS_DIR}/{m}.csv" for m in months)
         chosen = "TRUE" if months is None else f"file IN ({', '.join('?' * len(files))})"
         arg = tuple(files)
         found: list[tuple[tuple, Problem]] = []
@@ -343,20 +343,20 @@ class LogIndex:
         found.sort(key=lambda item: item[0])
         return [problem for _, problem in found]
 
-    def unknown(self, people: set[str], metrics: set[str], duties: set[str]) -> Iterator[
-            tuple[Entry, Location, bool]]:
-        """The first rows naming a person, metric or duty not in these sets, or voiding
-        an id the log does not hold (True), in log order: what ``doctor`` checks."""
+    def suspects(self, people: set[str], metrics: set[str], duties: set[str], start: date,
+                 today: date) -> Iterator[tuple[Entry, Location, bool]]:
+        """The first rows of their ids that ``doctor`` may find wrong, in log order: naming
+        a person, metric or duty not in these sets, dated before ``start`` or after
+        ``today``, and every void row, with whether it voids an id the log does not hold."""
         import json
 
-        query = f"""SELECT {ENTRY}, file, line, voids != '' AND NOT EXISTS (SELECT 1 FROM
-            rows AS t WHERE t.id = rows.voids AND t.first) FROM rows WHERE first AND (person
-            NOT IN (SELECT value FROM json_each(?1)) OR (voids = '' AND metric NOT IN (SELECT
-            value FROM json_each(?2))) OR (duty != '' AND duty NOT IN (SELECT value FROM
-            json_each(?3))) OR (voids != '' AND NOT EXISTS (SELECT 1 FROM rows AS t WHERE
-            t.id = rows.voids AND t.first))) ORDER BY file, line"""
+        lost = "voids != '' AND NOT EXISTS (SELECT 1 FROM rows AS t WHERE t.id = rows.voids"
+        query = f"""SELECT {ENTRY}, file, line, {lost} AND t.first) FROM rows WHERE first AND
+            (person NOT IN (SELECT value FROM json_each(?1)) OR (voids = '' AND metric NOT IN
+            (SELECT value FROM json_each(?2))) OR (duty != '' AND duty NOT IN (SELECT value
+            FROM json_each(?3))) OR voids != '' OR date < ?4 OR date > ?5) ORDER BY file, line"""
         args = [json.dumps(sorted(known)) for known in (people, metrics, duties)]
-        for row in self.db.execute(query, args):
+        for row in self.db.execute(query, [*args, start.isoformat(), today.isoformat()]):
             yield entry_of(row), Location(row[12], row[13]), bool(row[14])
 
     def close(self) -> None:

@@ -1,0 +1,251 @@
+"""The library behind `dutyctl report ...`: options as typed in, report records out.
+
+Each function loads the plan (at ``--rev`` if given), reads the months of the KPI
+log it needs, builds the rotation and calls the pure core (:mod:`dutyctl.core.reports`).
+Malformed log rows do not stop a report: they come back as ``problems`` (warnings).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from dutyctl.core.model import Plan, Span
+from dutyctl.errors import Problem, UsageError, unknown
+
+# A slot that starts in a period may run past its end: its entries are read too.
+MAX_SPILL_DAYS = 400
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    plan: Plan
+    report: Any  # a Leaderboard, MonthReport, WeekReport or PersonReport
+    problems: tuple[Problem, ...]
+
+
+def choose_period(
+    plan: Plan,
+    today: date,
+    *,
+    month: str | None = None,
+    week: str | None = None,
+    quarter: str | None = None,
+    year: str | None = None,
+    all_time: bool = False,
+    default: str = "month",
+) -> tuple[str, Span]:
+    """One period from --month/--week/--quarter/--year/--all (label, days)."""
+    from dutyctl.core.syntax import parse_month, parse_quarter, parse_week, parse_year
+
+    given = [
+        (name, value)
+        for name, value in (
+            ("--month", month),
+            ("--week", week),
+            ("--quarter", quarter),
+            ("--year", year),
+            ("--all", all_time or None),
+        )
+        if value
+    ]
+    if len(given) > 1:
+        raise UsageError(
+            " and ".join(name for name, _ in given) + " cannot be used together",
+            hint="give one period: --month M, --week W, --quarter Q, --year Y or --all",
+        )
+    if not given:
+        if default == "all":
+            return "all", Span(plan.start, max(plan.start, today))
+        period = parse_month("this", today)
+        return period.label, period.span
+    name, value = given[0]
+    if name == "--all":
+        return "all", Span(plan.start, max(plan.start, today))
+    parse = {
+        "--month": parse_month,
+        "--week": parse_week,
+        "--quarter": parse_quarter,
+        "--year": parse_year,
+    }[name]
+    period = parse(value, today)
+    return period.label, period.span
+
+
+def default_month(today: date) -> str:
+    """The current month, or the previous one during the first five days of a month."""
+    if today.day <= 5:
+        last = today.replace(day=1) - timedelta(days=1)
+        return f"{last:%Y-%m}"
+    return f"{today:%Y-%m}"
+
+
+def _check(kind: str, value: str | None, known) -> None:
+    if value is not None and value not in known:
+        message, hint = unknown(kind, value, known)
+        raise UsageError(message, hint=hint)
+
+
+def _months(first: date, last: date) -> set[str]:
+    months = set()
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        months.add(f"{year:04d}-{month:02d}")
+        year, month = (year, month + 1) if month < 12 else (year + 1, 1)
+    return months
+
+
+def _load(repo, rev, department: str | None):
+    from dutyctl.app.load import load, plan_today
+
+    found, plan = load(repo, rev)
+    _check("department", department, plan.departments)
+    return found, plan, plan_today(plan)
+
+
+def _warnings(index, months: set[str]) -> tuple[Problem, ...]:
+    """The problems of the log files of ``months``, as a report shows them."""
+    return tuple(
+        p._replace(severity="warning", message=p.message + " (skipped by the report)")
+        if p.severity == "error"
+        else p
+        for p in index.problems(months)
+    )
+
+
+def _index(found):
+    from dutyctl.store.logindex import LogIndex
+
+    return LogIndex(found.root)
+
+
+def _best(index, plan: Plan, span: Span, people, count: int = 0):
+    from dutyctl.core import reports
+
+    points = {m: (k.points, k.kind == "outcome") for m, k in plan.metrics.items()}
+    top = index.best(span.start, span.end, points, people, count or reports.BEST_ENTRIES)
+    return reports.best_entries(plan, top)
+
+
+def leaderboard(
+    repo: str | Path | None,
+    rev: str | None,
+    *,
+    month: str | None = None,
+    week: str | None = None,
+    quarter: str | None = None,
+    year: str | None = None,
+    all_time: bool = False,
+    department: str | None = None,
+    progress=None,
+) -> ReportResult:
+    from dutyctl.core import reports
+
+    found, plan, today = _load(repo, rev, department)
+    label, span = choose_period(
+        plan, today, month=month, week=week, quarter=quarter, year=year, all_time=all_time
+    )
+    rotation, first, last = _rotation_for(found, plan, span, today)
+    with _index(found) as index:
+        board = reports.leaderboard_of(
+            plan, rotation, index.sums(span.start, span.end, ("person", "metric")),
+            index.sums(first, last, ("date", "person", "duty", "metric")), span, today,
+            label=label, department=department,
+        )
+        problems = _warnings(index, _months(min(first, span.start), max(last, span.end)))
+    return ReportResult(plan, board, problems)
+
+
+def month(
+    repo: str | Path | None, rev: str | None, month_text: str | None, department: str | None
+) -> ReportResult:
+    from dutyctl.core import reports
+    from dutyctl.core.syntax import parse_month
+
+    found, plan, today = _load(repo, rev, department)
+    period = parse_month(month_text or default_month(today), today)
+    span = period.span
+    previous = reports.previous_month(span)
+    rotation, first, last = _rotation_for(found, plan, Span(previous.start, span.end), today)
+    first, last = min(first, previous.start), max(last, span.end)
+    keep = None if department is None else {
+        p.id for p in plan.roster if p.department == department}
+    with _index(found) as index:
+        report = reports.month_report_of(
+            plan, rotation, index.sums(first, last),
+            index.sums(plan.start, span.end, ("metric", "channel")),
+            _best(index, plan, span, keep), period.label, span, today, department=department,
+        )
+        problems = _warnings(index, _months(min(first, span.start), last))
+    return ReportResult(plan, report, problems)
+
+
+def _rotation_for(found, plan: Plan, period: Span, today: date):
+    """The rotation a report over ``period`` needs (from the cache) and the days whose
+    entries it counts: the period and its judged slots (at most MAX_SPILL_DAYS past it).
+
+    Built once, up to the end of the last slot the schedule starts by then: a longer
+    calendar begins with the shorter one, and its slots starting later cover only days
+    after the judged slots end, so they change no entry's judged slot."""
+    from dutyctl.app.load import rotation_until
+    from dutyctl.core.compliance import judged_slots
+    from dutyctl.core.schedule import duty_slots
+
+    until = max(min(period.end, today), plan.start)
+    limit = until + timedelta(days=MAX_SPILL_DAYS)
+    reach = until
+    for duty in plan.duties.values():
+        for slot in reversed(duty_slots(plan, duty, until)):
+            if slot.start < period.start:
+                break
+            reach = max(reach, slot.end)
+    rotation = rotation_until(found, plan, min(reach, limit))
+    last_end = max((a.end for a in judged_slots(rotation, period, today)), default=until)
+    return rotation, period.start, max(min(last_end, limit), period.end)
+
+
+def week(
+    repo: str | Path | None, rev: str | None, week_text: str | None, department: str | None
+) -> ReportResult:
+    from dutyctl.core import reports
+    from dutyctl.core.syntax import parse_week
+
+    found, plan, today = _load(repo, rev, department)
+    period = parse_week(week_text or "this", today)
+    rotation, first, last = _rotation_for(found, plan, period.span, today)
+    with _index(found) as index:
+        entries = list(index.entries(first, last))
+        problems = _warnings(index, _months(first, last))
+    report = reports.week_report(
+        plan, rotation, entries, period.label, period.span, today, department=department
+    )
+    return ReportResult(plan, report, problems)
+
+
+def person(
+    repo: str | Path | None,
+    rev: str | None,
+    person_id: str,
+    *,
+    month: str | None = None,
+    quarter: str | None = None,
+    year: str | None = None,
+    all_time: bool = False,
+) -> ReportResult:
+    from dutyctl.core import reports
+
+    found, plan, today = _load(repo, rev, None)
+    _check("person", person_id, plan.people)
+    _, span = choose_period(
+        plan, today, month=month, quarter=quarter, year=year, all_time=all_time, default="all"
+    )
+    rotation, first, last = _rotation_for(found, plan, span, today)
+    with _index(found) as index:
+        report = reports.person_report_of(
+            plan, rotation, index.sums(first, last, ("date", "person", "duty", "metric")),
+            _best(index, plan, span, {person_id}), person_id, span, today,
+        )
+        problems = _warnings(index, _months(first, last))
+    return ReportResult(plan, report, problems)
