@@ -238,22 +238,25 @@ class LogIndex:
         return torn, line.number - 1, header or line.kind == "header"
 
     def _recount(self, touched: set[str] | None) -> None:
-        """Decide ``first`` and ``counted`` again for the rows of the ``touched`` ids."""
+        """Decide ``first`` and ``counted`` again for the rows of the ``touched`` ids (None:
+        every id). A row is inserted as first and counted unless a void row; only rows
+        whose id is repeated or voided can be otherwise, so only those are looked at."""
         db = self.db
-        where = ""
-        if touched is not None:
-            db.execute("CREATE TEMP TABLE IF NOT EXISTS touched (id TEXT PRIMARY KEY)")
-            db.execute("DELETE FROM touched")
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS touched (id TEXT PRIMARY KEY)")
+        db.execute("DELETE FROM touched")
+        if touched is None:
+            db.execute("INSERT INTO touched SELECT id FROM rows GROUP BY id HAVING count(*) > 1")
+            db.execute("INSERT OR IGNORE INTO touched SELECT voids FROM rows WHERE voids != ''")
+        else:
             db.executemany("INSERT OR IGNORE INTO touched VALUES (?)", ((i,) for i in touched))
-            db.execute("INSERT OR IGNORE INTO touched SELECT voids FROM rows"
-                       " WHERE voids != '' AND id IN touched")
-            where = "WHERE id IN touched"
-        db.execute(f"""UPDATE rows SET first = w.n = 1 FROM (SELECT file AS f, line AS l,
-            row_number() OVER (PARTITION BY id ORDER BY file, line) AS n FROM rows {where})
-            AS w WHERE (file, line) = (w.f, w.l) AND first != (w.n = 1)""")
-        db.execute(f"""UPDATE rows SET counted = w.c FROM (SELECT file AS f, line AS l, (first
+        db.execute("INSERT OR IGNORE INTO touched SELECT voids FROM rows"
+                   " WHERE voids != '' AND id IN touched")
+        db.execute("""UPDATE rows SET first = w.n = 1 FROM (SELECT file AS f, line AS l,
+            row_number() OVER (PARTITION BY id ORDER BY file, line) AS n FROM rows
+            WHERE id IN touched) AS w WHERE (file, line) = (w.f, w.l) AND first != (w.n = 1)""")
+        db.execute("""UPDATE rows SET counted = w.c FROM (SELECT file AS f, line AS l, (first
             AND voids = '' AND NOT EXISTS (SELECT 1 FROM rows AS v WHERE v.voids = rows.id
-            AND v.voids != '' AND v.first)) AS c FROM rows {where}) AS w
+            AND v.voids != '' AND v.first)) AS c FROM rows WHERE id IN touched) AS w
             WHERE (file, line) = (w.f, w.l) AND counted != w.c""")
 
     # -- queries ---------------------------------------------------------------------------
