@@ -371,3 +371,24 @@ def test_property_the_index_follows_any_change_of_the_files(repo: Path, steps, s
             assert index.problems() == read.problems
             assert list(index.entries()) == active_entries(read.all_entries())
             assert index.count() == len(read.entries)
+
+
+def test_without_a_writable_cache_folder_the_index_is_built_in_memory(repo: Path):
+    rng = random.Random(4)
+    append_entries(repo, entries(rng, 50, date(2026, 10, 1), date(2026, 11, 24)))
+    (repo / ".dutyctl-cache").write_text("a file where the folder should be")
+    check(repo)
+    assert (repo / ".dutyctl-cache").is_file()
+
+
+def test_rows_after_a_line_too_long_keep_their_numbers_across_appends(repo: Path):
+    rng = random.Random(6)
+    logged = entries(rng, 6, date(2026, 11, 1), date(2026, 11, 24))
+    append_entries(repo, logged[:2])
+    path = repo / "logs" / "2026-11.csv"
+    with open(path, "ab") as handle:
+        handle.write(b"z" * (MAX_LINE + 10) + b"\n")
+    check(repo)  # the long line is the last: the index stops after it
+    for entry in logged[2:]:
+        append_entries(repo, [entry])
+        check(repo)

@@ -27,7 +27,7 @@ from datetime import date
 from pathlib import Path
 
 from dutyctl.core.entries import SUM_KEYS, Entry, Sum
-from dutyctl.errors import Location, Problem
+from dutyctl.errors import DutyctlError, Location, Problem
 from dutyctl.store import logfile
 
 VERSION = 1
@@ -69,19 +69,30 @@ class LogIndex:
             folder.mkdir(mode=0o700, exist_ok=True)
         except OSError:
             path = None  # no place for it: an index in memory, built for this command
-        for attempt in (1, 2):
-            self.db = sqlite3.connect(":memory:" if path is None else path, timeout=60,
-                                      isolation_level=None, check_same_thread=False)
+        # A damaged or foreign file is deleted and built again; one that cannot be written
+        # (a read-only disk) leaves an index in memory, built for this command.
+        targets = [path, path, None] if path is not None else [None]
+        while targets:
+            target = targets.pop(0)
+            self.db = sqlite3.connect(":memory:" if target is None else target, timeout=60,
+                                      isolation_level=None)
             try:
                 self._open()
                 self.refresh()
                 return
-            except sqlite3.DatabaseError:
+            except sqlite3.DatabaseError as error:
                 self.db.close()
-                if path is None or attempt == 2:
+                if "locked" in str(error) or "busy" in str(error):
+                    raise IndexBusy(
+                        "the log index is busy: another dutyctl has been filling it for a "
+                        "minute", hint="try again when it is done") from None
+                if target is None:
                     raise
-                for suffix in ("", "-wal", "-shm"):  # damaged or foreign: built again
-                    Path(f"{path}{suffix}").unlink(missing_ok=True)
+                if any(why in str(error) for why in ("readonly", "unable to open", "I/O")):
+                    targets = [None]  # not writable here: in memory
+                else:
+                    for suffix in ("", "-wal", "-shm"):
+                        Path(f"{target}{suffix}").unlink(missing_ok=True)
 
     def _open(self) -> None:
         db = self.db
@@ -183,7 +194,7 @@ class LogIndex:
         except _NotRead as why:
             self._drop(rel, 0, touched)
             problems.append((why.args[0], False))
-        except logfile.DutyctlError as error:
+        except DutyctlError as error:
             self._drop(rel, 0, touched)
             problems.append((Problem(Location(rel), f"{error.message}; not read", error.hint),
                              False))
@@ -232,10 +243,10 @@ class LogIndex:
         self.db.executemany(insert, rows)
         if line is None:
             return start, number, header
-        if line.raw.endswith(b"\n"):
+        end = size if line.raw.endswith(b"\n") else _after_last_newline(handle, start, size)
+        if end == size:
             return size, line.number, header
-        torn = _after_last_newline(handle, start, size)  # read again next time
-        return torn, line.number - 1, header or line.kind == "header"
+        return end, line.number - 1, header or line.kind == "header"  # torn: read it again
 
     def _recount(self, touched: set[str] | None) -> None:
         """Decide ``first`` and ``counted`` again for the rows of the ``touched`` ids (None:
@@ -370,6 +381,10 @@ class LogIndex:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+class IndexBusy(DutyctlError):
+    """Another process holds the index's write lock for longer than we wait."""
 
 
 class _NotRead(Exception):
