@@ -150,9 +150,8 @@ def leaderboard(
     rotation, first, last = _rotation_for(found, plan, span, today)
     with _index(found) as index:
         board = reports.leaderboard_of(
-            plan, rotation, index.sums(span.start, span.end, ("person", "metric")),
-            index.sums(first, last, ("date", "person", "duty", "metric")), span, today,
-            label=label, department=department,
+            plan, rotation, index.sums(first, last, ("date", "person", "duty", "metric")),
+            span, today, label=label, department=department,
         )
         problems = _warnings(index, _months(min(first, span.start), max(last, span.end)))
     return ReportResult(plan, board, problems)

@@ -17,7 +17,7 @@ Counting rules, the same in every report:
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -208,30 +208,45 @@ def leaderboard(
 
     Ranked by points, then compliance (no slots ranks below 0%), then id.
     """
-    entries = active_entries(entries)
-    dated = [e for e in entries if period.start <= e.date <= period.end]
-    return leaderboard_of(plan, rotation, sums_of(dated, ("person", "metric")),
-                          sums_of(entries, ("date", "person", "duty", "metric")), period,
+    return leaderboard_of(plan, rotation, sums_of(active_entries(entries), _DAY_KEYS), period,
                           today, label=label, department=department)
+
+
+_DAY_KEYS = ("date", "person", "duty", "metric")
 
 
 def leaderboard_of(
     plan: Plan,
     rotation: Rotation,
-    person_sums: Iterable[Sum],
-    day_sums: Iterable[Sum],
+    sums: Iterable[Sum],
     period: Span,
     today: date,
     *,
     label: str = "",
     department: str | None = None,
 ) -> Leaderboard:
-    """:func:`leaderboard` from the active entries dated in the period summed per person
-    and metric, and those of its judged slots per date, person, duty and metric."""
+    """:func:`leaderboard` from the active entries summed per date, person, duty and
+    metric: those dated in the period and in its judged slots. One pass over them."""
     keep = _in_department(plan, department)
-    mine = [s for s in person_sums if keep(s.person)]
-    by_person = sum_totals_by(plan, mine, lambda s: s.person)
-    results = judge_sums(plan, rotation, day_sums, period, today)
+    mine: dict[tuple[str, str], list] = {}
+
+    def dated(items: Iterable[Sum]) -> Iterator[Sum]:
+        for item in items:  # the people's totals gathered on the way to the slots
+            if period.start <= item.date <= period.end and keep(item.person):
+                found = mine.get((item.person, item.metric))
+                if found is None:
+                    mine[(item.person, item.metric)] = [item.value, item.entries, item.minutes]
+                else:
+                    found[0] += item.value
+                    found[1] += item.entries
+                    found[2] += item.minutes
+            yield item
+
+    results = judge_sums(plan, rotation, dated(sums), period, today)
+    by_person = sum_totals_by(
+        plan, [Sum(date.min, p, "", m, "", *total) for (p, m), total in mine.items()],
+        lambda s: s.person,
+    )
     return rank_leaderboard(plan, by_person, results, period, label=label, department=department)
 
 
