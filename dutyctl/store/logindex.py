@@ -304,15 +304,19 @@ class LogIndex:
         metric -> (points, is an outcome)), ties by date and id: ``reports.best_entries``."""
         import json
 
-        query = f"""SELECT {ENTRY} FROM (SELECT *, coalesce(value * (SELECT value ->> 1
-            FROM json_each(?1) WHERE key = metric), 0) AS o, value * coalesce((SELECT value
-            ->> 0 FROM json_each(?1) WHERE key = metric), 0) AS p FROM rows WHERE counted
-            AND date BETWEEN ?2 AND ?3 AND (?4 IS NULL OR person IN (SELECT value FROM
-            json_each(?4)))) WHERE o > 0 OR p > 0 ORDER BY o DESC, p DESC, date, id LIMIT ?5"""
-        table = json.dumps({m: [p, int(o)] for m, (p, o) in points.items()})
+        db = self.db
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS points (metric TEXT PRIMARY KEY, points"
+                   " REAL, outcome INT)")
+        db.execute("DELETE FROM points")
+        db.executemany("INSERT INTO points VALUES (?, ?, ?)",
+                       [(m, p, int(o)) for m, (p, o) in points.items()])
+        query = f"""SELECT {ENTRY} FROM (SELECT r.*, CASE WHEN p.outcome THEN r.value ELSE 0
+            END AS o, r.value * coalesce(p.points, 0) AS pt FROM rows AS r LEFT JOIN points
+            AS p ON p.metric = r.metric WHERE r.counted = 1 AND r.date BETWEEN ?1 AND ?2 AND
+            (?3 IS NULL OR r.person IN (SELECT value FROM json_each(?3)))) WHERE o > 0 OR
+            pt > 0 ORDER BY o DESC, pt DESC, date, id LIMIT ?4"""
         chosen = None if people is None else json.dumps(sorted(people))
-        found = self.db.execute(query, (table, first.isoformat(), last.isoformat(), chosen,
-                                        count))
+        found = db.execute(query, (first.isoformat(), last.isoformat(), chosen, count))
         return [entry_of(row) for row in found]
 
     def find(self, entry_id: str) -> list[tuple[Entry, Location]]:
