@@ -816,11 +816,18 @@ def person_report_of(
     """:func:`person_report` from the active entries summed per date, person, duty and
     metric (the person's dated in the period and everyone's in the slots judged in it)
     and the person's best entries."""
-    sums = list(sums)
+    mine: list[Sum] = []
+
+    def theirs(items: Iterable[Sum]) -> Iterator[Sum]:
+        for item in items:  # the person's sums kept on the way to the slots
+            if item.person == person_id and period.start <= item.date <= period.end:
+                mine.append(item)
+            yield item
+
     results = [
-        r for r in judge_sums(plan, rotation, sums, period, today) if person_id in r.people
+        r for r in judge_sums(plan, rotation, theirs(sums), period, today)
+        if person_id in r.people
     ]
-    mine = [s for s in sums if s.person == person_id and period.start <= s.date <= period.end]
     months = []
     for span in _months(period):
         judged = [r for r in results if span.start <= r.start <= span.end]
