@@ -29,6 +29,7 @@ class Outgoing:
     secrets: list[str]
     send: Callable[[], None] | None  # None for stdout
     scale: float = 1.0  # DUTYCTL_RETRY_DELAY
+    deadline: float = 15.0  # DUTYCTL_SEND_TIMEOUT
 
 
 @dataclass
@@ -129,6 +130,7 @@ def send_all(
                         what=item.target,
                         secrets=item.secrets,
                         scale=item.scale,
+                        deadline=item.deadline,
                         warn=warn,
                     )
             except notify.SendFailed as problem:
@@ -147,6 +149,8 @@ def _outgoing(plan, message, targets: list[str], format: str | None) -> list[Out
     from dutyctl.errors import UsageError
 
     scale = notify.retry_scale()
+    deadline = notify.send_deadline()
+    timeout = min(notify.TIMEOUT, deadline)
     result = []
     for target in targets:
         chosen = format or DEFAULT_FORMATS[target]
@@ -162,7 +166,7 @@ def _outgoing(plan, message, targets: list[str], format: str | None) -> list[Out
                     body,
                     notify.mask_url(url),
                     notify.url_secrets(url),
-                    partial(notify.post_webhook, url, body),
+                    partial(notify.post_webhook, url, body, timeout),
                 )
             )
         else:
@@ -175,6 +179,7 @@ def _outgoing(plan, message, targets: list[str], format: str | None) -> list[Out
                     hint="add email: to the roster entries in plan.yaml",
                 )
             subject = announce.subject(message)
+            _check_headers(plan, to + cc, subject)
             where = f"{', '.join(to)}" + (f"; cc {', '.join(cc)}" if cc else "")
             where += f'; subject "{subject}"; via {settings.describe()}'
             result.append(
@@ -184,12 +189,23 @@ def _outgoing(plan, message, targets: list[str], format: str | None) -> list[Out
                     body,
                     where,
                     [settings.password or ""],
-                    partial(notify.send_mail, settings, to, cc, subject, body),
+                    partial(notify.send_mail, settings, to, cc, subject, body, timeout),
                 )
             )
     for item in result:
-        item.scale = scale
+        item.scale, item.deadline = scale, deadline
     return result
+
+
+def _check_headers(plan, addresses: list[str], subject: str) -> None:
+    """Refuse (exit 2) a subject or address from the plan that would break a mail header."""
+    from dutyctl.notify import check_header
+
+    check_header(subject, "the mail subject, made from the team name,", plan.locations.get("team"))
+    for person in plan.roster:
+        if person.email in addresses:
+            where = plan.locations.get(f"people.{person.id}.email")
+            check_header(person.email, f"the e-mail address of {person.id}", where)
 
 
 def _recipients(plan, message) -> tuple[list[str], list[str]]:
