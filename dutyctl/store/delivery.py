@@ -409,16 +409,21 @@ def retry_scale(env: Mapping[str, str] | None = None) -> float:
     text = env.get("DUTYCTL_RETRY_DELAY", "").strip()
     if not text:
         return 1.0
-    try:
-        value = float(text)
-        if not 0 <= value <= 60:
-            raise ValueError
-    except ValueError:
+    value = _decimal(text)
+    if value is None or not 0 <= value <= 60:
         raise UsageError(
-            f"DUTYCTL_RETRY_DELAY='{text}' is not a number from 0 to 60",
+            f"DUTYCTL_RETRY_DELAY='{_shown(text)}' is not a number from 0 to 60",
             hint="it scales the pauses between tries (1 s, then 2 s): 0.01 makes them short",
-        ) from None
+        )
     return value
+
+
+def _decimal(text: str) -> float | None:
+    """``text`` as a number when it is ASCII digits with an optional point and digits."""
+    whole, point, fraction = text.partition(".")
+    if text.isascii() and (whole.isdigit() or point) and (not point or fraction.isdigit()):
+        return float(text)
+    return None
 
 
 def send_deadline(env: Mapping[str, str] | None = None) -> float:
@@ -427,10 +432,8 @@ def send_deadline(env: Mapping[str, str] | None = None) -> float:
     text = env.get(DEADLINE_ENV, "").strip()
     if not text:
         return DEADLINE
-    whole, point, fraction = text.partition(".")
-    number = text.isascii() and whole.isdigit() and (not point or fraction.isdigit())
-    value = float(text) if number else 0.0
-    if not 0 < value <= MAX_DEADLINE:
+    value = _decimal(text)
+    if value is None or not 0 < value <= MAX_DEADLINE:
         raise UsageError(
             f"{DEADLINE_ENV}='{_shown(text)}' is not a number of seconds from 0 to "
             f"{MAX_DEADLINE:g}",
