@@ -485,13 +485,15 @@ def entry_record(entry: Entry) -> dict:
 def doctor(repo, fix: bool = False, progress=None) -> DoctorResult:
     """Every problem of the log; with ``fix``, re-saved files written again in the log's
     format and then unreadable rows moved to quarantine.csv."""
-    from dutyctl.app.load import load
+    from dutyctl.app.load import load, plan_today
+    from dutyctl.core.logchecks import check_entries
     from dutyctl.store.logfile import (
         check_read,
         quarantine,
         read_log,
         repair_resaved,
         resaved_files,
+        unread_files,
     )
 
     found, plan = load(repo)
@@ -507,6 +509,13 @@ def doctor(repo, fix: bool = False, progress=None) -> DoctorResult:
             quarantine_file = found.relative(done.quarantine_file)
     read = read_log(found.root, progress=progress)  # read once: counts and checks
     problems = check_read(read, set(plan.people), set(plan.metrics), set(plan.duties))
+    problems += check_entries(
+        ((logged.entry, logged.location) for logged in read.entries),
+        start=plan.start,
+        today=plan_today(plan),
+    )
+    problems += unread_files(found.root)
+    problems.sort(key=_file_order)
     resaved = resaved_files(found.root) if any(_wrong_header(p) for p in problems) else {}
     problems = [_resaved_problem(p, resaved) for p in problems]
     skipped = [_resaved_problem(p, resaved) for p in skipped]
@@ -520,6 +529,11 @@ def doctor(repo, fix: bool = False, progress=None) -> DoctorResult:
         fix,
         repaired,
     )
+
+
+def _file_order(problem: Problem) -> tuple[str, int]:
+    where = problem.location
+    return (where.file or "", where.line or 0) if where else ("", 0)
 
 
 def _wrong_header(problem: Problem) -> bool:

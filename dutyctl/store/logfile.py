@@ -597,6 +597,29 @@ def _log_files(root: Path, months: set[str] | None) -> list[Path]:
     return files
 
 
+def unread_files(root: Path) -> list[Problem]:
+    """What sits in ``logs/`` looking like a log file but is never read: a name ending
+    in ``.CSV`` in another case, or a folder named like a month file."""
+    folder = Path(root) / LOGS_DIR
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    problems = []
+    for path in sorted(folder.iterdir()):
+        rel = _rel(root, path)
+        if path.suffix.lower() != ".csv":
+            continue
+        if path.is_dir():
+            problems.append(Problem(Location(rel), f"{rel} is a folder: nothing in it is read",
+                                    hint="log files are plain files named logs/YYYY-MM.csv"))
+        elif path.suffix != ".csv":
+            fixed = path.with_suffix(".csv").name
+            problems.append(Problem(
+                Location(rel), f"{rel} is not read: log files end in '.csv', in lower case",
+                hint=f"rename it: git mv {rel} {LOGS_DIR}/{fixed} (if that file exists, "
+                "`dutyctl import` the rows into it instead)"))
+    return problems
+
+
 def iter_log(
     root: Path, months: set[str] | None = None, progress: Progress | None = None
 ) -> Iterator[LoggedEntry | Problem]:
@@ -657,7 +680,7 @@ _FAST_ID = r"[0-9A-Za-z][0-9A-Za-z._:-]{0,63}"
 # so giving characters back never helps; the engine is a quarter faster this way).
 _FAST_TEXT = r"(?!')[^,\"\\\x00-\x1f]*+"
 # Likewise "(?:X|)" for an optional part, and fixed-width digits spelled out.
-_FAST_NUMBER = r"[0-9]{1,20}(?:\.[0-9]{1,20}|)"
+_FAST_NUMBER = r"[0-9]{1,12}(?:\.[0-9]{1,20}|)"  # under 10^12: entries.MAX_NUMBER
 _FAST_DATE = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
 
 
