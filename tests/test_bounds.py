@@ -366,3 +366,16 @@ def test_input_error_is_the_base_of_read_refusals(tmp_path):
     os.mkfifo(tmp_path / "pipe")
     with pytest.raises(InputError, match="pipe is a named pipe"):
         read_regular(tmp_path / "pipe", "pipe", "plan", 10)
+
+
+def test_an_escape_sequence_in_a_name_is_shown_by_announce_not_obeyed(example_repo,
+                                                                      announce_env):
+    plan = example_repo / "plan.yaml"
+    text = plan.read_text(encoding="utf-8")
+    plan.write_text(text.replace("name: Farid Haddad", 'name: "Farid\\e]0;pwned\\a\\e[2J"'),
+                    encoding="utf-8")
+    for args in ([], ["--dry-run"]):
+        result = run_cli("announce", "--repo", str(example_repo), *args, env=announce_env)
+        assert result.exit_code == 0, result.output
+        assert "Today Farid\\x1b]0;pwned\\x07\\x1b[2J is on social media duty" in result.stdout
+        assert "\x1b" not in result.output and "\x07" not in result.output

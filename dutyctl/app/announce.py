@@ -7,7 +7,6 @@ Output is the caller's: notes and warnings go through the callbacks it passes.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -103,11 +102,18 @@ def dry_run_text(prepared: Prepared) -> str:
 
 
 def send_all(
-    prepared: Prepared, force: bool, note: Say, warn: Say, error: Callable[[Exception], None]
+    prepared: Prepared,
+    force: bool,
+    note: Say,
+    warn: Say,
+    error: Callable[[Exception], None],
+    show: Say,
 ) -> bool:
     """Send to every target not yet sent today (all with ``force``); True if one failed.
 
-    A failed send is reported through ``error`` and not recorded, so the next run sends it.
+    ``show`` writes the stdout target's text (the caller makes it fit a terminal; it may
+    raise OSError). A failed send is reported through ``error`` and not recorded, so the
+    next run sends it.
     """
     from dutyctl.store import delivery
 
@@ -123,7 +129,7 @@ def send_all(
                 continue
             try:
                 if item.send is None:
-                    _print(item.body)
+                    _print(show, item.body)
                 else:
                     delivery.with_retries(
                         item.send,
@@ -224,10 +230,10 @@ def _recipients(plan, message) -> tuple[list[str], list[str]]:
     return to, cc
 
 
-def _print(body: str) -> None:
-    from dutyctl.store.delivery import SendFailed, write_text
+def _print(show: Say, body: str) -> None:
+    from dutyctl.store.delivery import SendFailed
 
     try:
-        write_text(body, sys.stdout)
+        show(body)
     except OSError as error:
         raise SendFailed(f"stdout: {error.strerror or type(error).__name__}") from None
