@@ -1,14 +1,16 @@
-"""A cache of the validated plan, so that a large plan costs nothing on a warm run.
+"""The plan cache: one signed entry per plan, and the small entries derived from it.
 
-Keyed by the plan file's bytes, the dutyctl version and the holiday years; every
-file the plan pulled in (a roster file) is re-hashed on each hit. Entries are
-pickles signed with keyed BLAKE2b (a MAC by design) under a per-user secret, so a damaged, stale or
-planted cache file is ignored and rebuilt, never trusted. Any failure to read or
-write the cache just means loading the plan the slow way.
+The plan's entry (``plan-*.pickle``) is keyed by the plan file's bytes, the dutyctl
+version and the holiday years; every file the plan pulled in (a roster file) is
+re-hashed on each read. It holds the validated plan, pickled, beside plain values that
+start-up needs without the plan (see :func:`dutyctl.loading.startup_values`), so that a
+warm `dutyctl today` or `log` decodes no pickle at all.
 
-Derived entries made only of plain values (today's view, the notes beside each plan
-entry) are written with :mod:`marshal` rather than pickle: it is built in, so the
-cron path (`dutyctl today` on a warm cache) does not even import pickle.
+Every entry is signed with keyed BLAKE2b (a MAC by design) under a per-user secret, so
+a damaged, stale or planted cache file is ignored and rebuilt, never decoded. Entries
+made only of plain values are written with :mod:`marshal` (built in: the cron path does
+not import pickle), others with pickle. Any failure to read or write the cache just
+means computing again.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import TYPE_CHECKING
 from dutyctl import __version__
 from dutyctl.repo import Repo
 
-if TYPE_CHECKING:  # the cached view of `dutyctl today` is read without the model
+if TYPE_CHECKING:  # the start-up values of an entry are read without the model
     from dutyctl.model import Plan
 
 try:
@@ -35,13 +37,11 @@ except ImportError:  # another Python: the public names
     from hashlib import blake2b
     from hmac import compare_digest
 
-# 3: a .meta note next to each entry; 4: holiday names in English; 5: marshal;
-# 6: BLAKE2b keys and signatures; 7: the time zone's offsets in the note;
-# 8: on_holiday of the review and of due days
-FORMAT = 8
+# 9: one entry per plan (the plan and its start-up values), no note beside it
+FORMAT = 9
 
 # The cache key of each plan served or stored here (by object id), so that results
-# computed from that plan (a rotation, today's view) can be cached next to it.
+# computed from that plan (a rotation, the slot rows of a query) can be cached next to it.
 _keys: dict[int, tuple[Plan, str]] = {}
 
 
@@ -92,113 +92,83 @@ def _key(plan_bytes: bytes, years: range) -> str:
     return _digest(plan_bytes + f"|{__version__}|{FORMAT}|{years.start}-{years.stop}".encode())
 
 
+def file_digest(data: bytes) -> str:
+    """How an entry remembers a file the plan pulled in."""
+    return _digest(data)
+
+
 def entry_path(repo: Repo, plan_bytes: bytes, years: range) -> Path:
     return repo.cache_dir / f"plan-{_key(plan_bytes, years)[:40]}.pickle"
 
 
-def read(repo: Repo, plan_bytes: bytes, years: range) -> Plan | None:
-    key = secret_key()
-    if key is None or repo.cache_dir.is_symlink():
-        return None
-    try:
-        blob = entry_path(repo, plan_bytes, years).read_bytes()
-    except OSError:
-        return None
-    tag, body = blob[:32], blob[32:]
-    if len(tag) != 32 or not compare_digest(tag, _sign(key, body)):
-        return None
-    try:
-        import pickle
+class Entry:
+    """A plan's cache entry: its key, the files the plan pulled in, the start-up values
+    (plain: readable without the model) and the plan, unpickled on first use."""
 
-        with _no_collection():
-            dependencies, plan = pickle.loads(body)
-        for relpath, digest in dependencies:
-            if _digest((repo.root / relpath).read_bytes()) != digest:
+    __slots__ = ("key", "deps", "startup", "_pickled", "_plan")
+
+    def __init__(self, key: str, deps: tuple, startup: dict, pickled: bytes,
+                 plan: Plan | None = None) -> None:
+        self.key = key  # what derived entries are keyed by: the plan and its files
+        self.deps = deps  # ((repository path, digest of its bytes), ...)
+        self.startup = startup
+        self._pickled = pickled
+        self._plan = plan
+        if plan is not None:
+            _keys[id(plan)] = (plan, key)
+
+    @property
+    def files(self) -> list[str]:
+        """The repository paths of the files the plan pulled in."""
+        return [str(relpath) for relpath, _digest_ in self.deps]
+
+    def plan(self) -> Plan | None:
+        """The validated plan; None if the pickle cannot be read (a miss)."""
+        if self._plan is None:
+            try:
+                import pickle
+
+                with _no_collection():
+                    plan = pickle.loads(self._pickled)
+            except Exception:  # signed by us, yet unreadable: another Python, say
                 return None
-    except Exception:  # a cache that cannot be read is a cache miss, whatever the reason
-        return None
-    from dutyctl.model import Plan  # loaded by the unpickling already
+            from dutyctl.model import Plan  # loaded by the unpickling already
 
-    if not isinstance(plan, Plan):
-        return None
-    _keys[id(plan)] = (plan, _digest(f"{_key(plan_bytes, years)}|{dependencies!r}".encode()))
-    return plan
+            if not isinstance(plan, Plan):
+                return None
+            self._plan = plan
+            _keys[id(plan)] = (plan, self.key)
+        return self._plan
 
 
-def write(repo: Repo, plan_bytes: bytes, years: range, plan: Plan, dependencies: list[str]) -> None:
-    key = secret_key()
-    if key is None:
-        return
+def read(repo: Repo, plan_bytes: bytes, years: range) -> Entry | None:
+    """The entry of the plan whose bytes are ``plan_bytes``, or None: missing, damaged,
+    planted, of another version, or a file the plan pulled in has changed since."""
+    found = signed_read(entry_path(repo, plan_bytes, years))
     try:
-        deps = [(rel, _digest((repo.root / rel).read_bytes())) for rel in dependencies]
-        import pickle
-
-        body = pickle.dumps((deps, plan), protocol=pickle.HIGHEST_PROTOCOL)
-        tag = _sign(key, body)
-        if repo.cache_dir.is_symlink():
-            return  # a cache folder sent elsewhere (a committed symlink) is not written to
-        repo.cache_dir.mkdir(mode=0o700, exist_ok=True)
-        target = entry_path(repo, plan_bytes, years)
-        import tempfile
-
-        fd, temp = tempfile.mkstemp(dir=repo.cache_dir, prefix=".plan-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(tag + body)
-        os.replace(temp, target)  # atomic: two processes filling the cache at once are safe
-        # Derived entries are keyed by the plan and every file it pulled in.
-        derived_key = _digest(f"{_key(plan_bytes, years)}|{deps!r}".encode())
-        _keys[id(plan)] = (plan, derived_key)
-        # A small note next to the entry: what a derived lookup needs without the plan.
-        # Bound to the entry's bytes: a damaged entry takes its note with it (rebuilt).
-        meta = (_key(plan_bytes, years), deps, derived_key, plan.timezone,
-                _zone_offsets(plan.timezone, years), _digest(tag + body))
-        signed_write(repo, target.with_suffix(".meta"), meta)
-    except OSError:
-        return
-
-
-def _zone_offsets(timezone: str, years: range) -> tuple | None:
-    """The zone's offsets while this entry is the one looked up: in the years of its key,
-    with two days more on each side, where the zone's date is another year."""
-    from datetime import UTC, datetime
-
-    from dutyctl.clock import zone_offsets
-
-    first = int(datetime(years.start, 1, 1, tzinfo=UTC).timestamp()) - 2 * 86400
-    end = int(datetime(years.stop, 1, 1, tzinfo=UTC).timestamp()) + 2 * 86400
-    return zone_offsets(timezone, first, end)
-
-
-def read_meta(repo: Repo, plan_bytes: bytes, years: range) -> tuple[str, str, tuple | None] | None:
-    """(derived key, time zone, the zone's offsets for :func:`dutyctl.clock.today`) of a
-    cached plan, without unpickling the plan.
-
-    The files the plan pulled in are re-hashed, as on a plan cache hit."""
-    entry = entry_path(repo, plan_bytes, years)
-    meta = signed_read(entry.with_suffix(".meta"))
-    try:
-        key, deps, derived_key, timezone, offsets, entry_digest = meta  # type: ignore[misc]
-        if key != _key(plan_bytes, years) or _digest(entry.read_bytes()) != entry_digest:
+        key, deps, startup, pickled = found  # type: ignore[misc]
+        if key != _key(plan_bytes, years) or not isinstance(startup, dict):
             return None
         for relpath, digest in deps:
             if _digest((repo.root / relpath).read_bytes()) != digest:
                 return None
-    except Exception:
+    except Exception:  # a cache that cannot be read is a cache miss, whatever the reason
         return None
-    return derived_key, timezone, offsets
+    return Entry(_digest(f"{key}|{deps!r}".encode()), tuple(deps), startup, pickled)
 
 
-def read_dependencies(repo: Repo, plan_bytes: bytes, years: range) -> list[str] | None:
-    """The repository paths of the files a cached plan pulled in, from its signed note
-    (without unpickling the plan), or None when the cache does not hold this plan."""
-    meta = signed_read(entry_path(repo, plan_bytes, years).with_suffix(".meta"))
-    try:
-        key, deps, *_ = meta  # type: ignore[misc]
-        if key != _key(plan_bytes, years):
-            return None
-        return [str(relpath) for relpath, _digest_ in deps]
-    except Exception:
-        return None
+def write(repo: Repo, plan_bytes: bytes, years: range, plan: Plan, deps: tuple,
+          startup: dict) -> Entry:
+    """Store ``plan`` (and its start-up values) as the entry of ``plan_bytes``; the entry
+    is returned whether or not it could be stored. ``deps``: ((path, file_digest), ...)
+    of the bytes the plan was read from."""
+    import pickle
+
+    key = _key(plan_bytes, years)
+    deps = tuple((str(relpath), str(digest)) for relpath, digest in deps)
+    pickled = pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL)
+    signed_write(repo, entry_path(repo, plan_bytes, years), (key, deps, startup, pickled))
+    return Entry(_digest(f"{key}|{deps!r}".encode()), deps, startup, pickled, plan)
 
 
 def _derived_path(repo: Repo, key: str, name: str, argument: str) -> Path:
@@ -310,8 +280,8 @@ def derived(repo: Repo, plan: Plan, name: str, argument: str, compute):
 
     ``compute`` must be a pure function of the plan and ``argument`` (a rotation until a
     day, today's view on a day): the entry is keyed by the plan's cache key (its bytes,
-    the dutyctl version, the holiday years) and signed like the plan entry; the files the
-    plan pulled in (a roster file) are checked by the plan entry that gave ``plan``.
+    the dutyctl version, the holiday years, the files it pulled in) and signed like the
+    plan's entry.
     Plans not loaded through the plan cache (``--rev``) are computed every time.
     """
     key = plan_key(plan)

@@ -15,7 +15,6 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -382,7 +381,6 @@ def fake_clock(monkeypatch: pytest.MonkeyPatch, instant: datetime) -> None:
             return instant.astimezone(tz) if tz else instant.replace(tzinfo=None)
 
     monkeypatch.setattr(clock, "datetime", Frozen)
-    monkeypatch.setattr(clock, "time", SimpleNamespace(time=instant.timestamp))
 
 
 def with_timezone(repo: Path, zone: str) -> Path:
