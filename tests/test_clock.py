@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from dutyctl import clock
-from dutyctl.clock import today
 from dutyctl.errors import UsageError
+from dutyctl.store import clock
+from dutyctl.store.clock import today
 
 
 def stopped_at(monkeypatch: pytest.MonkeyPatch, instant: datetime) -> None:

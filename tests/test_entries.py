@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dutyctl.entries import (
+from dutyctl.core.entries import (
     HEADER,
     Entry,
     active_entries,
@@ -171,6 +171,10 @@ def test_row_has_header_columns_and_void_row_shape() -> None:
         ("value", "nan", "value"),
         ("value", "1_000", "value"),
         ("minutes", "inf", "minutes"),
+        ("value", "\u0663", "value"),  # Arabic-Indic three: float() reads it as 3.0
+        ("value", "\uff11", "value"),  # fullwidth one
+        ("minutes", "1\u0660", "minutes"),
+        ("recorded_at", "2026-11-24T08:15:0\u0660Z", "recorded_at"),
         ("recorded_at", "2026-11-24 08:15", "recorded_at"),
         ("id", "", "id"),
         ("id", "=cmd|x", "id"),

@@ -10,7 +10,7 @@ import re
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from dutyctl import logcache, logstore
+from dutyctl.store import logcache, logfile
 
 _ID = r"[0-9A-Za-z][0-9A-Za-z._:-]{0,63}"
 _TEXT = r"(?:[^,\"'\\\x00-\x1f][^,\"\\\x00-\x1f]*)?"  # the cell as the former pattern read it
@@ -67,7 +67,7 @@ PATTERNS = [
 
 def _same_as_before(line: str) -> None:
     for captured, quoted_note in PATTERNS:
-        now = re.fullmatch(logstore.fast_row_pattern(captured, quoted_note), line)
+        now = re.fullmatch(logfile.fast_row_pattern(captured, quoted_note), line)
         before = re.fullmatch(former_pattern(captured, quoted_note), line)
         assert (now and now.groups()) == (before and before.groups()), line
 

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from dutyctl import loading, plancache
-from dutyctl.agenda import today_view
-from dutyctl.logview import plain_view
-from dutyctl.planfile import check_plan_file
-from dutyctl.repo import Repo
-from dutyctl.rotation import build_rotation
+from dutyctl.app import load as loading
+from dutyctl.core.agenda import today_view
+from dutyctl.core.logview import plain_view
+from dutyctl.core.rotation import build_rotation
+from dutyctl.store import plancache
+from dutyctl.store.planfile import check_plan_file
+from dutyctl.store.repo import Repo
 from tests.conftest import run_cli
 
 TODAY = "2026-11-24"

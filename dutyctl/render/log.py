@@ -6,9 +6,7 @@ import os
 import sys
 from typing import IO
 
-from dutyctl.entries import HEADER
-from dutyctl.errors import Problem
-from dutyctl.kpilog import (
+from dutyctl.app.log import (
     DoctorResult,
     EntriesResult,
     ImportResult,
@@ -17,6 +15,8 @@ from dutyctl.kpilog import (
     entry_record,
     standing_text,
 )
+from dutyctl.core.entries import HEADER
+from dutyctl.errors import Problem
 from dutyctl.render import console, escape, print_problem, quiet, table, write_csv, write_json
 
 ENTRY_COLUMNS = HEADER  # the log's own columns, in its order
