@@ -131,6 +131,7 @@ class DoctorResult(NamedTuple):
     quarantine_file: str | None
     skipped: list[Problem]
     fixed: bool
+    repaired: list = []  # logfile.Repaired: files a spreadsheet re-saved, written again
 
     @property
     def errors(self) -> list[Problem]:
@@ -480,21 +481,42 @@ def entry_record(entry: Entry) -> dict:
 
 
 def doctor(repo, fix: bool = False, progress=None) -> DoctorResult:
-    """Every problem of the log; with ``fix``, unreadable rows moved to quarantine.csv first."""
-    from dutyctl.app.load import load
-    from dutyctl.store.logfile import check_read, quarantine, read_log
+    """Every problem of the log; with ``fix``, re-saved files written again in the log's
+    format and then unreadable rows moved to quarantine.csv."""
+    from dutyctl.app.load import load, plan_today
+    from dutyctl.core.logchecks import check_entries
+    from dutyctl.store.logfile import (
+        check_read,
+        quarantine,
+        read_log,
+        repair_resaved,
+        resaved_files,
+        unread_files,
+    )
 
     found, plan = load(repo)
     moved: list[Problem] = []
     skipped: list[Problem] = []
+    repaired = []
     quarantine_file = None
     if fix:
+        repaired = repair_resaved(found.root)
         done = quarantine(found.root)
         moved, skipped = done.moved, done.skipped
         if done.quarantine_file is not None:
             quarantine_file = found.relative(done.quarantine_file)
     read = read_log(found.root, progress=progress)  # read once: counts and checks
     problems = check_read(read, set(plan.people), set(plan.metrics), set(plan.duties))
+    problems += check_entries(
+        ((logged.entry, logged.location) for logged in read.entries),
+        start=plan.start,
+        today=plan_today(plan),
+    )
+    problems += unread_files(found.root)
+    problems.sort(key=_file_order)
+    resaved = resaved_files(found.root) if any(_wrong_header(p) for p in problems) else {}
+    problems = [_resaved_problem(p, resaved) for p in problems]
+    skipped = [_resaved_problem(p, resaved) for p in skipped]
     return DoctorResult(
         [found.relative(p) for p in read.files],
         len(read.entries),
@@ -503,6 +525,35 @@ def doctor(repo, fix: bool = False, progress=None) -> DoctorResult:
         quarantine_file,
         skipped,
         fix,
+        repaired,
+    )
+
+
+def _file_order(problem: Problem) -> tuple[str, int]:
+    where = problem.location
+    return (where.file or "", where.line or 0) if where else ("", 0)
+
+
+def _wrong_header(problem: Problem) -> bool:
+    return problem.message.startswith("wrong header")
+
+
+def _resaved_problem(problem: Problem, resaved: dict) -> Problem:
+    """A wrong header said better when a spreadsheet re-saved the file."""
+    found = resaved.get(problem.location.file) if problem.location else None
+    if found is None or not _wrong_header(problem):
+        return problem
+    if found.repairable:
+        return problem._replace(
+            message=f"re-saved by a spreadsheet ({found.summary()}): none of its rows are read",
+            hint="`dutyctl doctor --fix` writes it again in the log's format, keeping every "
+            "row; or export it again as CSV UTF-8 with ',' separators",
+        )
+    return problem._replace(
+        message=f"re-saved by a spreadsheet, and {found.blocker}: none of its rows are read",
+        hint="`doctor --fix` cannot repair it without losing something: put the log's "
+        "columns back (git show HEAD:" + problem.location.file + " has the last committed "
+        "copy), then run doctor again",
     )
 
 

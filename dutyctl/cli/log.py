@@ -181,8 +181,9 @@ def doctor(
         bool,
         typer.Option(
             "--fix",
-            help="Move unreadable rows to logs/quarantine.csv (kept there; nothing else is "
-            "rewritten).",
+            help="Write files a spreadsheet re-saved (other separators, encoding, column "
+            "order) again in the log's format, every row kept; then move unreadable rows to "
+            "logs/quarantine.csv (kept there; nothing else is rewritten).",
         ),
     ] = False,
     format: TextOrJson = "text",

@@ -56,6 +56,10 @@ _RECORDED_AT_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})
 # Only what _format_number writes: no sign, no "nan"/"inf", no "1_000" (float() takes those).
 _NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\Z", re.ASCII)
 
+# The bound `dutyctl log` puts on what is typed (dates.parse_number): no KPI is that big,
+# and points (value x points per unit) stay far from float overflow.
+MAX_NUMBER = 1e12
+
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 ID_LENGTH = 26
 RANDOM_BYTES = 10  # 80 bits
@@ -234,8 +238,10 @@ def _format_number(number: float, column: str, entry_id: str) -> str:
             f"entry {entry_id}: {column} must be a non-negative number, not {number}",
             hint="to take back an entry, log a void row for it",
         )
+    if number > MAX_NUMBER:
+        raise InputError(f"entry {entry_id}: {column} {number:g} is over 10^12")
     # repr() is the shortest text that reads back as the same float.
-    return str(int(number)) if number.is_integer() and number < 1e16 else repr(number)
+    return str(int(number)) if number.is_integer() else repr(number)
 
 
 def _parse_number(text: str, column: str) -> float:
@@ -245,8 +251,10 @@ def _parse_number(text: str, column: str) -> float:
             f"{column} '{text}' is not a non-negative number", hint="write numbers like 3 or 1.5"
         )
     number = float(text)
-    if not math.isfinite(number):
-        raise InputError(f"{column} '{text}' is too large")
+    if not math.isfinite(number) or number > MAX_NUMBER:
+        raise InputError(
+            f"{column} '{text}' is too large", hint="dutyctl takes numbers up to 10^12"
+        )
     return number
 
 

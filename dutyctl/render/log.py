@@ -255,6 +255,10 @@ def doctor_report(result: DoctorResult, format: str) -> None:
                 "entries": result.entries,
                 "problems": [p.as_dict() for p in result.problems],
                 "fixed": result.fixed,
+                "repaired": [
+                    {"file": r.file, "changes": r.changes, "rows": r.rows}
+                    for r in result.repaired
+                ],
                 "moved": [p.as_dict() for p in result.moved],
                 "quarantine_file": result.quarantine_file,
                 "skipped": [p.as_dict() for p in result.skipped],
@@ -262,6 +266,12 @@ def doctor_report(result: DoctorResult, format: str) -> None:
         )
         return
     out = console()
+    for repaired in result.repaired:
+        rows = f"{repaired.rows} row{'s' if repaired.rows != 1 else ''}"
+        out.print(
+            f"Wrote {escape(repaired.file)} again in the log's format ({rows} kept; undone: "
+            f"{escape(repaired.changes)})"
+        )
     for problem in result.skipped:
         print_problem(problem, out)
     if result.moved:

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from dutyctl.core.dates import parse_date  # not syntax: `dutyctl log` needs no plan model
 from dutyctl.core.entries import (
@@ -47,6 +47,9 @@ from dutyctl.core.entries import (
 )
 from dutyctl.errors import DutyctlError, InputError, Location, Problem, UsageError, unknown
 
+if TYPE_CHECKING:
+    from dutyctl.core.spreadsheet import Resaved
+
 LOGS_DIR = "logs"
 QUARANTINE_NAME = "quarantine.csv"
 QUARANTINE_HEADER: tuple[str, ...] = ("source", "quarantined_at", "reason", "raw", "raw_base64")
@@ -54,6 +57,8 @@ READ_LOCK_TIMEOUT = 5.0
 WRITE_LOCK_TIMEOUT = 10.0
 LOCK_TIMEOUT_ENV = "DUTYCTL_LOCK_TIMEOUT"  # seconds to wait for a lock, reads and writes
 FILE_MODE = 0o644
+# A re-saved file is read whole to be judged and repaired; bigger ones are left alone.
+RESAVED_MAX_BYTES = 64 << 20
 
 _BOM = b"\xef\xbb\xbf"
 _MONTH_FILE_RE = re.compile(r"^(\d{4})-(\d{2})\.csv\Z", re.ASCII)
@@ -544,7 +549,8 @@ def _scan(
                 problem=Problem(
                     where,
                     "wrong header: the rows of this file are not read",
-                    hint="the first line must be exactly: " + header_text,
+                    hint="the first line must be exactly: " + header_text
+                    + "; `dutyctl doctor` says whether a spreadsheet re-saved the file",
                 ),
             )
             return
@@ -589,6 +595,29 @@ def _log_files(root: Path, months: set[str] | None) -> list[Path]:
             continue
         files.append(path)
     return files
+
+
+def unread_files(root: Path) -> list[Problem]:
+    """What sits in ``logs/`` looking like a log file but is never read: a name ending
+    in ``.CSV`` in another case, or a folder named like a month file."""
+    folder = Path(root) / LOGS_DIR
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    problems = []
+    for path in sorted(folder.iterdir()):
+        rel = _rel(root, path)
+        if path.suffix.lower() != ".csv":
+            continue
+        if path.is_dir():
+            problems.append(Problem(Location(rel), f"{rel} is a folder: nothing in it is read",
+                                    hint="log files are plain files named logs/YYYY-MM.csv"))
+        elif path.suffix != ".csv":
+            fixed = path.with_suffix(".csv").name
+            problems.append(Problem(
+                Location(rel), f"{rel} is not read: log files end in '.csv', in lower case",
+                hint=f"rename it: git mv {rel} {LOGS_DIR}/{fixed} (if that file exists, "
+                "`dutyctl import` the rows into it instead)"))
+    return problems
 
 
 def iter_log(
@@ -651,7 +680,7 @@ _FAST_ID = r"[0-9A-Za-z][0-9A-Za-z._:-]{0,63}"
 # so giving characters back never helps; the engine is a quarter faster this way).
 _FAST_TEXT = r"(?!')[^,\"\\\x00-\x1f]*+"
 # Likewise "(?:X|)" for an optional part, and fixed-width digits spelled out.
-_FAST_NUMBER = r"[0-9]{1,20}(?:\.[0-9]{1,20}|)"
+_FAST_NUMBER = r"[0-9]{1,12}(?:\.[0-9]{1,20}|)"  # under 10^12: entries.MAX_NUMBER
 _FAST_DATE = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
 
 
@@ -985,18 +1014,34 @@ def _quarantine_file(
         )
     _append_quarantine(root, target, _encode_rows(rows), lock_timeout)
     skip = {line.number for line in bad}
+
+    def kept(sink: io.BufferedWriter) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            for number, raw in enumerate(_lines(handle, size), start=1):
+                if number not in skip:
+                    sink.write(raw)
+
+    _replace_locked(path, fd, kept)
+    for line in bad:
+        if line.problem is not None:
+            result.moved.append(line.problem)
+    return True
+
+
+def _replace_locked(path: Path, fd: int, write: Callable[[io.BufferedWriter], None]) -> None:
+    """Replace the file that ``fd`` (locked exclusively) opens with what ``write`` writes:
+    a temporary file in the same folder, fsynced, renamed over it. Processes waiting on
+    the lock notice the new file (:func:`_locked`) and use it."""
     folder = path.parent
     temp = folder / f".{path.name}.{os.getpid()}.tmp"
     mode = os.fstat(fd).st_mode & 0o7777
     temp.unlink(missing_ok=True)  # a stale one (or a planted link) goes; never followed
     out = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | os.O_CLOEXEC, mode)
     try:
-        os.lseek(fd, 0, os.SEEK_SET)
-        with os.fdopen(fd, "rb", closefd=False) as handle, os.fdopen(out, "wb") as sink:
+        with os.fdopen(out, "wb") as sink:
             out = -1  # the file object owns it now
-            for number, raw in enumerate(_lines(handle, size), start=1):
-                if number not in skip:
-                    sink.write(raw)
+            write(sink)
             sink.flush()
             os.fsync(sink.fileno())
         os.replace(temp, path)
@@ -1006,10 +1051,74 @@ def _quarantine_file(
         temp.unlink(missing_ok=True)
         raise
     _fsync_dir(folder)
-    for line in bad:
-        if line.problem is not None:
-            result.moved.append(line.problem)
-    return True
+
+
+# -- files a spreadsheet re-saved ----------------------------------------------------------
+
+
+class Repaired(NamedTuple):
+    """A month file written again in dutyctl's format: what was undone, rows kept."""
+
+    file: str
+    changes: str
+    rows: int
+
+
+def _looks_like_log(head: bytes) -> bool:
+    head = head.removeprefix(_BOM)
+    return head.startswith((HEADER_LINE, HEADER_LINE[:-1] + b"\r\n")) or head == HEADER_LINE[:-1]
+
+
+def resaved_files(root: Path) -> dict[str, Resaved]:
+    """Each month file whose header is not the log's, as a spreadsheet would leave it."""
+    from dutyctl.core.spreadsheet import diagnose
+
+    found: dict[str, Resaved] = {}
+    for path in _log_files(root, None):
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(len(_BOM) + len(HEADER_LINE) + 1)
+                if _looks_like_log(head) or os.fstat(handle.fileno()).st_size > RESAVED_MAX_BYTES:
+                    continue
+                data = head + handle.read()
+        except OSError:
+            continue  # the reader names a file it cannot open
+        resaved = diagnose(data)
+        if resaved is not None:
+            found[_rel(root, path)] = resaved
+    return found
+
+
+def repair_resaved(root: Path, *, lock_timeout: float | None = None) -> list[Repaired]:
+    """Write each repairable re-saved month file again in dutyctl's format, every row kept.
+
+    Under the file's exclusive lock, like quarantine: a temporary file renamed over it.
+    Rows are kept cell for cell; a row the reader then refuses is for quarantine.
+    """
+    from dutyctl.core.spreadsheet import canonical_rows, diagnose
+
+    root = Path(root)
+    lock_timeout = _lock_timeout_arg(lock_timeout, WRITE_LOCK_TIMEOUT)
+    done: list[Repaired] = []
+    for rel in resaved_files(root):
+        path = root / rel
+        _check_writable(root, path)
+        try:
+            with _locked(path, os.O_RDWR | _NOFOLLOW, fcntl.LOCK_EX, lock_timeout, rel) as fd:
+                size = os.fstat(fd).st_size
+                if size > RESAVED_MAX_BYTES:
+                    continue
+                data = os.pread(fd, size, 0)
+                resaved = diagnose(data)  # again, under the lock
+                if resaved is None or not resaved.repairable:
+                    continue
+                rows = canonical_rows(data, resaved)
+                block = HEADER_LINE + _encode_rows(rows)
+                _replace_locked(path, fd, lambda sink, block=block: sink.write(block))
+        except OSError as error:
+            raise _write_error(rel, error, "the file was left as it was") from None
+        done.append(Repaired(rel, resaved.summary(), len(rows)))
+    return done
 
 
 def _append_quarantine(root: Path, target: Path, block: bytes, lock_timeout: float) -> None:
