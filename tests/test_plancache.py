@@ -65,7 +65,8 @@ def test_startup_values_equal_a_fresh_computation(example_repo: Path):
     entry = loading.plan_entry(Repo(example_repo))
     plan = fresh(example_repo)
     middle = date.fromisoformat(TODAY)
-    days = [middle + timedelta(days=n) for n in range(-loading.WINDOW, loading.WINDOW + 1)]
+    days = [middle + timedelta(days=n)
+            for n in range(-loading.DAYS_BEFORE, loading.DAYS_AFTER + 1)]
     assert sorted(entry.startup["days"]) == [d.isoformat() for d in days]
     for day in days:
         assert entry.startup["days"][day.isoformat()] == today_view(

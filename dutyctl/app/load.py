@@ -18,9 +18,9 @@ if TYPE_CHECKING:  # a warm `dutyctl today` or `log` needs no model classes
     from dutyctl.core.model import Plan
     from dutyctl.store.plancache import Entry
 
-# The start-up values hold today's view for the days this far either side of the day
-# the entry is made: the cron job's today, and the days people log for.
-WINDOW = 7
+# The start-up values hold today's view for the days around the day the entry is made:
+# the cron job's today, and the days people log for (up to a month back).
+DAYS_BEFORE, DAYS_AFTER = 31, 7
 
 
 def open_repo(repo: str | Path | None) -> Repo:
@@ -92,13 +92,14 @@ def plan_entry(found: Repo) -> Entry:
 def startup_values(plan: Plan) -> dict:
     """What start-up needs of the plan, in plain values (marshal stores them): its time
     zone, the view `dutyctl log` checks against, and today's view (who is on duty, KPI
-    minimums, due days, review) for each day of the window around today."""
+    minimums, due days, review) for each day from DAYS_BEFORE before today to DAYS_AFTER
+    after."""
     from dutyctl.core.agenda import today_view
     from dutyctl.core.logview import plain_view
     from dutyctl.core.rotation import build_rotation
 
     middle = plan_today(plan)
-    days = [middle + timedelta(days=offset) for offset in range(-WINDOW, WINDOW + 1)]
+    days = [middle + timedelta(days=offset) for offset in range(-DAYS_BEFORE, DAYS_AFTER + 1)]
     # One rotation for every day: a longer calendar begins with the shorter one.
     rotation = build_rotation(plan, days[-1])
     return {
