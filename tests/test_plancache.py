@@ -80,12 +80,22 @@ def test_damaged_or_tampered_entry_is_rebuilt(example_repo: Path):
     load(example_repo)
     [entry] = entries(example_repo)
     good = entry.read_bytes()
-    for damage in (b"", b"garbage", good[:-5], b"\0" * 32 + good[32:],
+    pickle_at = 40 + int.from_bytes(good[32:40], "big")  # past the signed start-up values
+    middle = (pickle_at + len(good)) // 2
+    for damage in (b"", b"garbage", b"\0" * 32 + good[32:],
                    good[:40] + bytes([good[40] ^ 1]) + good[41:]):
         entry.write_bytes(damage)
         assert loading.warm_entry(Repo(example_repo)) is None  # never decoded
         assert load(example_repo) == fresh(example_repo)
         assert entry.read_bytes() == good  # rewritten
+    # The pickled plan damaged: the signed start-up values still hold, the plan is
+    # never unpickled (its digest is in the signed part), and loading it rebuilds.
+    for damage in (good[:-5], good[:middle] + bytes([good[middle] ^ 1]) + good[middle + 1:]):
+        entry.write_bytes(damage)
+        warm = loading.warm_entry(Repo(example_repo))
+        assert warm is not None and warm.plan() is None
+        assert load(example_repo) == fresh(example_repo)
+        assert entry.read_bytes() == good
 
 
 def test_an_entry_signed_by_another_user_is_not_trusted(example_repo: Path, tmp_path, monkeypatch):

@@ -33,7 +33,7 @@ def load(repo: str | Path | None, rev: str | None = None) -> tuple[Repo, Plan]:
         from dutyctl.store.planfile import load_plan
 
         return found, load_plan(found, rev)
-    return found, plan_entry(found).plan()  # type: ignore[return-value]
+    return found, _plan_of(found, plan_entry(found, need_plan=True))
 
 
 def plan_today(plan: Plan) -> date:
@@ -63,13 +63,15 @@ def warm_entry(found: Repo) -> Entry | None:
     return plancache.read(found, plan_bytes, _years())
 
 
-def plan_entry(found: Repo) -> Entry:
+def plan_entry(found: Repo, *, need_plan: bool = False) -> Entry:
     """The work tree's plan entry: from the cache while it holds the plan and today's
-    view, else made (the plan validated, PlanInvalid when it is not valid) and stored."""
+    view (and, with ``need_plan``, its plan still reads), else made (the plan validated,
+    PlanInvalid when it is not valid) and stored. Its plan() is then never None."""
     from dutyctl.store.clock import today
 
     entry = warm_entry(found)
-    if entry is not None and today(entry.startup["timezone"]).isoformat() in entry.startup["days"]:
+    if (entry is not None and today(entry.startup["timezone"]).isoformat() in entry.startup["days"]
+            and (not need_plan or entry.plan() is not None)):
         return entry
     from dutyctl.store import plancache
     from dutyctl.store.planfile import load_plan, read_source
@@ -87,6 +89,13 @@ def plan_entry(found: Repo) -> Entry:
         plan = load_plan(found, plan_bytes=plan_bytes, read_files=read_files)
         deps = tuple((relpath, plancache.file_digest(data)) for relpath, data in read_files)
     return plancache.write(found, plan_bytes, years, plan, deps, startup_values(plan))
+
+
+def _plan_of(found: Repo, entry: Entry) -> Plan:
+    """The plan of ``entry``, or of an entry made again if it no longer reads."""
+    plan = entry.plan() or plan_entry(found, need_plan=True).plan()
+    assert plan is not None  # plan_entry(need_plan=True) gives an entry whose plan reads
+    return plan
 
 
 def startup_values(plan: Plan) -> dict:
@@ -126,8 +135,7 @@ def day_view(found: Repo, day_text: str | None) -> dict:
     from dutyctl.core.agenda import today_view
     from dutyctl.core.rotation import build_rotation
 
-    plan = entry.plan()
-    assert plan is not None  # plan_entry gives an entry whose plan reads
+    plan = _plan_of(found, entry)
     return today_view(plan, build_rotation(plan, day), day)
 
 
@@ -215,9 +223,7 @@ class PlanViews:
         return today(self.entry.startup["timezone"])
 
     def plan(self) -> Plan:
-        plan = self.entry.plan()
-        assert plan is not None  # plan_entry gives an entry whose plan reads
-        return plan
+        return _plan_of(self.found, self.entry)
 
     def log_view(self) -> LogView:
         if self._log_view is None:

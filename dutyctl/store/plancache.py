@@ -104,16 +104,16 @@ def entry_path(repo: Repo, plan_bytes: bytes, years: range) -> Path:
 
 class Entry:
     """A plan's cache entry: its key, the files the plan pulled in, the start-up values
-    (plain: readable without the model) and the plan, unpickled on first use."""
+    (plain: readable without the model) and the plan, read and unpickled on first use."""
 
-    __slots__ = ("key", "deps", "startup", "_pickled", "_plan")
+    __slots__ = ("key", "deps", "startup", "_path", "_offset", "_pickle_digest", "_plan")
 
-    def __init__(self, key: str, deps: tuple, startup: dict, pickled: bytes,
-                 plan: Plan | None = None) -> None:
+    def __init__(self, key: str, deps: tuple, startup: dict, path: Path, offset: int,
+                 digest: str, plan: Plan | None = None) -> None:
         self.key = key  # what derived entries are keyed by: the plan and its files
         self.deps = deps  # ((repository path, digest of its bytes), ...)
         self.startup = startup
-        self._pickled = pickled
+        self._path, self._offset, self._pickle_digest = path, offset, digest  # the pickle
         self._plan = plan
         if plan is not None:
             _keys[id(plan)] = (plan, key)
@@ -124,14 +124,20 @@ class Entry:
         return [str(relpath) for relpath, _digest_ in self.deps]
 
     def plan(self) -> Plan | None:
-        """The validated plan; None if the pickle cannot be read (a miss)."""
+        """The validated plan; None if it cannot be read: the entry was replaced since
+        its start-up values were read (another process), or another Python wrote it."""
         if self._plan is None:
             try:
+                with open(self._path, "rb") as handle:
+                    handle.seek(self._offset)
+                    pickled = handle.read()
+                if _digest(pickled) != self._pickle_digest:  # named in the signed part
+                    return None
                 import pickle
 
                 with _no_collection():
-                    plan = pickle.loads(self._pickled)
-            except Exception:  # signed by us, yet unreadable: another Python, say
+                    plan = pickle.loads(pickled)
+            except Exception:  # a cache that cannot be read is a miss, whatever the reason
                 return None
             from dutyctl.core.model import Plan  # loaded by the unpickling already
 
@@ -142,20 +148,40 @@ class Entry:
         return self._plan
 
 
+# A plan entry is: signature (32 bytes) | length of the start-up part (8) | start-up part
+# (marshal: key, files, start-up values, digest of the pickle) | the pickled plan. The
+# signature covers the length and the start-up part, which names the pickle's digest: a
+# warm `today` reads and checks the small part only, whatever the size of the plan.
+_MAX_HEAD = 64 << 20
+
+
 def read(repo: Repo, plan_bytes: bytes, years: range) -> Entry | None:
     """The entry of the plan whose bytes are ``plan_bytes``, or None: missing, damaged,
     planted, of another version, or a file the plan pulled in has changed since."""
-    found = signed_read(entry_path(repo, plan_bytes, years))
+    secret = secret_key()
+    path = entry_path(repo, plan_bytes, years)
     try:
-        key, deps, startup, pickled = found  # type: ignore[misc]
+        if secret is None or repo.cache_dir.is_symlink():
+            return None
+        with open(path, "rb") as handle:
+            tag, size = handle.read(32), handle.read(8)
+            length = int.from_bytes(size, "big")
+            if len(tag) != 32 or len(size) != 8 or length > _MAX_HEAD:
+                return None
+            head = handle.read(length)
+        if not compare_digest(tag, _sign(secret, size + head)):
+            return None
+        with _no_collection():
+            key, deps, startup, digest = marshal.loads(head)
         if key != _key(plan_bytes, years) or not isinstance(startup, dict):
             return None
-        for relpath, digest in deps:
-            if _digest((repo.root / relpath).read_bytes()) != digest:
+        for relpath, file_hash in deps:
+            if _digest((repo.root / relpath).read_bytes()) != file_hash:
                 return None
     except Exception:  # a cache that cannot be read is a cache miss, whatever the reason
         return None
-    return Entry(_digest(f"{key}|{deps!r}".encode()), tuple(deps), startup, pickled)
+    return Entry(_digest(f"{key}|{deps!r}".encode()), tuple(deps), startup, path,
+                 40 + length, digest)
 
 
 def write(repo: Repo, plan_bytes: bytes, years: range, plan: Plan, deps: tuple,
@@ -168,8 +194,13 @@ def write(repo: Repo, plan_bytes: bytes, years: range, plan: Plan, deps: tuple,
     key = _key(plan_bytes, years)
     deps = tuple((str(relpath), str(digest)) for relpath, digest in deps)
     pickled = pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL)
-    signed_write(repo, entry_path(repo, plan_bytes, years), (key, deps, startup, pickled))
-    return Entry(_digest(f"{key}|{deps!r}".encode()), deps, startup, pickled, plan)
+    digest = _digest(pickled)
+    head = marshal.dumps((key, deps, startup, digest))
+    size = len(head).to_bytes(8, "big")
+    path = entry_path(repo, plan_bytes, years)
+    _write_signed(repo, path, size + head, pickled)
+    return Entry(_digest(f"{key}|{deps!r}".encode()), deps, startup, path, 40 + len(head),
+                 digest, plan)
 
 
 def _derived_path(repo: Repo, key: str, name: str, argument: str) -> Path:
@@ -245,23 +276,29 @@ def _no_collection():
 
 def signed_write(repo: Repo, path: Path, value: object) -> None:
     """Write ``value`` signed, atomically (temp file + os.replace); failures are ignored."""
-    key = secret_key()
-    if key is None:
-        return
     try:
         body = _encode(value)
     except Exception:  # a value that cannot be stored is computed again next time
         return
+    _write_signed(repo, path, body)
+
+
+def _write_signed(repo: Repo, path: Path, signed: bytes, tail: bytes = b"") -> None:
+    """``path`` := signature of ``signed``, ``signed``, ``tail``: written to a temporary
+    file and moved into place, so that a reader sees a whole entry or none."""
+    key = secret_key()
+    if key is None:
+        return
     try:
         if repo.cache_dir.is_symlink():
-            return
+            return  # a cache folder sent elsewhere (a committed symlink) is not written to
         repo.cache_dir.mkdir(mode=0o700, exist_ok=True)
         import tempfile
 
-        fd, temp = tempfile.mkstemp(dir=repo.cache_dir, prefix=".derived-", suffix=".tmp")
+        fd, temp = tempfile.mkstemp(dir=repo.cache_dir, prefix=".entry-", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(_sign(key, body) + body)
+                handle.write(_sign(key, signed) + signed + tail)
             os.replace(temp, path)
         except BaseException:
             Path(temp).unlink(missing_ok=True)
