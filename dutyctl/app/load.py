@@ -51,14 +51,16 @@ def _years() -> range:
 def warm_entry(found: Repo) -> Entry | None:
     """The work tree's plan entry as the cache holds it, or None: no entry, a changed
     plan or roster file, a symlinked plan (read the careful way, by :func:`plan_entry`)."""
+    from dutyctl.errors import DutyctlError
     from dutyctl.store import plancache
+    from dutyctl.store.safefiles import MAX_PLAN_BYTES, read_regular
 
     path = found.plan_path
     try:
         if path.is_symlink():
             return None
-        plan_bytes = path.read_bytes()
-    except OSError:
+        plan_bytes = read_regular(path, "plan.yaml", "plan", MAX_PLAN_BYTES)
+    except (OSError, DutyctlError):
         return None
     return plancache.read(found, plan_bytes, _years())
 

@@ -584,8 +584,8 @@ def _scan(
 
 def _log_files(root: Path, months: set[str] | None) -> list[Path]:
     folder = Path(root) / LOGS_DIR
-    if not folder.is_dir():
-        return []
+    if not folder.is_dir() or folder.is_symlink():
+        return []  # a linked logs/ is neither read nor written: doctor says so
     if months is not None:  # no listing of the folder: `dutyctl log` reads one month
         named = (folder / f"{month}.csv" for month in sorted(months))
         return [path for path in named if path.name != QUARANTINE_NAME and path.is_file()]
@@ -601,7 +601,13 @@ def unread_files(root: Path) -> list[Problem]:
     """What sits in ``logs/`` looking like a log file but is never read: a name ending
     in ``.CSV`` in another case, or a folder named like a month file."""
     folder = Path(root) / LOGS_DIR
-    if not folder.is_dir() or folder.is_symlink():
+    if folder.is_symlink():
+        return [Problem(
+            Location(LOGS_DIR), f"{LOGS_DIR}/ is a symlink (to {os.readlink(folder)}): "
+            "dutyctl reads no log through it and writes none",
+            hint=f"make {LOGS_DIR}/ a real folder in the repository: "
+            f"rm {LOGS_DIR} && mkdir {LOGS_DIR}, then put the month files in it")]
+    if not folder.is_dir():
         return []
     problems = []
     for path in sorted(folder.iterdir()):

@@ -176,12 +176,20 @@ def read(repo: Repo, plan_bytes: bytes, years: range) -> Entry | None:
         if key != _key(plan_bytes, years) or not isinstance(startup, dict):
             return None
         for relpath, file_hash in deps:
-            if _digest((repo.root / relpath).read_bytes()) != file_hash:
+            if _file_digest(repo, relpath) != file_hash:
                 return None
     except Exception:  # a cache that cannot be read is a cache miss, whatever the reason
         return None
     return Entry(_digest(f"{key}|{deps!r}".encode()), tuple(deps), startup, path,
                  40 + length, digest)
+
+
+def _file_digest(repo: Repo, relpath: str) -> str:
+    """The digest of a file the plan pulled in, read as the plan loader reads it (a regular
+    file of bounded size; anything else raises, which every caller takes as a miss)."""
+    from dutyctl.store.safefiles import MAX_PLAN_BYTES, read_regular
+
+    return _digest(read_regular(repo.root / relpath, relpath, "roster file", MAX_PLAN_BYTES))
 
 
 def write(repo: Repo, plan_bytes: bytes, years: range, plan: Plan, deps: tuple,
