@@ -47,7 +47,7 @@ from ruamel.yaml import YAML  # dutyctl's own YAML library; only to read the exa
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 EXAMPLE_PLAN = ROOT / "examples" / "plan.yaml"
-VERSION = 1  # bump when the rows written for the same parameters change
+VERSION = 2  # bump when the rows written for the same parameters change
 SEED = 20261206
 TODAY = date(2026, 11, 30)  # the last day of every history; DUTYCTL_TODAY of the report cases
 
@@ -287,12 +287,16 @@ def write_log(folder: Path, shape: Shape, facts: PlanFacts,
     notes = [text_cell(n) for n in NOTES]
     outcomes = set(facts.outcomes)
     rand, bits = rng.random, rng.getrandbits
-    recent: list[tuple[str, str]] = []  # (id, person cell) of entries a void row may cancel
+    # (id, person cell, date) of entries a void row may cancel. As `dutyctl log --void`
+    # does, a void row takes the date of the entry it cancels, so it is in the same month
+    # file: victims are this month's entries.
+    recent: list[tuple[str, str, str]] = []
     while day <= TODAY:
         if (day.year, day.month) != month:
             flush()
             month = (day.year, day.month)
             writer.writerow(HEADER)
+            recent.clear()
         count = round(per_day * ((day - shape.first).days + 1)) - written
         midnight = int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() * 1000)
         ms = midnight + 6 * 3600 * 1000
@@ -308,8 +312,8 @@ def write_log(folder: Path, shape: Shape, facts: PlanFacts,
                 at = datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
                 at = at[:23] + "Z"
             if recent and rand() < shape.voids:
-                victim, person = recent.pop(int(rand() * len(recent)))
-                writer.writerow((ulid(ms, bits(80)), at, iso, person, "", "", "", "0", "", "",
+                victim, person, when = recent.pop(int(rand() * len(recent)))
+                writer.writerow((ulid(ms, bits(80)), at, when, person, "", "", "", "0", "", "",
                                  "logged twice", victim))
                 written += 1
                 continue
@@ -331,7 +335,7 @@ def write_log(folder: Path, shape: Shape, facts: PlanFacts,
                 f"https://example.com/p/{ms}" if rand() < 0.2 else "",
                 notes[int(rand() * len(notes))] if rand() < 0.01 else "", "",
             ))
-            recent.append((entry_id, person))
+            recent.append((entry_id, person, iso))
             if len(recent) > 50:
                 recent.pop(0)
             written += 1

@@ -389,6 +389,29 @@ def main(argv: list[str] | None = None) -> None:
     all_cases: list[Case] = []
     shapes: dict[str, object] = {}
     seconds: dict[str, float] = {}
+    stamp = started.strftime("%Y%m%dT%H%M%SZ")
+    out = args.json or data / "results" / f"{stamp}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    def write() -> dict[str, object]:
+        rows = results(all_cases, data, dutyctl)
+        report = {
+            "format": 1,
+            "started": started.isoformat(timespec="seconds"),
+            "seconds": round(time.perf_counter() - began, 1),
+            "group_seconds": seconds,
+            "dutyctl": checkout_of(dutyctl),
+            "python": f"{platform.python_implementation()} {platform.python_version()}",
+            "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
+            "load": {"min": min(loads), "median": statistics.median(loads), "max": max(loads),
+                     "samples": [round(x, 2) for x in loads]},
+            "runs": args.runs, "quick": args.quick, "timeout_s": args.timeout,
+            "today": TODAY.isoformat(), "shapes": shapes, "cases": rows,
+        }
+        out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+        return report
+
+    report: dict[str, object] = {}
     for group in groups:
         at = time.perf_counter()
         if group == "startup":
@@ -407,25 +430,8 @@ def main(argv: list[str] | None = None) -> None:
         all_cases += cases
         shutil.rmtree(scratch, ignore_errors=True)
         seconds[group] = round(time.perf_counter() - at, 1)
-    rows = results(all_cases, data, dutyctl)
-    report = {
-        "format": 1,
-        "started": started.isoformat(timespec="seconds"),
-        "seconds": round(time.perf_counter() - began, 1),
-        "group_seconds": seconds,
-        "dutyctl": checkout_of(dutyctl),
-        "python": f"{platform.python_implementation()} {platform.python_version()}",
-        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
-        "load": {"min": min(loads), "median": statistics.median(loads), "max": max(loads),
-                 "samples": [round(x, 2) for x in loads]},
-        "runs": args.runs, "quick": args.quick, "timeout_s": args.timeout,
-        "today": TODAY.isoformat(), "shapes": shapes, "cases": rows,
-    }
-    print(compare.plain_table(rows))
-    stamp = started.strftime("%Y%m%dT%H%M%SZ")
-    out = args.json or data / "results" / f"{stamp}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+        report = write()  # after every group: a stopped run keeps what it measured
+    print(compare.plain_table(report["cases"]))  # type: ignore[arg-type]
     print(f"results: {out} ({report['seconds']} s)", file=sys.stderr)
     if args.compare:
         before = json.loads(args.compare.read_text(encoding="utf-8"))
