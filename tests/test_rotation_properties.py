@@ -10,10 +10,10 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dutyctl.model import Duty, Override, Person, Plan, Span
-from dutyctl.rotation import Rotation, build_rotation, qualifies, rotation_stats
-from dutyctl.schedule import all_slots
-from dutyctl.syntax import parse_cadence
+from dutyctl.core.model import Duty, Override, Person, Plan, Span
+from dutyctl.core.rotation import Rotation, build_rotation, qualifies, rotation_stats
+from dutyctl.core.schedule import all_slots
+from dutyctl.core.syntax import parse_cadence
 
 START = date(2026, 1, 5)
 CADENCES = (

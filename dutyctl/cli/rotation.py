@@ -57,8 +57,8 @@ def rotate(
     rev: RevOption = None,
 ) -> None:
     """Show the rotation calendar: who is on which duty, week by week (default: this month)."""
+    from dutyctl.app.rotation import rotation_period
     from dutyctl.cli.output import emit
-    from dutyctl.commands import rotation_period
 
     output = output_arg(output, repo)
     result = rotation_period(
@@ -86,8 +86,8 @@ def today(
     rev: RevOption = None,
 ) -> None:
     """Who is on duty today (or --date), their KPI minimums and due days, and the next review."""
+    from dutyctl.app.rotation import today_duties
     from dutyctl.cli.output import emit
-    from dutyctl.commands import today_duties
 
     output = output_arg(output, repo)
     emit(today_duties(repo_arg(repo), rev_arg(rev), date), "today", format, output)
@@ -102,7 +102,9 @@ def who(
             show_default=False,
         ),
     ] = None,
-    count: Annotated[int, typer.Option("--count", "-n", min=1, help="How many duties.")] = 5,
+    count: Annotated[
+        int, typer.Option("--count", "-n", min=1, max=1000, help="How many duties.")
+    ] = 5,
     date: DateOption = None,
     format: format_option("table", "json") = "table",
     output: OutputOption = None,
@@ -110,8 +112,8 @@ def who(
     rev: RevOption = None,
 ) -> None:
     """A person's next duties."""
+    from dutyctl.app.rotation import next_duties
     from dutyctl.cli.output import emit
-    from dutyctl.commands import next_duties
 
     output = output_arg(output, repo)
     emit(next_duties(repo_arg(repo), rev_arg(rev), person, count, date), "who", format, output)
@@ -143,7 +145,7 @@ def swap(
 ) -> None:
     """Give FROM's slot of DUTY on DATE to TO: writes an override into plan.yaml, keeping
     its comments and layout, after checking that TO can take it."""
-    from dutyctl.commands import swap_slot
+    from dutyctl.app.rotation import swap_slot
     from dutyctl.render.rotation import swapped
 
     swapped(swap_slot(repo_arg(repo), day, duty, from_person, to_person, reason))
