@@ -274,10 +274,10 @@ def shape_cases(key: str, made: Made, dutyctl: str, runner: Runner, runs: int,
     return cases
 
 
-def run_group(cases: list[Case], runner: Runner, loads: list[float]) -> None:
+def run_group(cases: list[Case], runner: Runner, loads: list[float], warm_up: bool) -> None:
     timed = [c for c in cases if c.same_as is None]
     for case in timed:
-        if case.warm_up:
+        if warm_up and case.warm_up:
             runner.once(case, timed=False)
     rounds = max((c.runs for c in timed), default=0)
     for number in range(rounds):
@@ -353,7 +353,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=3,
                         help="timed runs of every shape case; start-up cases run 5x as often")
     parser.add_argument("--quick", action="store_true",
-                        help="small data and one run of each start-up case (for a test)")
+                        help="tiny data, no warm-up runs, --runs runs of the start-up cases "
+                             "(a test that the bench still works; its figures mean nothing)")
     parser.add_argument("--timeout", type=float, default=90, help="seconds a run may take")
     parser.add_argument("--data", type=Path, default=DATA, help="the data cache folder")
     parser.add_argument("--json", type=Path, help="where to write the results")
@@ -426,7 +427,7 @@ def main(argv: list[str] | None = None) -> None:
             cases = shape_cases(group, made, dutyctl, runner, args.runs, scratch,
                                 not args.no_duckdb)
         print(f"{group}: {len(cases)} cases", file=sys.stderr, flush=True)
-        run_group(cases, runner, loads)
+        run_group(cases, runner, loads, warm_up=not args.quick)
         all_cases += cases
         shutil.rmtree(scratch, ignore_errors=True)
         seconds[group] = round(time.perf_counter() - at, 1)
