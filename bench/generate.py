@@ -185,6 +185,11 @@ def team_plan(people: int, start: date = TEAM_START) -> str:
     return "\n".join(lines) + "\n"
 
 
+def big_plan(start: date) -> str:
+    """The 1000-person plan starting ``start`` (tests/test_plan_libyaml.py reads it)."""
+    return team_plan(1000, start)
+
+
 @dataclass(frozen=True)
 class PlanFacts:
     text: str
