@@ -6,7 +6,8 @@ python3 tasks.py test    install into .venv and run ruff, mypy and every test
 python3 tasks.py test --on 2027-12-31 [--at 23:30]
                          the same with the clock of every test process set to that
                          day (libfaketime: apt-get install faketime)
-python3 tasks.py bench   install into .venv and run the benchmarks (bench/)
+python3 tasks.py bench [OPTIONS]
+                         install into .venv and run the benchmarks (bench/README.md)
 """
 
 from __future__ import annotations

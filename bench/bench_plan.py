@@ -1,7 +1,7 @@
 """Benchmark of the cold plan load: YAML text -> validated Plan, no plan cache.
 
 Run from the repository root: ``.venv/bin/python bench/bench_plan.py [RUNS]``. For the
-example plan and the 1000-person plan (bench/data/big/plan.yaml, made by
+example plan and the 1000-person plan (bench/data/startup-big/plan.yaml, made by
 bench/generate.py when missing), prints the median and min-max of RUNS in-process runs
 of parsing the YAML alone (``parse_yaml``) and of the whole check (``check_plan_file``
 on a copy of the plan in a temporary folder, so no cache is read or written), each
@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from dutyctl.store import planfile  # noqa: E402
 from dutyctl.store.repo import Repo  # noqa: E402
 
-BIG = ROOT / "bench" / "data" / "big" / "plan.yaml"
+BIG = ROOT / "bench" / "data" / "startup-big" / "plan.yaml"
 EXAMPLE = ROOT / "examples" / "plan.yaml"
 
 
@@ -49,9 +49,10 @@ def row(name: str, times: list[float]) -> str:
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 9
     if not BIG.exists():
-        from bench.generate import generate
+        from bench.generate import DATA, make_startup
 
-        generate(date.today())
+        DATA.mkdir(parents=True, exist_ok=True)
+        make_startup(DATA)
     years = range(date.today().year, date.today().year + 1)
     libyaml = "installed" if planfile._libyaml() is not None else "not installed"
     print(f"ruamel.yaml.clib {libyaml}; {runs} runs")
