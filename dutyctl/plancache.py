@@ -37,8 +37,8 @@ except ImportError:  # another Python: the public names
 
 # 3: a .meta note next to each entry; 4: holiday names in English; 5: marshal;
 # 6: BLAKE2b keys and signatures; 7: the time zone's offsets in the note;
-# 8: on_holiday of the review and of due days
-FORMAT = 8
+# 8: on_holiday of the review and of due days; 9: a person's days, a duty's weight
+FORMAT = 9
 
 # The cache key of each plan served or stored here (by object id), so that results
 # computed from that plan (a rotation, today's view) can be cached next to it.

@@ -80,7 +80,7 @@ TOP_KEYS = {
     "overrides": "one-off replacements in the rotation",
     "rotation": "rotation settings",
 }
-PERSON_KEYS = ("id name email department skills channels budget away from until note").split()
+PERSON_KEYS = ("id name email department skills channels budget away from until days note").split()
 DUTY_KEYS = ("name every people channels requires kpi kpi_per due department description").split()
 METRIC_KEYS = ["kind", "points", "unit", "description"]
 CHANNEL_KEYS = ["name", "owner"]
@@ -902,7 +902,23 @@ def _read_person(reader: _Reader, roster: list, index: int, seen: dict) -> Perso
         away=tuple(sorted(away)),
         active_from=reader.parsed(body, "from", f"{path}.from", parse_date),
         active_until=reader.parsed(body, "until", f"{path}.until", parse_date),
+        days=_working_days(reader, body, path),
     )
+
+
+def _working_days(reader: _Reader, body: dict, path: str) -> tuple[int, ...] | None:
+    """``days: [MO, TU, WE]``: the weekdays a part-timer works; absent means every day."""
+    if "days" not in body:
+        return None
+    before = len(reader.problems)
+    days = reader.parsed_list(body, "days", f"{path}.days", parse_weekday)
+    if not days and len(reader.problems) == before:
+        reader.error(
+            reader.at(body, "days"),
+            f"{path}.days lists no weekday",
+            "list the weekdays they work, such as [MO, TU, WE], or leave days out",
+        )
+    return tuple(sorted(set(days))) or None
 
 
 def _read_duties(reader: _Reader, top: dict, start: date | None) -> dict[str, Duty]:

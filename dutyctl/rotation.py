@@ -3,7 +3,8 @@
 How a slot is given out
     Slots are walked in date order (start day, then duty id) and each goes to the
     ``people`` eligible persons with the lowest *load* for that duty. Eligible means
-    active and not away on the slot's first day, holding the duty's
+    active and not away on the slot's first day, working at least one of its days
+    (a part-timer's ``days:``), holding the duty's
     skills, in its department (if it has one), sharing a channel with it (when both
     list channels), not on another duty on an overlapping day (unless the plan allows
     double duty, or nobody else is free) and not on the same duty in the slot just
@@ -111,7 +112,7 @@ class PersonStats:
 
     person: str
     assigned: int  # slots held that start in the period
-    available_days: int  # days in the period on the team and not away
+    available_days: int  # days in the period on the team, not away, and working (``days:``)
     fair_share: float  # entitlement: the slots they would hold if all were equal
     difference: float  # assigned - fair_share
 
@@ -189,7 +190,30 @@ def _member_ranges(
         cursor = stop
     if cursor < high:
         ranges.append((cursor, high))
+    if person.days is not None:
+        # A part-timer is in the pool of the slots in which they work at least one day.
+        ranges = [
+            run
+            for low, high in ranges
+            for run in _runs(low, high, lambda i: person.works_during(starts[i], ends[i]))
+        ]
     return ranges
+
+
+def _runs(low: int, high: int, keep) -> list[tuple[int, int]]:
+    """The half-open runs of indices in ``low..high`` for which ``keep`` holds."""
+    runs = []
+    begin = None
+    for index in range(low, high):
+        if keep(index):
+            if begin is None:
+                begin = index
+        elif begin is not None:
+            runs.append((begin, index))
+            begin = None
+    if begin is not None:
+        runs.append((begin, high))
+    return runs
 
 
 def _share(places: int, pool: int) -> int:
@@ -291,7 +315,7 @@ def build_rotation(plan: Plan, until: date) -> Rotation:
         for number, person in enumerate(ordered):
             if not open_to_all and not qualifies(person, duty):
                 continue
-            if absences[number] or person.active_from or person.active_until:
+            if absences[number] or person.active_from or person.active_until or person.days is not None:
                 ranges = _member_ranges(person, absences[number], starts, ends)
             else:
                 ranges = everything
@@ -585,6 +609,9 @@ def _takeover_gaps(person: Person, duty: Duty, day: date) -> list[str]:
     absence = person.absence_on(day)
     if absence is not None:
         problems.append(f"{person.id} is away on {day} ({absence})")
+    if not person.works_on(day):
+        problems.append(f"{person.id} does not work on {day:%A}s "
+                        f"(days: {', '.join(person.day_codes)})")
     problems.extend(_qualification_gaps(person, duty))
     return problems
 
@@ -736,8 +763,16 @@ def _available_days(person: Person, start: date, end: date) -> int:
     last = min(end, person.active_until or end)
     if last < first:
         return 0
+    away = _merged_absences(person)
+    if person.days is not None:
+        return sum(
+            1
+            for n in range((last - first).days + 1)
+            if person.works_on(day := first + timedelta(days=n))
+            and not any(low <= day <= high for low, high in away)
+        )
     days = (last - first).days + 1
-    for away_start, away_end in _merged_absences(person):
+    for away_start, away_end in away:
         low, high = max(away_start, first), min(away_end, last)
         if low <= high:
             days -= (high - low).days + 1

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import date, timedelta
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from dutyctl.model import Duty, Override, Person, Plan, Span
@@ -72,9 +72,14 @@ def people(draw: st.DrawFn, horizon: int, varied: bool) -> list[Person]:
                 away=tuple(draw(st.lists(spans(horizon), max_size=2))),
                 active_from=None if begins is None else START + timedelta(days=begins),
                 active_until=None if ends is None else START + timedelta(days=ends),
+                days=draw(WORKING_DAYS),
             )
         )
     return roster
+
+
+# A part-timer's weekdays (``days:``), or None for every day.
+WORKING_DAYS = st.none() | st.sets(st.integers(0, 6), min_size=1).map(lambda d: tuple(sorted(d)))
 
 
 @st.composite
@@ -133,10 +138,44 @@ def test_no_slot_gets_an_ineligible_person(scenario: tuple[Plan, date]) -> None:
             assert qualifies(person, duty)
             assert person.is_active(a.start)
             assert not away_for_whole(person, a.start, a.end)
+            assert person.works_during(a.start, a.end), (pid, person.days, a)
         if not plan.double_duty and "also on" not in a.why:
             for other in rotation.between(a.start, a.end):
                 if other.duty != a.duty:
                     assert not set(other.people) & set(a.people) or "also on" in other.why
+
+
+@SETTINGS
+@given(scenarios(), st.sets(st.integers(0, 6), min_size=1, max_size=6))
+def test_a_part_timer_never_holds_a_one_day_slot_on_another_weekday(
+    scenario: tuple[Plan, date], days: set[int]
+) -> None:
+    plan, until = scenario
+    first = replace(plan.roster[0], days=tuple(sorted(days)))
+    plan = replace(plan, roster=(first, *plan.roster[1:]))
+    for a in build_rotation(plan, until).for_person(first.id):
+        if a.start == a.end:
+            assert a.start.weekday() in days, a
+
+
+@SETTINGS
+@given(scenarios(varied=False), st.sets(st.integers(0, 4), min_size=1, max_size=4))
+def test_a_part_timer_holds_their_share_of_the_days_they_work(
+    scenario: tuple[Plan, date], days: set[int]
+) -> None:
+    """One duty, equal qualifications: the part-timer's count is within one slot of the
+    share of the slots they were available for, neither overloaded nor owing. (With fewer
+    than two people to spare, "not twice in a row" hands a Monday-only person every
+    Monday, as it does to anyone who is fresh when the others are not: skipped.)"""
+    plan, until = scenario
+    duty = next(iter(plan.duties.values()))
+    assume(len(plan.roster) >= duty.people + 2)
+    first = replace(plan.roster[0], days=tuple(sorted(days)))
+    plan = replace(plan, roster=(first, *plan.roster[1:]), duties={duty.id: duty})
+    rotation = build_rotation(plan, until)
+    for stats in rotation_stats(plan, rotation, START, until):
+        for person in stats.people:
+            assert abs(person.difference) <= 1 + 1e-9, (stats.duty, person)
 
 
 def prefix_spread(rotation: Rotation, plan: Plan) -> int:

@@ -85,8 +85,10 @@ def stats_table(plan: Plan, stats: list[DutyStats]) -> None:
         )
         for p in duty.people:
             colour = "green" if abs(p.difference) < 1 else "yellow"
+            person = plan.people.get(p.person)
+            works = f" ({', '.join(person.day_codes)})" if person and person.days else ""
             grid.add_row(
-                escape(p.person),
+                escape(p.person + works),
                 str(p.assigned),
                 str(p.available_days),
                 f"{p.fair_share:.2f}",
