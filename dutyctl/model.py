@@ -185,6 +185,7 @@ class Duty:
     due_on_holiday: str = "earlier"  # a due day on a holiday: earlier, later or keep
     department: str | None = None  # only people of this department take it
     description: str | None = None
+    weight: int = 1  # ``weight:``: units of load one slot of it is, across duties
 
     @property
     def due_codes(self) -> tuple[str, ...]:

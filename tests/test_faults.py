@@ -103,7 +103,7 @@ def test_read_only_repository_log_refuses_clearly(read_only: Path):
 def test_read_only_repository_swap_refuses_clearly(read_only: Path):
     before = snapshot(read_only)
     result = run_cli(
-        "swap", "2026-12-03", "social", "farid", "anna", "--repo", str(read_only), env=TODAY
+        "swap", "2026-12-03", "social", "farid", "bruno", "--repo", str(read_only), env=TODAY
     )
     assert result.exit_code == 2
     assert "could not write plan.yaml: Read-only file system; plan.yaml is as it was" in (
@@ -197,7 +197,7 @@ def test_disk_full_while_swap_writes_the_plan(example_repo: Path, monkeypatch: p
 
     monkeypatch.setattr(os, "fsync", fsync)
     result = run_cli(
-        "swap", "2026-12-03", "social", "farid", "anna", "--repo", str(example_repo), env=TODAY
+        "swap", "2026-12-03", "social", "farid", "bruno", "--repo", str(example_repo), env=TODAY
     )
     monkeypatch.undo()
     assert result.exit_code == 2, result.output
