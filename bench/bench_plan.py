@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dutyctl import planfile  # noqa: E402
-from dutyctl.repo import Repo  # noqa: E402
+from dutyctl.store import planfile  # noqa: E402
+from dutyctl.store.repo import Repo  # noqa: E402
 
 BIG = ROOT / "bench" / "data" / "big" / "plan.yaml"
 EXAMPLE = ROOT / "examples" / "plan.yaml"

@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dutyctl.model import Duty, Person, Plan, Span  # noqa: E402
-from dutyctl.rotation import build_rotation, rotation_stats  # noqa: E402
-from dutyctl.schedule import _slots, all_slots  # noqa: E402
-from dutyctl.syntax import parse_cadence  # noqa: E402
+from dutyctl.core.model import Duty, Person, Plan, Span  # noqa: E402
+from dutyctl.core.rotation import build_rotation, rotation_stats  # noqa: E402
+from dutyctl.core.schedule import _slots, all_slots  # noqa: E402
+from dutyctl.core.syntax import parse_cadence  # noqa: E402
 
 SEED = 20260105
 START = date(2026, 1, 1)

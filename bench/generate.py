@@ -4,7 +4,7 @@
 * ``big/``: a 1000-person, 10-duty plan, with an empty log;
 * ``log1m/``: the same plan and 1,000,000 entries over 3 years from 500 people, in
   monthly files, written directly in the log's exact format (``entry_to_row``, the
-  CSV dialect of ``logstore``), not through ``append_entries``.
+  CSV dialect of ``dutyctl.store.logfile``), not through ``append_entries``.
 
 Run ``python bench/generate.py`` (``bench/run.py`` calls it); a stamp skips the work
 when the data is already there for this seed and size.
@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dutyctl.entries import HEADER, Entry, entry_to_row  # noqa: E402
+from dutyctl.core.entries import HEADER, Entry, entry_to_row  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 SEED = 20261124

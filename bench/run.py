@@ -101,8 +101,8 @@ def append_one(repo: Path, today: date):
         import os as _os
         from datetime import UTC, datetime
 
-        from dutyctl.entries import Entry, format_recorded_at, new_entry_id
-        from dutyctl.logstore import append_entries
+        from dutyctl.core.entries import Entry, format_recorded_at, new_entry_id
+        from dutyctl.store.logfile import append_entries
 
         month_file = repo / "logs" / f"{today.year:04d}-{today.month:02d}.csv"
         with open(month_file, encoding="utf-8") as handle:

@@ -13,10 +13,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from dutyctl import announce
-from dutyctl.entries import Entry, format_recorded_at
-from dutyctl.loading import load
-from dutyctl.rotation import build_rotation
+from dutyctl.app.load import load
+from dutyctl.core import announcement
+from dutyctl.core.entries import Entry, format_recorded_at
+from dutyctl.core.rotation import build_rotation
 from tests.conftest import EXAMPLE_PLAN
 
 _ids = itertools.count(1)
@@ -50,7 +50,7 @@ def example():
 
 def text(example, day: date, entries=()) -> str:
     plan, rotation = example
-    return announce.render_text(announce.build(plan, rotation, list(entries), day))
+    return announcement.render_text(announcement.build(plan, rotation, list(entries), day))
 
 
 def test_today_names_the_person_their_minimums_and_the_weekly_duty_on_monday(example):
@@ -84,7 +84,7 @@ def test_monday_reports_friday_and_last_week_and_nothing_is_reported_twice(examp
     assert "Friday 2026-11-20: social (Farid Haddad) missed photo 1, repost 1, news 1" in monday
     assert "Last week: blog (Emma Fischer, Anna Berg) met" in monday
     # The weekend says nothing, so Friday's slot is not reported on Saturday as well.
-    assert announce.build(*example, logged, date(2026, 11, 28)).empty
+    assert announcement.build(*example, logged, date(2026, 11, 28)).empty
     assert "Friday" not in text(example, date(2026, 11, 24), logged)
 
 
@@ -113,7 +113,7 @@ def test_award_of_last_month_on_the_first_working_day_only(example):
 
 def test_award_on_monday_when_the_month_starts_on_a_weekend_and_nobody_qualified(example):
     # November 1 2026 is a Sunday: the October award comes on Monday November 2.
-    assert announce.build(*example, [], date(2026, 11, 1)).award is None
+    assert announcement.build(*example, [], date(2026, 11, 1)).award is None
     out = text(example, date(2026, 11, 2))
     assert "Best on duty of the month, October 2026: nobody qualified (minimum compliance 80%)" in (
         out
@@ -122,7 +122,7 @@ def test_award_on_monday_when_the_month_starts_on_a_weekend_and_nobody_qualified
 
 def test_a_holiday_monday_moves_the_weeks_announcement_to_tuesday(example):
     # Easter Monday 2026-04-06 is a public holiday in Berlin.
-    assert announce.build(*example, [], date(2026, 4, 6)).empty
+    assert announcement.build(*example, [], date(2026, 4, 6)).empty
     tuesday = text(example, date(2026, 4, 7))
     assert "This week" in tuesday and "on blog duty" in tuesday
     assert "Thursday 2026-04-02: social" in tuesday  # Good Friday was a holiday too
@@ -130,7 +130,7 @@ def test_a_holiday_monday_moves_the_weeks_announcement_to_tuesday(example):
 
 def test_markdown_for_chat(example):
     plan, rotation = example
-    out = announce.render_markdown(announce.build(plan, rotation, [], date(2026, 11, 23)))
+    out = announcement.render_markdown(announcement.build(plan, rotation, [], date(2026, 11, 23)))
     lines = out.splitlines()
     assert lines[0] == "*Acme Marketing: Monday 2026-11-23*"
     assert "- Today *Bruno Costa* is on social media duty: photo 1, repost 1, news 1" in lines
@@ -139,12 +139,12 @@ def test_markdown_for_chat(example):
 
 def test_people_on_duty_are_those_named_today(example):
     plan, rotation = example
-    assert announce.build(plan, rotation, [], date(2026, 11, 24)).on_duty == (
+    assert announcement.build(plan, rotation, [], date(2026, 11, 24)).on_duty == (
         "greta",
         "dana",
         "emma",
     )
-    assert announce.build(plan, rotation, [], date(2026, 11, 25)).on_duty == ("dave",)
+    assert announcement.build(plan, rotation, [], date(2026, 11, 25)).on_duty == ("dave",)
 
 
 @pytest.mark.parametrize(
@@ -157,7 +157,7 @@ def test_people_on_duty_are_those_named_today(example):
     ],
 )
 def test_duty_phrase(name, phrase):
-    assert announce.duty_phrase(name) == phrase
+    assert announcement.duty_phrase(name) == phrase
 
 
 def test_over_a_year_every_slot_is_announced_once_and_every_result_reported_once(example):
@@ -168,7 +168,7 @@ def test_over_a_year_every_slot_is_announced_once_and_every_result_reported_once
     reported: list[tuple[str, date]] = []
     day = first
     while day <= last:
-        message = announce.build(plan, rotation, [], day)
+        message = announcement.build(plan, rotation, [], day)
         announced += [(d.duty, d.start) for d in message.duties if d.kind == "start"]
         reported += [(r.duty, r.start) for r in message.results]
         if message.results or message.award:
@@ -177,7 +177,7 @@ def test_over_a_year_every_slot_is_announced_once_and_every_result_reported_once
     slots = [a for a in rotation.assignments if first <= a.start <= last]
     assert sorted(announced) == sorted((a.duty, a.start) for a in slots)
     # Every slot with people that ended before the last day's previous working day.
-    cutoff = announce.previous_working_day(plan, last)
+    cutoff = announcement.previous_working_day(plan, last)
     ended = [(a.duty, a.start) for a in slots if a.end < cutoff and a.people]
     assert len(reported) == len(set(reported))
     assert set(ended) <= set(reported)
@@ -185,9 +185,9 @@ def test_over_a_year_every_slot_is_announced_once_and_every_result_reported_once
 
 def test_log_months_cover_last_month_and_the_slots_reported(example):
     plan, rotation = example
-    assert announce.log_months(plan, rotation, date(2026, 12, 1)) == {"2026-11", "2026-12"}
+    assert announcement.log_months(plan, rotation, date(2026, 12, 1)) == {"2026-11", "2026-12"}
     # Monday 2027-01-04: last week's blog slot began on 2026-12-28.
-    assert announce.log_months(plan, rotation, date(2027, 1, 4)) == {"2026-12", "2027-01"}
+    assert announcement.log_months(plan, rotation, date(2027, 1, 4)) == {"2026-12", "2027-01"}
 
 
 def test_christmas_week_due_day_and_review_move_off_the_holidays(example):
@@ -214,5 +214,5 @@ def test_christmas_week_due_day_and_review_move_off_the_holidays(example):
         example, date(2026, 12, 30)
     )
     plan, rotation = example
-    built = announce.build(plan, rotation, [], date(2026, 12, 23))
+    built = announcement.build(plan, rotation, [], date(2026, 12, 23))
     assert built.review_note == "moved from Fri 2026-12-25, Christmas Day"

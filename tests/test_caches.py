@@ -1,6 +1,6 @@
 """The caches give the answers of the uncached code, whatever happens to the files.
 
-Leaderboard from per-file aggregates (dutyctl.logcache) against the entry-by-entry
+Leaderboard from per-file aggregates (dutyctl.store.logcache) against the entry-by-entry
 report, across appends, voids, a merge that inserts rows in the middle of a file, a
 file rewritten by hand, a deleted or damaged cache; today's view and the rotation from
 the plan cache against a fresh computation.
@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from dutyctl import reporting, reports
-from dutyctl.entries import Entry, new_entry_id
-from dutyctl.logstore import append_entries, encode_entries
+from dutyctl.app import report as report_app
+from dutyctl.core import reports
+from dutyctl.core.entries import Entry, new_entry_id
+from dutyctl.store.logfile import append_entries, encode_entries
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "plan.yaml"
 TODAY = "2026-11-24"
@@ -70,16 +71,16 @@ def void(entry: Entry, rng: random.Random) -> Entry:
 
 
 def uncached(root: Path):
-    found, plan, today = reporting._load(root, None, None)
-    label, span = reporting.choose_period(plan, today, all_time=True)
-    rotation, logged, problems = reporting._gather(found, plan, span, today)
+    found, plan, today = report_app._load(root, None, None)
+    label, span = report_app.choose_period(plan, today, all_time=True)
+    rotation, logged, problems = report_app._gather(found, plan, span, today)
     return reports.leaderboard(plan, rotation, logged, span, today, label=label), problems
 
 
 def check(root: Path, *, cached: bool = True) -> None:
     board, problems = uncached(root)
     for _ in range(2):  # the first run may fill the cache, the second reads it
-        result = reporting.leaderboard(root, None, all_time=True)
+        result = report_app.leaderboard(root, None, all_time=True)
         assert result.report == board
         assert result.problems == problems
     used = list((root / ".dutyctl-cache").glob("log-*.pickle"))
@@ -90,7 +91,7 @@ def check(root: Path, *, cached: bool = True) -> None:
 def id_hashes(request, monkeypatch) -> str:
     """Where the leaderboard keeps the files' id hashes: a report over a million entries
     moves them to a temporary file; here any size does."""
-    from dutyctl import logcache
+    from dutyctl.store import logcache
 
     if request.param == "on disk":
         monkeypatch.setattr(logcache.IdHashes, "SPILL_AFTER", 0)
@@ -145,19 +146,19 @@ def test_what_the_cache_cannot_answer_is_read_entry_by_entry(repo: Path, id_hash
     with open(repo / "logs" / "2026-11.csv", "ab") as handle:
         handle.write(encode_entries([void(logged[0], rng)]))
     board, _ = uncached(repo)
-    assert reporting.leaderboard(repo, None, all_time=True).report == board
+    assert report_app.leaderboard(repo, None, all_time=True).report == board
     # A value that is not a whole number: sums would depend on their order.
     append_entries(repo, [Entry(new_entry_id(datetime.now(UTC), rng.randbytes(10)),
                                 "2026-11-24T08:00:00.000Z", date(2026, 11, 2), "anna", "",
                                 "", "photo", 0.1, None, "", "")])
     board, _ = uncached(repo)
-    assert reporting.leaderboard(repo, None, all_time=True).report == board
+    assert report_app.leaderboard(repo, None, all_time=True).report == board
     # An id in two files (hand copied, content changed).
     row = encode_entries([logged[1]]).replace(logged[1].date.isoformat().encode(), b"2026-11-03")
     with open(repo / "logs" / "2026-11.csv", "ab") as handle:
         handle.write(row)
     board, problems = uncached(repo)
-    result = reporting.leaderboard(repo, None, all_time=True)
+    result = report_app.leaderboard(repo, None, all_time=True)
     assert (result.report, result.problems) == (board, problems)
 
 
@@ -168,7 +169,7 @@ def leaderboards_at_once(repo: Path, count: int = 4) -> None:
     results = []
     threads = [
         threading.Thread(
-            target=lambda: results.append(reporting.leaderboard(repo, None, all_time=True))
+            target=lambda: results.append(report_app.leaderboard(repo, None, all_time=True))
         )
         for _ in range(count)
     ]
@@ -193,11 +194,11 @@ def test_cache_folder_is_git_ignored():
 
 
 def test_today_and_rotation_from_the_cache_equal_a_fresh_computation(repo: Path):
-    from dutyctl.agenda import today_view
-    from dutyctl.commands import rotation_period, today_duties
-    from dutyctl.planfile import load_plan
-    from dutyctl.repo import Repo
-    from dutyctl.rotation import build_rotation
+    from dutyctl.app.rotation import rotation_period, today_duties
+    from dutyctl.core.agenda import today_view
+    from dutyctl.core.rotation import build_rotation
+    from dutyctl.store.planfile import load_plan
+    from dutyctl.store.repo import Repo
 
     for day in ("2026-11-24", "2026-12-02", "2026-08-05"):
         first = today_duties(repo, None, day).view  # computes and caches
@@ -222,11 +223,11 @@ def test_today_and_rotation_from_the_cache_equal_a_fresh_computation(repo: Path)
 
 
 def uncached_month(root: Path, month: str):
-    from dutyctl.syntax import parse_month
+    from dutyctl.core.syntax import parse_month
 
-    found, plan, today = reporting._load(root, None, None)
+    found, plan, today = report_app._load(root, None, None)
     period = parse_month(month, today)
-    rotation, logged, problems = reporting._gather(found, plan, period.span, today,
+    rotation, logged, problems = report_app._gather(found, plan, period.span, today,
                                                    read_from=plan.start)
     report = reports.month_report(plan, rotation, logged, period.label, period.span, today)
     return report, problems
@@ -235,13 +236,13 @@ def uncached_month(root: Path, month: str):
 def check_month(root: Path, month: str, *, fast: bool = True) -> None:
     report, problems = uncached_month(root, month)
     for _ in range(2):  # the first run may fill the cache, the second reads it
-        result = reporting.month(root, None, month, None)
+        result = report_app.month(root, None, month, None)
         assert (result.report, result.problems) == (report, problems)
-    found, plan, today = reporting._load(root, None, None)
-    from dutyctl.syntax import parse_month
+    found, plan, today = report_app._load(root, None, None)
+    from dutyctl.core.syntax import parse_month
 
     span = parse_month(month, today).span
-    used = reporting._month_from_aggregates(found, plan, month, span, today, None)
+    used = report_app._month_from_aggregates(found, plan, month, span, today, None)
     assert (used is not None) == fast
 
 
@@ -282,8 +283,8 @@ def test_month_report_from_aggregates_equals_reading_everything(repo: Path):
 def previous_from_cache(root: Path, month: str, monkeypatch) -> bool:
     """Whether the month report judged the previous month from its file's cached slot
     sums (and gave the answer of reading everything)."""
-    from dutyctl import logcache
-    from dutyctl.syntax import parse_month
+    from dutyctl.core.syntax import parse_month
+    from dutyctl.store import logcache
 
     report, problems = uncached_month(root, month)
     calls: list[bool] = []
@@ -297,12 +298,12 @@ def previous_from_cache(root: Path, month: str, monkeypatch) -> bool:
     try:
         for _ in range(2):  # fills the cache, then reads it
             calls.clear()
-            result = reporting.month(root, None, month, None)
+            result = report_app.month(root, None, month, None)
             assert (result.report, result.problems) == (report, problems)
-        found, plan, today = reporting._load(root, None, None)
+        found, plan, today = report_app._load(root, None, None)
         span = parse_month(month, today).span
         calls.clear()
-        used = reporting._month_from_aggregates(found, plan, month, span, today, None)
+        used = report_app._month_from_aggregates(found, plan, month, span, today, None)
         assert used is not None
         assert (used.report, used.problems) == (report, problems)
         # [older files, previous month's with slots] (the older files not at all when
@@ -353,7 +354,7 @@ def test_previous_month_judged_from_cached_slot_sums(repo: Path, monkeypatch):
 
 
 def test_files_read_by_two_processes_give_the_same_leaderboard(repo: Path, monkeypatch):
-    from dutyctl import logcache
+    from dutyctl.store import logcache
 
     monkeypatch.setattr(logcache, "POOL_MIN_BYTES", 0)
     rng = random.Random(7)
@@ -362,7 +363,7 @@ def test_files_read_by_two_processes_give_the_same_leaderboard(repo: Path, monke
     check(repo)
     board, _ = uncached(repo)
     shutil.rmtree(repo / ".dutyctl-cache")
-    assert reporting.leaderboard(repo, None, all_time=True).report == board
+    assert report_app.leaderboard(repo, None, all_time=True).report == board
 
 
 def test_rotation_listing_from_cached_rows_equals_a_fresh_computation(repo: Path):

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from dutyctl.entries import Entry, format_recorded_at, new_entry_id
-from dutyctl.logstore import append_entries
+from dutyctl.core.entries import Entry, format_recorded_at, new_entry_id
+from dutyctl.store.logfile import append_entries
 from tests.conftest import git, init_git, run_cli
 from tests.test_notify import PASSWORD, TOKEN, MailServer, WebhookServer, closed_port
 
@@ -298,7 +298,7 @@ def test_no_copy_at_all_is_exit_2_and_bad_urls_are_refused(tmp_path, env):
 
 
 def test_age_text():
-    from dutyctl.remote import age_text
+    from dutyctl.store.remote import age_text
 
     assert age_text(5) == "just now"
     assert age_text(60) == "1 minute ago"

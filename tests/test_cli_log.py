@@ -627,7 +627,7 @@ def test_commit_keeps_rows_staged_by_hand_staged_and_out_of_the_commit(example_r
 def test_log_text_written_plain_is_what_rich_writes(example_repo: Path, monkeypatch, capsys):
     """On a pipe `dutyctl log` writes its text without Rich when Rich would write the
     same: the two are compared for logs, a void, off duty and lines Rich must wrap."""
-    from dutyctl.kpilog import log_entries, void_entry
+    from dutyctl.app.log import log_entries, void_entry
     from dutyctl.render import log as render_log
 
     for name in render_log._RICH_ENV:

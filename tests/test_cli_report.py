@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dutyctl.entries import Entry
+from dutyctl.core.entries import Entry
 from tests.conftest import git, init_git, run_cli
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -69,9 +69,9 @@ goals:
 
 def write_log(repo: Path) -> None:
     """A log for October and November that follows the rotation, with gaps on purpose."""
-    from dutyctl.loading import load
-    from dutyctl.logstore import append_entries
-    from dutyctl.rotation import build_rotation
+    from dutyctl.app.load import load
+    from dutyctl.core.rotation import build_rotation
+    from dutyctl.store.logfile import append_entries
 
     _, plan = load(repo)
     rotation = build_rotation(plan, date(2026, 11, 24))

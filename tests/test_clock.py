@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dutyctl.clock import today, zone_offsets
+from dutyctl.store.clock import today, zone_offsets
 
 # Zones with the awkward cases: half-hour and 45-minute offsets, a change of offset at
 # midnight (Santiago), a half-hour daylight saving time (Lord Howe), the date line.

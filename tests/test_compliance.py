@@ -9,17 +9,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dutyctl.compliance import (
+from dutyctl.core.compliance import (
     Attribution,
     entry_points,
     judge_slots,
     person_compliance,
     slot_in,
 )
-from dutyctl.entries import Entry
-from dutyctl.model import Span
-from dutyctl.planfile import build_plan
-from dutyctl.rotation import Assignment, Rotation
+from dutyctl.core.entries import Entry
+from dutyctl.core.model import Span
+from dutyctl.core.rotation import Assignment, Rotation
+from dutyctl.store.planfile import build_plan
 
 PLAN = """\
 team: Tiny

@@ -69,7 +69,7 @@ def prepare(folder: Path, spec: dict, where: Path) -> Path:
     files = folder / "files"
     if files.is_dir():
         shutil.copytree(files, repo, dirs_exist_ok=True, symlinks=True)
-    if spec.get("base") == "example" and not (repo / "logs").exists():
+    if spec.get("base") == "example" and not os.path.lexists(repo / "logs"):
         (repo / "logs").mkdir()
     if spec.get("git"):
         init_git(repo)

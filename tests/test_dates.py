@@ -8,7 +8,7 @@ import re
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from dutyctl.dates import _is_date_text, _is_number_text
+from dutyctl.core.dates import _is_date_text, _is_number_text
 
 # Digits of two scripts (ASCII and Arabic-Indic), the separators, blanks and a few others.
 TEXT = st.text(alphabet="0123456789٣٤-. \t\n+ex", max_size=14)

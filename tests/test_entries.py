@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dutyctl.entries import (
+from dutyctl.core.entries import (
     HEADER,
+    MAX_NUMBER,
     Entry,
     active_entries,
     decode_id,
@@ -53,7 +54,7 @@ texts = st.one_of(
     st.sampled_from(TRICKY),
     st.lists(st.sampled_from(TRICKY), max_size=4).map("".join),
 )
-numbers = st.floats(min_value=0, allow_nan=False, allow_infinity=False)
+numbers = st.floats(min_value=0, max_value=MAX_NUMBER, allow_nan=False, allow_infinity=False)
 ids = st.text(alphabet="0123456789ABCDEFGHJKMNPQRSTVWXYZ", min_size=26, max_size=26)
 stamps = st.datetimes(
     min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
@@ -171,6 +172,12 @@ def test_row_has_header_columns_and_void_row_shape() -> None:
         ("value", "nan", "value"),
         ("value", "1_000", "value"),
         ("minutes", "inf", "minutes"),
+        ("value", "12345678901234567890", "too large"),
+        ("minutes", "1e13", "too large"),
+        ("value", "\u0663", "value"),  # Arabic-Indic three: float() reads it as 3.0
+        ("value", "\uff11", "value"),  # fullwidth one
+        ("minutes", "1\u0660", "minutes"),
+        ("recorded_at", "2026-11-24T08:15:0\u0660Z", "recorded_at"),
         ("recorded_at", "2026-11-24 08:15", "recorded_at"),
         ("id", "", "id"),
         ("id", "=cmd|x", "id"),
@@ -196,6 +203,7 @@ def test_wrong_column_count(count: int) -> None:
         {"value": -1.0},
         {"value": float("nan")},
         {"minutes": float("inf")},
+        {"value": 1e12 + 1},
         {"note": "\ud800"},
         {"id": "has space"},
         {"recorded_at": "2026-11-24T08:15:03+01:00"},

@@ -1,4 +1,4 @@
-"""The fast row reader (logstore.fast_fields) and the exact one (csv + row_to_entry) agree
+"""The fast row reader (logfile.fast_fields) and the exact one (csv + row_to_entry) agree
 on every line: rows entry_to_row writes, and the same rows damaged."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from datetime import date
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from dutyctl.entries import Entry, entry_to_row
+from dutyctl.core.entries import Entry, entry_to_row
 from dutyctl.errors import InputError
-from dutyctl.logstore import _encode_rows, line_fields
+from dutyctl.store.logfile import _encode_rows, line_fields
 
 IDS = st.from_regex(r"[0-9A-Za-z][0-9A-Za-z._:-]{0,30}", fullmatch=True)
 TEXT = st.one_of(
@@ -81,7 +81,7 @@ def test_fast_and_exact_readers_agree(entry: Entry, data) -> None:
 
 
 def test_ordinary_rows_take_the_fast_path() -> None:
-    from dutyctl.logstore import fast_fields
+    from dutyctl.store.logfile import fast_fields
 
     line = "01JD0000000000000000000000,2026-11-24T08:15:03.123Z,2026-11-24,farid,,blog,photo,2,,,,"
     assert fast_fields(line, {}) is not None
@@ -136,9 +136,9 @@ def test_block_reader_reads_a_file_as_the_log_reader_does(data: bytes) -> None:
     import tempfile
     from pathlib import Path
 
-    from dutyctl import logcache
     from dutyctl.errors import Problem
-    from dutyctl.logstore import iter_log
+    from dutyctl.store import logcache
+    from dutyctl.store.logfile import iter_log
 
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
@@ -178,7 +178,7 @@ _ULID = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 def test_id_hashes_of_many_ulids_at_once_are_each_ids_hash(ids: list[str]) -> None:
     from array import array
 
-    from dutyctl import logcache
+    from dutyctl.store import logcache
 
     expected = array("Q", sorted(logcache._id_hash(i) for i in ids)).tobytes()
     assert logcache.id_hashes(ids) == expected
@@ -199,7 +199,7 @@ _SLOTS = (
 
 
 def _rotation():
-    from dutyctl.rotation import Assignment, Rotation
+    from dutyctl.core.rotation import Assignment, Rotation
 
     return Rotation(tuple(Assignment(*slot) for slot in _SLOTS), date(2026, 11, 30))
 
@@ -209,8 +209,8 @@ def _aggregates(data: bytes, name: str = "2026-11.csv"):
     import tempfile
     from pathlib import Path
 
-    from dutyctl import logcache
-    from dutyctl.compliance import Attribution
+    from dutyctl.core.compliance import Attribution
+    from dutyctl.store import logcache
 
     rotation = _rotation()
     with tempfile.TemporaryDirectory() as folder:
@@ -335,16 +335,16 @@ def test_a_line_cut_by_a_block_boundary_reads_the_same(data: bytes, block: int) 
     one pass may give up with one block size and not the other: a block that is not
     UTF-8 goes line by line through the exact reader, which reports a bad date where the
     pattern gives up on it. Whichever it gives, it gives the careful answer.)"""
-    from dutyctl import logstore
+    from dutyctl.store import logfile
 
-    whole = logstore._BLOCK
+    whole = logfile._BLOCK
     try:
-        logstore._BLOCK = 1 << 24
+        logfile._BLOCK = 1 << 24
         big = _aggregates(data)
-        logstore._BLOCK = block
+        logfile._BLOCK = block
         small = _aggregates(data)
     finally:
-        logstore._BLOCK = whole
+        logfile._BLOCK = whole
     _same(_any_inode(small[1]), _any_inode(big[1]))
     for quick, careful in (small, big):
         if quick is not None:
@@ -357,20 +357,20 @@ def test_the_log_reader_reads_the_same_with_any_block_size(data: bytes, block: i
     import tempfile
     from pathlib import Path
 
-    from dutyctl import logstore
+    from dutyctl.store import logfile
 
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         (root / "logs").mkdir()
         (root / "logs" / "2026-11.csv").write_bytes(data)
-        whole = logstore._BLOCK
+        whole = logfile._BLOCK
         try:
-            logstore._BLOCK = 1 << 24
-            big = list(logstore.iter_log(root))
-            logstore._BLOCK = block
-            small = list(logstore.iter_log(root))
+            logfile._BLOCK = 1 << 24
+            big = list(logfile.iter_log(root))
+            logfile._BLOCK = block
+            small = list(logfile.iter_log(root))
         finally:
-            logstore._BLOCK = whole
+            logfile._BLOCK = whole
     assert small == big
 
 

@@ -19,8 +19,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from dutyctl import clock, logstore
 from dutyctl.errors import UsageError
+from dutyctl.store import clock, logfile
 from tests.conftest import git, init_git, run_cli
 
 TODAY = {"DUTYCTL_TODAY": "2026-11-24"}
@@ -318,16 +318,16 @@ def test_log_works_when_the_lock_is_free(logged_repo: Path):
 
 
 def test_lock_timeout_from_the_environment(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.delenv(logstore.LOCK_TIMEOUT_ENV, raising=False)
-    assert logstore.lock_timeout(10.0) == 10.0
-    monkeypatch.setenv(logstore.LOCK_TIMEOUT_ENV, " 2.5 ")
-    assert logstore.lock_timeout(10.0) == 2.5
-    monkeypatch.setenv(logstore.LOCK_TIMEOUT_ENV, "0")
-    assert logstore.lock_timeout(10.0) == 0.0
+    monkeypatch.delenv(logfile.LOCK_TIMEOUT_ENV, raising=False)
+    assert logfile.lock_timeout(10.0) == 10.0
+    monkeypatch.setenv(logfile.LOCK_TIMEOUT_ENV, " 2.5 ")
+    assert logfile.lock_timeout(10.0) == 2.5
+    monkeypatch.setenv(logfile.LOCK_TIMEOUT_ENV, "0")
+    assert logfile.lock_timeout(10.0) == 0.0
     for bad in ("soon", "-1", "nan", "inf", "1e9"):
-        monkeypatch.setenv(logstore.LOCK_TIMEOUT_ENV, bad)
+        monkeypatch.setenv(logfile.LOCK_TIMEOUT_ENV, bad)
         with pytest.raises(UsageError, match="DUTYCTL_LOCK_TIMEOUT"):
-            logstore.lock_timeout(10.0)
+            logfile.lock_timeout(10.0)
 
 
 # -- a damaged plan cache ---------------------------------------------------------------------

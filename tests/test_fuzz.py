@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dutyctl import syntax
+from dutyctl.core import syntax
 from dutyctl.errors import DutyctlError, Problem
-from dutyctl.logstore import read_log
-from dutyctl.planfile import TOP_KEYS, build_plan
+from dutyctl.store.logfile import read_log
+from dutyctl.store.planfile import TOP_KEYS, build_plan
 
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TODAY = date(2026, 11, 24)
@@ -121,7 +121,7 @@ def test_plan_loader_on_yaml_punctuation(text: str):
 @FUZZ
 @given(st.binary(max_size=300))
 def test_plan_file_bytes(data: bytes):
-    from dutyctl.planfile import decode
+    from dutyctl.store.planfile import decode
 
     text = only_dutyctl_errors(decode, data, "plan.yaml")
     if text is not None:

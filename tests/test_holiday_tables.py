@@ -12,7 +12,7 @@ import pytest
 # the package's own way, whose import of holidays.countries takes every country.
 _COMPARE = """
 import sys
-from dutyctl.planfile import _one_country
+from dutyctl.store.planfile import _one_country
 import holidays
 country, subdivision = sys.argv[1], sys.argv[2] or None
 years = range(2024, 2031)
@@ -40,7 +40,7 @@ def test_one_country_gives_the_package_table(country: str, subdivision: str) -> 
 
 
 def test_an_unknown_country_or_subdivision_is_left_to_the_package() -> None:
-    from dutyctl.planfile import _one_country
+    from dutyctl.store.planfile import _one_country
 
     assert _one_country("XX", None, range(2026, 2027)) is None
     assert _one_country("DE", "XX", range(2026, 2027)) is None

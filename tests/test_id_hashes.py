@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dutyctl import logcache
+from dutyctl.store import logcache
 
 IDS = st.lists(
     st.lists(st.text("0123456789ABCDEFGHJKMNPQRSTVWXYZab", min_size=1, max_size=26),
@@ -75,7 +75,7 @@ def test_a_temporary_file_that_cannot_be_written_sends_the_report_the_slow_way()
 import resource, signal
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, (4096, resource.RLIM_INFINITY))
-from dutyctl import logcache
+from dutyctl.store import logcache
 with logcache.IdHashes(spill_after=0) as hashes:
     for k in range(4):
         hashes.add(logcache.id_hashes([f"01JD{n:022d}" for n in range(k * 900, k * 900 + 900)]))

@@ -37,7 +37,7 @@ class Run(NamedTuple):
     code: int
     stdout: str
     stderr: str
-    loaded_plan: bool  # dutyctl.planfile was imported: the plan was loaded
+    loaded_plan: bool  # dutyctl.store.planfile was imported: the plan was loaded
 
 
 def _same_across_runs(text: str) -> str:
@@ -63,7 +63,7 @@ def dutyctl(repo: Path, *args: str, env: dict[str, str] | None = None) -> Run:
     code, *modules = last.split()
     assert modules, done.stderr
     return Run(0 if code == "None" else int(code), done.stdout, stderr,
-               "dutyctl.planfile" in modules)
+               "dutyctl.store.planfile" in modules)
 
 
 def log_rows(repo: Path) -> dict[str, str]:

@@ -11,8 +11,8 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from dutyctl.entries import Entry, format_recorded_at
-from dutyctl.logstore import append_entries, check_log, log_path, next_entry_id, read_log
+from dutyctl.core.entries import Entry, format_recorded_at
+from dutyctl.store.logfile import append_entries, check_log, log_path, next_entry_id, read_log
 
 ROOT = Path(__file__).resolve().parent.parent
 NOV = date(2026, 11, 24)
@@ -22,8 +22,8 @@ NOV = date(2026, 11, 24)
 APPENDER = """
 import sys, time
 from datetime import UTC, date, datetime
-from dutyctl.entries import Entry, format_recorded_at
-from dutyctl.logstore import append_entries, next_entry_id
+from dutyctl.core.entries import Entry, format_recorded_at
+from dutyctl.store.logfile import append_entries, next_entry_id
 
 root, name, count, start = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 print("ready", flush=True)

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dutyctl import logcache
-from dutyctl.logstore import append_entries, encode_entries
+from dutyctl.store import logcache
+from dutyctl.store.logfile import append_entries, encode_entries
 from tests.conftest import git, init_git, run_cli
 from tests.test_caches import (
     EXAMPLE,
@@ -293,7 +293,7 @@ def test_a_carriage_return_is_not_a_line_break_next_to_a_line_that_is_not_utf8(t
     # only, as everywhere else (a CR alone once made two lines of one, and moved the
     # line numbers after it).
     from dutyctl.errors import Problem
-    from dutyctl.logstore import HEADER_LINE, iter_log
+    from dutyctl.store.logfile import HEADER_LINE, iter_log
 
     row = b"01JD0000000000000000000001,2026-11-24T08:00:00Z,2026-11-03,farid,,blog,photo,2,,,,\n"
     (tmp_path / "logs").mkdir()

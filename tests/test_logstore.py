@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from dutyctl import logstore
-from dutyctl.entries import Entry, format_recorded_at
+from dutyctl.core.entries import Entry, format_recorded_at
 from dutyctl.errors import DutyctlError
-from dutyctl.logstore import (
+from dutyctl.store import logfile
+from dutyctl.store.logfile import (
     EntryIdGenerator,
     LogLocked,
     LogUnsafe,
@@ -55,7 +55,7 @@ def make(day: date = NOV, **changes: object) -> Entry:
 
 def good_line(**changes: object) -> str:
     entry = make(**changes)
-    return logstore._encode_rows([logstore.entry_to_row(entry)]).decode()
+    return logfile._encode_rows([logfile.entry_to_row(entry)]).decode()
 
 
 def messages(problems) -> list[str]:

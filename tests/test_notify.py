@@ -16,8 +16,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from dutyctl import notify
 from dutyctl.errors import InputError, UsageError
+from dutyctl.store import delivery
 
 TOKEN = "T0KEN-s3cr3t-abcdef123456"
 PASSWORD = "pa55-w0rd-never-shown"
@@ -130,9 +130,9 @@ def closed_port() -> int:
 def test_write_text_falls_back_to_utf8_bytes_when_the_stream_is_ascii():
     raw = io.BytesIO()
     stream = io.TextIOWrapper(raw, encoding="ascii")
-    notify.write_text("Zoë Ünal\n", stream)
+    delivery.write_text("Zoë Ünal\n", stream)
     assert raw.getvalue() == "Zoë Ünal\n".encode()
-    notify.write_text("plain\n", stream)
+    delivery.write_text("plain\n", stream)
     assert raw.getvalue().endswith(b"plain\n")
 
 
@@ -141,7 +141,7 @@ def test_write_text_falls_back_to_utf8_bytes_when_the_stream_is_ascii():
 
 def test_webhook_posts_slack_json():
     with WebhookServer() as server:
-        notify.post_webhook(server.url, "*Acme*\n- Today Zoë is on duty\n")
+        delivery.post_webhook(server.url, "*Acme*\n- Today Zoë is on duty\n")
     (path, headers, body), = server.requests
     assert path == f"/services/{TOKEN}"
     assert headers["Content-Type"].startswith("application/json")
@@ -152,24 +152,24 @@ def test_webhook_posts_slack_json():
                                               (404, "_Permanent"), (302, "_Permanent")])
 def test_webhook_errors_are_transient_or_permanent(status, kind):
     with WebhookServer([status]) as server:
-        with pytest.raises(getattr(notify, kind)) as caught:
-            notify.post_webhook(server.url, "x")
+        with pytest.raises(getattr(delivery, kind)) as caught:
+            delivery.post_webhook(server.url, "x")
     assert len(server.requests) == 1  # a redirect is not followed
     assert TOKEN not in str(caught.value)
 
 
 def test_webhook_url_from_env_first_then_private_config(tmp_path):
     env = {"HOME": str(tmp_path), "DUTYCTL_WEBHOOK_URL": "https://hooks.example.com/a/b"}
-    assert notify.webhook_url(env) == "https://hooks.example.com/a/b"
+    assert delivery.webhook_url(env) == "https://hooks.example.com/a/b"
     config = tmp_path / ".config" / "dutyctl" / "config.toml"
     config.parent.mkdir(parents=True)
     config.write_text(f'webhook_url = "https://chat.example.com/hooks/{TOKEN}"\n')
     config.chmod(0o600)
     env = {"HOME": str(tmp_path)}
-    assert notify.webhook_url(env).endswith(TOKEN)
+    assert delivery.webhook_url(env).endswith(TOKEN)
     config.chmod(0o640)
     with pytest.raises(UsageError) as caught:
-        notify.webhook_url(env)
+        delivery.webhook_url(env)
     assert "mode 0640" in str(caught.value) and "chmod 600" in str(caught.value)
     assert TOKEN not in str(caught.value)
 
@@ -180,19 +180,19 @@ def test_webhook_config_follows_xdg_config_home(tmp_path):
     config.write_text('webhook_url = "https://x.example.com/h"\n')
     config.chmod(0o600)
     env = {"HOME": str(tmp_path / "nohome"), "XDG_CONFIG_HOME": str(tmp_path / "xdg")}
-    assert notify.webhook_url(env) == "https://x.example.com/h"
+    assert delivery.webhook_url(env) == "https://x.example.com/h"
 
 
 def test_missing_or_bad_webhook_url_is_a_usage_error_that_hides_it(tmp_path):
     with pytest.raises(UsageError, match="no webhook URL"):
-        notify.webhook_url({"HOME": str(tmp_path)})
+        delivery.webhook_url({"HOME": str(tmp_path)})
     with pytest.raises(UsageError) as caught:
-        notify.webhook_url({"HOME": str(tmp_path), "DUTYCTL_WEBHOOK_URL": f"ftp://h/{TOKEN}"})
+        delivery.webhook_url({"HOME": str(tmp_path), "DUTYCTL_WEBHOOK_URL": f"ftp://h/{TOKEN}"})
     assert TOKEN not in str(caught.value)
 
 
 def test_mask_url_keeps_scheme_and_host_only():
-    shown = notify.mask_url(f"https://user:{TOKEN}@hooks.example.com:8443/services/{TOKEN}?k=1")
+    shown = delivery.mask_url(f"https://user:{TOKEN}@hooks.example.com:8443/services/{TOKEN}?k=1")
     assert shown == "https://hooks.example.com:8443/…"
 
 
@@ -205,9 +205,9 @@ def test_retries_transient_failures_with_scaled_backoff_then_succeeds():
     def send():
         calls.append(1)
         if len(calls) < 3:
-            raise notify._Transient("HTTP 500")
+            raise delivery._Transient("HTTP 500")
 
-    notify.with_retries(send, what="webhook", secrets=[], scale=0.5, sleep=sleeps.append,
+    delivery.with_retries(send, what="webhook", secrets=[], scale=0.5, sleep=sleeps.append,
                         warn=warnings.append)
     assert len(calls) == 3 and sleeps == [0.5, 1.0]
     assert warnings[0] == "webhook: try 1 of 3 failed (HTTP 500); retrying in 0.5s"
@@ -218,10 +218,10 @@ def test_retries_are_bounded_and_permanent_failures_are_not_retried():
 
     def down():
         calls.append(1)
-        raise notify._Transient(f"refused by {TOKEN}")
+        raise delivery._Transient(f"refused by {TOKEN}")
 
-    with pytest.raises(notify.SendFailed) as caught:
-        notify.with_retries(down, what="webhook", secrets=[TOKEN], sleep=lambda s: None)
+    with pytest.raises(delivery.SendFailed) as caught:
+        delivery.with_retries(down, what="webhook", secrets=[TOKEN], sleep=lambda s: None)
     assert len(calls) == 3 and caught.value.exit_code == 1
     assert TOKEN not in str(caught.value) and "tried 3 times" in str(caught.value)
 
@@ -229,32 +229,32 @@ def test_retries_are_bounded_and_permanent_failures_are_not_retried():
 
     def refused():
         calls.append(1)
-        raise notify._Permanent("HTTP 404")
+        raise delivery._Permanent("HTTP 404")
 
-    with pytest.raises(notify.SendFailed):
-        notify.with_retries(refused, what="webhook", secrets=[], sleep=lambda s: None)
+    with pytest.raises(delivery.SendFailed):
+        delivery.with_retries(refused, what="webhook", secrets=[], sleep=lambda s: None)
     assert len(calls) == 1
 
 
 def test_retry_delay_scale_from_env():
-    assert notify.retry_scale({}) == 1.0
-    assert notify.retry_scale({"DUTYCTL_RETRY_DELAY": "0.01"}) == 0.01
+    assert delivery.retry_scale({}) == 1.0
+    assert delivery.retry_scale({"DUTYCTL_RETRY_DELAY": "0.01"}) == 0.01
     with pytest.raises(UsageError):
-        notify.retry_scale({"DUTYCTL_RETRY_DELAY": "soon"})
+        delivery.retry_scale({"DUTYCTL_RETRY_DELAY": "soon"})
 
 
 # --- E-mail -------------------------------------------------------------------------------
 
 
-def settings(port: int, **extra) -> notify.SmtpSettings:
+def settings(port: int, **extra) -> delivery.SmtpSettings:
     env = {"DUTYCTL_SMTP_HOST": "127.0.0.1", "DUTYCTL_SMTP_PORT": str(port),
            "DUTYCTL_SMTP_TLS": "none", "DUTYCTL_SMTP_FROM": "duties@example.com", **extra}
-    return notify.smtp_settings(env)
+    return delivery.smtp_settings(env)
 
 
 def test_mail_goes_to_the_people_on_duty_with_copy_to_the_coordinator():
     with MailServer() as server:
-        notify.send_mail(settings(server.port), ["farid@example.com", "emma@example.com"],
+        delivery.send_mail(settings(server.port), ["farid@example.com", "emma@example.com"],
                          ["anna@example.com"], "Acme: duties", "Today Fárid is on duty\n")
     sender, recipients, _ = server.messages[0]
     assert sender == "duties@example.com"
@@ -270,14 +270,14 @@ def test_mail_goes_to_the_people_on_duty_with_copy_to_the_coordinator():
 def test_mail_login_and_a_refused_password_is_never_shown():
     with MailServer(password=PASSWORD) as server:
         good = settings(server.port, DUTYCTL_SMTP_USER="bot", DUTYCTL_SMTP_PASSWORD=PASSWORD)
-        notify.send_mail(good, ["a@example.com"], [], "s", "b\n")
+        delivery.send_mail(good, ["a@example.com"], [], "s", "b\n")
         assert server.logins == ["bot"] and len(server.messages) == 1
         bad = settings(
             server.port, DUTYCTL_SMTP_USER="bot", DUTYCTL_SMTP_PASSWORD="wrong-" + PASSWORD
         )
-        with pytest.raises(notify.SendFailed) as caught:
-            notify.with_retries(
-                lambda: notify.send_mail(bad, ["a@example.com"], [], "s", "b\n"),
+        with pytest.raises(delivery.SendFailed) as caught:
+            delivery.with_retries(
+                lambda: delivery.send_mail(bad, ["a@example.com"], [], "s", "b\n"),
                 what="email", secrets=[bad.password], sleep=lambda s: None,
             )
     assert "refused the login of bot" in str(caught.value)
@@ -288,22 +288,22 @@ def test_mail_login_and_a_refused_password_is_never_shown():
 def test_mail_4xx_is_retried():
     with MailServer(data_replies=["451 try again later"]) as server:
         sleeps = []
-        notify.with_retries(
-            lambda: notify.send_mail(settings(server.port), ["a@example.com"], [], "s", "b\n"),
+        delivery.with_retries(
+            lambda: delivery.send_mail(settings(server.port), ["a@example.com"], [], "s", "b\n"),
             what="email", secrets=[], sleep=sleeps.append,
         )
     assert len(server.messages) == 1 and sleeps == [1.0]
 
 
 def test_mail_server_down_is_transient():
-    with pytest.raises(notify._Transient, match="refused"):
-        notify.send_mail(settings(closed_port()), ["a@example.com"], [], "s", "b\n")
+    with pytest.raises(delivery._Transient, match="refused"):
+        delivery.send_mail(settings(closed_port()), ["a@example.com"], [], "s", "b\n")
 
 
 def test_smtp_settings_are_checked():
     base = {"DUTYCTL_SMTP_HOST": "mail.example.com", "DUTYCTL_SMTP_FROM": "d@example.com"}
-    assert notify.smtp_settings(base).port == 587
-    assert notify.smtp_settings({**base, "DUTYCTL_SMTP_TLS": "ssl"}).port == 465
+    assert delivery.smtp_settings(base).port == 587
+    assert delivery.smtp_settings({**base, "DUTYCTL_SMTP_TLS": "ssl"}).port == 465
     for broken in (
         {},
         {"DUTYCTL_SMTP_HOST": "mail.example.com"},
@@ -312,7 +312,7 @@ def test_smtp_settings_are_checked():
         {**base, "DUTYCTL_SMTP_PASSWORD": PASSWORD},
     ):
         with pytest.raises(UsageError) as caught:
-            notify.smtp_settings(broken)
+            delivery.smtp_settings(broken)
         assert PASSWORD not in str(caught.value)
 
 
@@ -321,7 +321,7 @@ def test_smtp_settings_are_checked():
 
 def test_state_records_per_date_and_target_in_a_private_file(tmp_path):
     env = {"HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path / "state")}
-    state = notify.SentState("path:/srv/duties", "/srv/duties", env).load()
+    state = delivery.SentState("path:/srv/duties", "/srv/duties", env).load()
     day = date(2026, 11, 24)
     assert state.sent(day, "webhook") is None
     with state.locked() as held:
@@ -329,17 +329,17 @@ def test_state_records_per_date_and_target_in_a_private_file(tmp_path):
     assert state.path.parent == tmp_path / "state" / "dutyctl"
     assert stat.S_IMODE(state.path.stat().st_mode) == 0o600
     assert stat.S_IMODE(state.path.parent.stat().st_mode) == 0o700
-    again = notify.SentState("path:/srv/duties", "/srv/duties", env).load()
+    again = delivery.SentState("path:/srv/duties", "/srv/duties", env).load()
     assert again.sent(day, "webhook") == {"at": "2026-11-24T06:00:00Z", "sha256": "abc"}
     assert again.sent(day, "email") is None and again.sent(date(2026, 11, 25), "webhook") is None
-    other = notify.SentState("path:/srv/other", "/srv/other", env)
+    other = delivery.SentState("path:/srv/other", "/srv/other", env)
     assert other.path != state.path
     assert [p.name for p in state.path.parent.iterdir() if p.suffix == ".tmp"] == []
 
 
 def test_state_default_folder_and_damaged_file(tmp_path):
     env = {"HOME": str(tmp_path), "XDG_STATE_HOME": "relative/ignored"}
-    state = notify.SentState("k", "k", env)
+    state = delivery.SentState("k", "k", env)
     assert state.path.parent == tmp_path / ".local" / "state" / "dutyctl"
     state.path.parent.mkdir(parents=True)
     state.path.write_text("{not json")
@@ -349,7 +349,7 @@ def test_state_default_folder_and_damaged_file(tmp_path):
 
 def test_state_drops_records_older_than_a_year(tmp_path):
     env = {"HOME": str(tmp_path)}
-    state = notify.SentState("k", "k", env).load()
+    state = delivery.SentState("k", "k", env).load()
     state.record(date(2025, 1, 2), "stdout", "x", now=datetime(2025, 1, 2, tzinfo=UTC))
     state.record(date(2026, 11, 24), "stdout", "y", now=datetime(2026, 11, 24, tzinfo=UTC))
     data = json.loads(state.path.read_text())
@@ -360,21 +360,21 @@ def test_a_day_announced_late_is_kept_however_old(tmp_path):
     """Found running the suite with the clock in 2028: a day announced with --date over a
     year back was pruned as it was recorded, so the next run sent it again."""
     env = {"HOME": str(tmp_path)}
-    state = notify.SentState("k", "k", env).load()
+    state = delivery.SentState("k", "k", env).load()
     state.record(date(2026, 11, 24), "stdout", "x", now=datetime(2028, 2, 29, tzinfo=UTC))
-    again = notify.SentState("k", "k", env).load()
+    again = delivery.SentState("k", "k", env).load()
     assert again.sent(date(2026, 11, 24), "stdout") is not None
 
 
 def test_write_atomic_leaves_the_old_file_when_writing_fails(tmp_path, monkeypatch):
     path = tmp_path / "s.json"
-    notify.write_atomic(path, "old")
+    delivery.write_atomic(path, "old")
 
     def broken(*args):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", broken)
     with pytest.raises(OSError):
-        notify.write_atomic(path, "new")
+        delivery.write_atomic(path, "new")
     assert path.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.json"]

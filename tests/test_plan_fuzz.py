@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dutyctl.errors import Problem
-from dutyctl.planfile import build_plan
+from dutyctl.store.planfile import build_plan
 from tests.conftest import EXAMPLE_PLAN
 
 VALID = EXAMPLE_PLAN.read_text(encoding="utf-8")

@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.generate import big_plan
-from dutyctl import planfile
-from dutyctl.planfile import build_plan, check_plan_file, parse_yaml
-from dutyctl.repo import Repo
+from dutyctl.store import planfile
+from dutyctl.store.planfile import build_plan, check_plan_file, parse_yaml
+from dutyctl.store.repo import Repo
 from tests.conftest import EXAMPLE_PLAN
 from tests.test_plan_fuzz import EDITS, edited_plans
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from dutyctl.planfile import build_plan
+from dutyctl.store.planfile import build_plan
 
 BASE = """\
 team: Acme
@@ -232,8 +232,8 @@ def test_alias_bomb_is_refused_quickly():
 
 
 def test_roster_in_its_own_file(tmp_path):
-    from dutyctl.planfile import check_plan_file
-    from dutyctl.repo import Repo
+    from dutyctl.store.planfile import check_plan_file
+    from dutyctl.store.repo import Repo
 
     text = (
         BASE.split("roster:")[0] + "roster: people/roster.yaml\nduties:" + BASE.split("duties:")[1]
@@ -252,8 +252,8 @@ def test_roster_in_its_own_file(tmp_path):
 
 
 def test_roster_path_may_not_leave_the_repository(tmp_path):
-    from dutyctl.planfile import check_plan_file
-    from dutyctl.repo import Repo
+    from dutyctl.store.planfile import check_plan_file
+    from dutyctl.store.repo import Repo
 
     outside = tmp_path / "outside.yaml"
     outside.write_text("- {id: anna}\n")
@@ -273,7 +273,7 @@ def test_roster_path_may_not_leave_the_repository(tmp_path):
 
 def test_non_utf8_bytes_point_at_line_and_column(tmp_path):
     from dutyctl.errors import InputError
-    from dutyctl.planfile import decode
+    from dutyctl.store.planfile import decode
 
     with pytest.raises(InputError) as caught:
         decode(b"team: ok\nname: caf\xe9\n", "plan.yaml")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from dutyctl.planfile import check_plan_file, load_plan
-from dutyctl.repo import Repo
+from dutyctl.store.planfile import check_plan_file, load_plan
+from dutyctl.store.repo import Repo
 
 
 @pytest.fixture(autouse=True)

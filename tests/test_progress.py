@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from dutyctl.entries import Entry
-from dutyctl.logstore import append_entries, next_entry_id, read_log
+from dutyctl.core.entries import Entry
+from dutyctl.store.logfile import append_entries, next_entry_id, read_log
 from tests.conftest import run_cli, run_process
 
 

@@ -11,11 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dutyctl.compliance import Attribution, judge_slots
-from dutyctl.entries import Entry
-from dutyctl.model import Span
-from dutyctl.planfile import build_plan
-from dutyctl.reports import (
+from dutyctl.core.compliance import Attribution, judge_slots
+from dutyctl.core.entries import Entry
+from dutyctl.core.model import Span
+from dutyctl.core.reports import (
     award,
     leaderboard,
     month_report,
@@ -24,7 +23,8 @@ from dutyctl.reports import (
     totals_by,
     week_report,
 )
-from dutyctl.rotation import build_rotation
+from dutyctl.core.rotation import build_rotation
+from dutyctl.store.planfile import build_plan
 from tests.conftest import EXAMPLE_PLAN
 from tests.test_compliance import LOG, MARCH, ROTATION, TODAY, entry, make_plan
 
@@ -219,7 +219,7 @@ PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[Healt
 def test_totals_agree_whichever_way_they_are_summed(case):
     plan, rotation = example()
     log, _ = case
-    from dutyctl.reports import in_span
+    from dutyctl.core.reports import in_span
 
     dated = in_span(log, NOVEMBER)
     whole = totals(plan, dated)

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from dutyctl.model import Duty, Override, Person, Plan, Span
-from dutyctl.rotation import (
+from dutyctl.core.model import Duty, Override, Person, Plan, Span
+from dutyctl.core.rotation import (
     Assignment,
     Rotation,
     balance_score,
@@ -18,7 +18,7 @@ from dutyctl.rotation import (
     rotation_stats,
     swap_problems,
 )
-from dutyctl.syntax import parse_cadence
+from dutyctl.core.syntax import parse_cadence
 
 START = date(2026, 1, 5)  # a Monday
 

@@ -13,16 +13,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dutyctl.model import Duty, Override, Person, Plan, Span
-from dutyctl.rotation import (
+from dutyctl.core.model import Duty, Override, Person, Plan, Span
+from dutyctl.core.rotation import (
     Rotation,
     build_rotation,
     load_stats,
     qualifies,
     rotation_stats,
 )
-from dutyctl.schedule import all_slots
-from dutyctl.syntax import parse_cadence
+from dutyctl.core.schedule import all_slots
+from dutyctl.core.syntax import parse_cadence
 
 START = date(2026, 1, 5)
 CADENCES = (
@@ -256,7 +256,7 @@ def reference_rotation(plan: Plan, until: date) -> list[tuple[str, ...]]:
     """One duty by the documented rule, computed the slow way with exact fractions:
     each slot to the pool members with the lowest load (held - entitlement), then
     whoever held it longest ago, then the hash order of the ids."""
-    from dutyctl.rotation import _rank
+    from dutyctl.core.rotation import _rank
 
     (duty,) = plan.duties.values()
     held = {p.id: 0 for p in plan.roster}

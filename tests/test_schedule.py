@@ -7,9 +7,9 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from dateutil.rrule import rrulestr
 
-from dutyctl.model import Duty, Person, Plan
-from dutyctl.schedule import Slot, _simple_daily, all_slots, duty_slots
-from dutyctl.syntax import parse_cadence
+from dutyctl.core.model import Duty, Person, Plan
+from dutyctl.core.schedule import Slot, _simple_daily, all_slots, duty_slots
+from dutyctl.core.syntax import parse_cadence
 
 MONDAY = date(2026, 3, 2)
 

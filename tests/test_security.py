@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from dutyctl.errors import UsageError
-from dutyctl.planfile import build_plan
-from dutyctl.repo import check_rev
+from dutyctl.store.planfile import build_plan
+from dutyctl.store.repo import check_rev
 from tests.conftest import git, init_git, run_cli, run_process
 
 TODAY = {"DUTYCTL_TODAY": "2026-11-24"}

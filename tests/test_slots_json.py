@@ -9,10 +9,10 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dutyctl.agenda import slot_record, slot_rows
+from dutyctl.core.agenda import slot_record, slot_rows
+from dutyctl.core.rotation import Assignment
 from dutyctl.render import write_json
 from dutyctl.render.export import slots_json
-from dutyctl.rotation import Assignment
 
 NAMES = st.one_of(st.sampled_from(["farid", "émilie", 'a"b', "back\\slash", "tab\t", "\u2028",
                                    "日本", "😀", ""]), st.text(max_size=8))

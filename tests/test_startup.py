@@ -59,10 +59,10 @@ HEAVY = (
     "holidays",
     "icalendar",
     "json",
-    "dutyctl.model",
-    "dutyctl.syntax",
-    "dutyctl.rotation",
-    "dutyctl.planfile",
+    "dutyctl.core.model",
+    "dutyctl.core.syntax",
+    "dutyctl.core.rotation",
+    "dutyctl.store.planfile",
     "dutyctl.cli.log",
     "dutyctl.cli.report",
     "dutyctl.cli.plan",
@@ -109,7 +109,7 @@ def test_warm_today_imports_nothing_heavy(example_repo: Path) -> None:
 
 
 def test_warm_today_with_output_checks_the_path_with_os_alone(example_repo: Path) -> None:
-    """The --output guard (dutyctl.safefiles) on the cron path: an existing file inside
+    """The --output guard (dutyctl.store.safefiles) on the cron path: an existing file inside
     the repository is compared with the plan's files through the signed cache note."""
     env = {"DUTYCTL_TODAY": "2026-11-24"}
     target = example_repo / "today.txt"
@@ -143,7 +143,7 @@ def test_cold_today_loads_the_plan(example_repo: Path) -> None:
         ["--repo", str(example_repo), "today"], {"DUTYCTL_TODAY": "2026-11-24"}
     )
     assert "Social media duty" in out
-    assert {"dutyctl.model", "dutyctl.rotation", "dutyctl.planfile"} <= modules
+    assert {"dutyctl.core.model", "dutyctl.core.rotation", "dutyctl.store.planfile"} <= modules
 
 
 def test_a_command_imports_only_its_own_cli_module(example_repo: Path) -> None:
@@ -167,11 +167,11 @@ def test_warm_rotation_listing_reads_only_the_cached_rows(example_repo: Path) ->
 LOG_HEAVY = (
     *(m for m in HEAVY if m != "dutyctl.cli.log"),
     "dutyctl.cli.rotation",
-    "dutyctl.agenda",
-    "dutyctl.schedule",
-    "dutyctl.logcache",
-    "dutyctl.reporting",
-    "dutyctl.compliance",
+    "dutyctl.core.agenda",
+    "dutyctl.core.schedule",
+    "dutyctl.store.logcache",
+    "dutyctl.app.report",
+    "dutyctl.core.compliance",
     "csv",  # rows are written without it; it reads only lines that are not ordinary
 )
 
@@ -194,11 +194,11 @@ def test_warm_log_reads_the_cached_view_not_the_plan(example_repo: Path) -> None
 REPORT_MACHINERY = (
     "dutyctl.cli.report",
     "dutyctl.cli.rotation",
-    "dutyctl.agenda",
-    "dutyctl.logcache",
-    "dutyctl.reporting",
-    "dutyctl.reports",
-    "dutyctl.compliance",
+    "dutyctl.core.agenda",
+    "dutyctl.store.logcache",
+    "dutyctl.app.report",
+    "dutyctl.core.reports",
+    "dutyctl.core.compliance",
     "icalendar",
 )
 
@@ -236,7 +236,7 @@ def test_cold_log_loads_the_plan(example_repo: Path) -> None:
     """The same probe, without a cache: the plan is loaded and its view stored."""
     env = {"DUTYCTL_TODAY": "2026-11-24"}
     _, modules = _modules(["--repo", str(example_repo), "log", "photo=1", "--person", "farid"], env)
-    assert {"dutyctl.model", "dutyctl.planfile", "dutyctl.rotation"} <= modules
+    assert {"dutyctl.core.model", "dutyctl.store.planfile", "dutyctl.core.rotation"} <= modules
     assert any(p.name.startswith("log-view-") for p in (example_repo / ".dutyctl-cache").iterdir())
 
 

@@ -1,4 +1,4 @@
-"""Reviews and due days moved off holidays (dutyctl.workdays and its use in agenda), on
+"""Reviews and due days moved off holidays (dutyctl.core.workdays and its use in agenda), on
 the real holiday tables of Berlin (DE-BE), England (GB-ENG) and the United States.
 
 2026: Good Friday is April 3, Easter Monday April 6 (both days off in DE and GB, not in
@@ -13,9 +13,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from dutyctl.agenda import next_review, next_review_move, review_moves, slot_due_days
-from dutyctl.planfile import build_plan
-from dutyctl.workdays import MAX_MOVE, Moved, due_days, is_working_day, move_off_holiday
+from dutyctl.core.agenda import next_review, next_review_move, review_moves, slot_due_days
+from dutyctl.core.workdays import MAX_MOVE, Moved, due_days, is_working_day, move_off_holiday
+from dutyctl.store.planfile import build_plan
 
 PLAN = """\
 team: Acme
@@ -131,7 +131,7 @@ def test_a_long_run_of_holidays_keeps_the_date_instead_of_searching_forever():
 
 
 def week(monday: date):
-    from dutyctl.model import Span
+    from dutyctl.core.model import Span
 
     return Span(monday, monday + timedelta(days=6))
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from dutyctl.errors import UsageError
-from dutyctl.repo import Repo
-from dutyctl.safefiles import check_output
+from dutyctl.store.repo import Repo
+from dutyctl.store.safefiles import check_output
 from tests.conftest import EXAMPLE_PLAN, init_git, run_cli
 
 TODAY = {"DUTYCTL_TODAY": "2026-11-24"}

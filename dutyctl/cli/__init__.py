@@ -72,9 +72,9 @@ def init(
     ] = None,
 ) -> None:
     """Create a duty repository: a commented plan.yaml, logs/, git attributes; never overwrites."""
-    from dutyctl.clock import today
     from dutyctl.render.setup import init_done
-    from dutyctl.scaffold import init_repository
+    from dutyctl.store.clock import today
+    from dutyctl.store.scaffold import init_repository
 
     init_done(init_repository(directory, today=today(), team=team))
 

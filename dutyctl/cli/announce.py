@@ -29,14 +29,14 @@ class MessageFormat(StrEnum):
 
 def _note(text: str) -> None:
     from dutyctl import render
-    from dutyctl.notify import write_text
+    from dutyctl.store.delivery import write_text
 
     if not render.quiet():
         write_text(text + "\n", sys.stderr)
 
 
 def _warn(text: str) -> None:
-    from dutyctl.notify import write_text
+    from dutyctl.store.delivery import write_text
 
     write_text(f"warning: {text}\n", sys.stderr)
 
@@ -89,11 +89,11 @@ def announce(
     """Announce today's duties (or --date's), yesterday's results, the review and last
     month's award: once per day and target, for cron. Exit 0 sent or nothing to send,
     1 a send failed (the next run retries it), 2 bad input."""
-    from dutyctl import announcing
-    from dutyctl.announce import title
+    from dutyctl.app import announce
+    from dutyctl.core.announcement import title
     from dutyctl.errors import UsageError
-    from dutyctl.notify import write_text
     from dutyctl.render import print_error, print_problem
+    from dutyctl.store.delivery import write_text
 
     if root_options.get("rev"):
         raise UsageError(
@@ -103,16 +103,16 @@ def announce(
     targets = list(dict.fromkeys(str(t) for t in (to or [Target.stdout])))
     if repo is None and root_options.get("repo") is not None:
         repo = str(root_options["repo"])
-    prepared = announcing.prepare(repo, date, targets, str(format) if format else None, _warn)
+    prepared = announce.prepare(repo, date, targets, str(format) if format else None, _warn)
     for problem in prepared.problems:
         print_problem(problem)
     if prepared.message.empty:
         _note(f"nothing to announce on {title(prepared.message).split(': ', 1)[1]}")
         return
     if dry_run:
-        write_text(announcing.dry_run_text(prepared))
+        write_text(announce.dry_run_text(prepared))
         return
-    if announcing.send_all(prepared, force, _note, _warn, print_error):
+    if announce.send_all(prepared, force, _note, _warn, print_error):
         raise typer.Exit(1)
 
 

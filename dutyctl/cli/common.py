@@ -70,7 +70,7 @@ def complete_from_plan(kind: str, suffix: str = ""):
 
     def complete(ctx: typer.Context, incomplete: str) -> list[str]:
         try:
-            from dutyctl.loading import load_for_completion
+            from dutyctl.app.load import load_for_completion
 
             root = ctx.find_root().params
             plan = load_for_completion(ctx.params.get("repo") or root.get("repo"))
@@ -105,11 +105,11 @@ def rev_arg(rev: str | None) -> str | None:
 def output_arg(output: Path | None, repo: str | Path | None) -> Path | None:
     """The command's --output, refused (exit 2) when it names a file dutyctl keeps (the
     plan, its roster, the log, git's or the cache's files) or a symlink; see
-    :mod:`dutyctl.safefiles`. Checked before any work is done."""
+    :mod:`dutyctl.store.safefiles`. Checked before any work is done."""
     if output is None:
         return None
-    from dutyctl.loading import open_repo
-    from dutyctl.safefiles import check_output
+    from dutyctl.app.load import open_repo
+    from dutyctl.store.safefiles import check_output
 
     return check_output(output, open_repo(repo_arg(repo)))
 

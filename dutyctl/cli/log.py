@@ -97,8 +97,8 @@ def log(
     Shows the entry ids and where you stand against the KPI of your slot. Bad input
     exits 2 and logs nothing. With --commit, a git failure exits 1 (the rows stay logged).
     """
+    from dutyctl.app.log import log_entries, void_entry
     from dutyctl.errors import UsageError
-    from dutyctl.kpilog import log_entries, void_entry
     from dutyctl.render.log import logged
 
     if void is not None:
@@ -153,7 +153,7 @@ def entries(
     """List the entries that count (voided ones left out), this month by default.
 
     Problems found reading the log are warnings on stderr (see dutyctl doctor)."""
-    from dutyctl.kpilog import list_entries
+    from dutyctl.app.log import list_entries
 
     output = output_arg(output, repo)
     result = list_entries(
@@ -170,7 +170,7 @@ def _emit_entries(result, format: str, output: Path | None) -> None:
     if output is None:
         entries_list(result, format, sys.stdout)
         return
-    from dutyctl.safefiles import output_file
+    from dutyctl.store.safefiles import output_file
 
     with output_file(output) as handle:
         entries_list(result, format, handle)
@@ -181,8 +181,9 @@ def doctor(
         bool,
         typer.Option(
             "--fix",
-            help="Move unreadable rows to logs/quarantine.csv (kept there; nothing else is "
-            "rewritten).",
+            help="Write files a spreadsheet re-saved (other separators, encoding, column "
+            "order) again in the log's format, every row kept; then move unreadable rows to "
+            "logs/quarantine.csv (kept there; nothing else is rewritten).",
         ),
     ] = False,
     format: TextOrJson = "text",
@@ -191,7 +192,7 @@ def doctor(
     """Check the KPI log: unreadable or torn rows, unknown people, metrics and duties.
 
     Exits 1 when it finds problems, 0 when the log is clean (warnings alone do not count)."""
-    from dutyctl.kpilog import doctor as run_doctor
+    from dutyctl.app.log import doctor as run_doctor
     from dutyctl.render import progress_bar
     from dutyctl.render.log import doctor_report
 
@@ -227,7 +228,7 @@ def import_(
     repo: RepoOption = None,
 ) -> None:
     """Import entries from a CSV file: all rows or none (every problem listed as FILE:line)."""
-    from dutyctl.kpilog import import_file
+    from dutyctl.app.log import import_file
     from dutyctl.render import progress_bar
     from dutyctl.render.log import imported
 

@@ -14,7 +14,7 @@ def emit(result, kind: str, format: str, output: Path | None) -> None:
     if output is None:
         _render(result, kind, format)
         return
-    from dutyctl.safefiles import output_file
+    from dutyctl.store.safefiles import output_file
 
     if format == "ics":
         from dutyctl.render.export import rendered_bytes

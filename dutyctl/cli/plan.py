@@ -25,7 +25,7 @@ def check(
     format: format_option("text", "json") = "text",
 ) -> None:
     """Validate plan.yaml and report every problem with file:line:column (exit 0 ok, 2 problems)."""
-    from dutyctl.commands import check_plan
+    from dutyctl.app.rotation import check_plan
     from dutyctl.render.setup import check_report
 
     source, plan, problems = check_plan(repo_arg(repo), rev_arg(rev))
@@ -42,10 +42,10 @@ def show(
     output: OutputOption = None,
 ) -> None:
     """Show the team, roster, channels, duties and KPIs, review dates, award rule and goals."""
+    from dutyctl.app.load import load, plan_today
+    from dutyctl.app.rotation import ViewResult
     from dutyctl.cli.output import emit
-    from dutyctl.commands import ViewResult
-    from dutyctl.loading import load, plan_today
-    from dutyctl.overview import plan_overview
+    from dutyctl.core.overview import plan_overview
 
     output = output_arg(output, repo)
     _, plan = load(repo_arg(repo), rev_arg(rev))

@@ -65,13 +65,13 @@ def leaderboard(
 ) -> None:
     """Rank people by points, then compliance: entries, slots met, minutes, streak
     (default: this month)."""
-    from dutyctl import reporting
+    from dutyctl.app import report
     from dutyctl.render import progress_bar
 
     output = output_arg(output, repo)
 
     with progress_bar("Reading the log") as progress:
-        result = reporting.leaderboard(
+        result = report.leaderboard(
             repo_arg(repo), rev_arg(rev), month=month, week=week, quarter=quarter, year=year,
             all_time=all_time, department=department, progress=progress,
         )
@@ -97,11 +97,11 @@ def month(
 ) -> None:
     """The monthly review: compliance, targets vs actual, missed slots, channels and ROI,
     best entries, time budgets, goals, the award and the next review."""
-    from dutyctl import reporting
+    from dutyctl.app import report
 
     output = output_arg(output, repo)
 
-    _emit(reporting.month(repo_arg(repo), rev_arg(rev), month, department), "month", format,
+    _emit(report.month(repo_arg(repo), rev_arg(rev), month, department), "month", format,
           output)
 
 
@@ -121,11 +121,11 @@ def week(
     rev: RevOption = None,
 ) -> None:
     """A short weekly report per duty and person, in Markdown ready to paste in a chat."""
-    from dutyctl import reporting
+    from dutyctl.app import report
 
     output = output_arg(output, repo)
 
-    _emit(reporting.week(repo_arg(repo), rev_arg(rev), week, department), "week", format, output)
+    _emit(report.week(repo_arg(repo), rev_arg(rev), week, department), "week", format, output)
 
 
 @app.command("person")
@@ -147,11 +147,11 @@ def person(
 ) -> None:
     """One person's history: slots, compliance by month, points trend, best entries
     (default: from the plan's start)."""
-    from dutyctl import reporting
+    from dutyctl.app import report
 
     output = output_arg(output, repo)
 
-    result = reporting.person(
+    result = report.person(
         repo_arg(repo), rev_arg(rev), person_id, month=month, quarter=quarter, year=year,
         all_time=all_time,
     )

@@ -58,8 +58,8 @@ def rotate(
     rev: RevOption = None,
 ) -> None:
     """Show the rotation calendar: who is on which duty, week by week (default: this month)."""
+    from dutyctl.app.rotation import rotation_period
     from dutyctl.cli.output import emit
-    from dutyctl.commands import rotation_period
 
     output = output_arg(output, repo)
     result = rotation_period(
@@ -87,8 +87,8 @@ def today(
     rev: RevOption = None,
 ) -> None:
     """Who is on duty today (or --date), their KPI minimums and due days, and the next review."""
+    from dutyctl.app.rotation import today_duties
     from dutyctl.cli.output import emit
-    from dutyctl.commands import today_duties
 
     output = output_arg(output, repo)
     emit(today_duties(repo_arg(repo), rev_arg(rev), date), "today", format, output)
@@ -111,8 +111,8 @@ def who(
     rev: RevOption = None,
 ) -> None:
     """A person's next duties."""
+    from dutyctl.app.rotation import next_duties
     from dutyctl.cli.output import emit
-    from dutyctl.commands import next_duties
 
     output = output_arg(output, repo)
     emit(next_duties(repo_arg(repo), rev_arg(rev), person, count, date), "who", format, output)
@@ -144,7 +144,7 @@ def swap(
 ) -> None:
     """Give FROM's slot of DUTY on DATE to TO: writes an override into plan.yaml, keeping
     its comments and layout, after checking that TO can take it."""
-    from dutyctl.commands import swap_slot
+    from dutyctl.app.rotation import swap_slot
     from dutyctl.render.rotation import swapped
 
     swapped(swap_slot(repo_arg(repo), day, duty, from_person, to_person, reason))

@@ -128,7 +128,7 @@ def write_csv(
 ) -> None:
     import csv
 
-    from dutyctl.entries import neutralise
+    from dutyctl.core.entries import neutralise
 
     def cell(value: Any) -> Any:
         if value is None:

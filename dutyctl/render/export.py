@@ -7,8 +7,8 @@ from typing import IO
 
 def rendered_bytes(result, kind: str, format: str) -> bytes:
     if kind == "rotation" and format == "ics":
-        from dutyctl.clock import utc_now
         from dutyctl.render.ics import rotation_ics
+        from dutyctl.store.clock import utc_now
 
         return rotation_ics(
             result.plan, result.assignments, utc_now().replace(microsecond=0), result.person
@@ -18,7 +18,7 @@ def rendered_bytes(result, kind: str, format: str) -> bytes:
 
 def slots_json(rows) -> str:
     """``write_json`` of the slot records, byte for byte, from the plain rows of
-    :func:`dutyctl.agenda.slot_rows`, written directly (json's indented output runs its
+    :func:`dutyctl.core.agenda.slot_rows`, written directly (json's indented output runs its
     pure-Python encoder, a call per value)."""
     from json.encoder import encode_basestring  # what json.dumps uses without ensure_ascii
 
@@ -47,20 +47,20 @@ def _rows(result) -> list:
     """The slot rows of a rotation result: cached ones, or made from its assignments."""
     if result.rows is not None:
         return result.rows
-    from dutyctl.agenda import slot_rows
+    from dutyctl.core.agenda import slot_rows
 
     return slot_rows(result.assignments)
 
 
 def render(result, kind: str, format: str, out: IO[str]) -> None:
+    from dutyctl.core.serialize import jsonable
     from dutyctl.render import write_csv, write_json
-    from dutyctl.serialize import jsonable
 
     if kind == "rotation":
         if format == "json" and not result.explain and result.stats is None:
             out.write(slots_json(_rows(result)))
         elif format == "json":
-            from dutyctl.agenda import slot_record
+            from dutyctl.core.agenda import slot_record
 
             slots = [
                 {**slot_record(a), "why": a.why} if result.explain else slot_record(a)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from dutyctl.model import Plan
-from dutyctl.rotation import Assignment
+from dutyctl.core.model import Plan
+from dutyctl.core.rotation import Assignment
 
 
 def rotation_ics(

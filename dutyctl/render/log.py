@@ -6,9 +6,7 @@ import os
 import sys
 from typing import IO
 
-from dutyctl.entries import HEADER
-from dutyctl.errors import Problem
-from dutyctl.kpilog import (
+from dutyctl.app.log import (
     DoctorResult,
     EntriesResult,
     ImportResult,
@@ -17,6 +15,8 @@ from dutyctl.kpilog import (
     entry_record,
     standing_text,
 )
+from dutyctl.core.entries import HEADER
+from dutyctl.errors import Problem
 from dutyctl.render import console, escape, print_problem, quiet, table, write_csv, write_json
 
 ENTRY_COLUMNS = HEADER  # the log's own columns, in its order
@@ -255,6 +255,10 @@ def doctor_report(result: DoctorResult, format: str) -> None:
                 "entries": result.entries,
                 "problems": [p.as_dict() for p in result.problems],
                 "fixed": result.fixed,
+                "repaired": [
+                    {"file": r.file, "changes": r.changes, "rows": r.rows}
+                    for r in result.repaired
+                ],
                 "moved": [p.as_dict() for p in result.moved],
                 "quarantine_file": result.quarantine_file,
                 "skipped": [p.as_dict() for p in result.skipped],
@@ -262,6 +266,12 @@ def doctor_report(result: DoctorResult, format: str) -> None:
         )
         return
     out = console()
+    for repaired in result.repaired:
+        rows = f"{repaired.rows} row{'s' if repaired.rows != 1 else ''}"
+        out.print(
+            f"Wrote {escape(repaired.file)} again in the log's format ({rows} kept; undone: "
+            f"{escape(repaired.changes)})"
+        )
     for problem in result.skipped:
         print_problem(problem, out)
     if result.moved:

@@ -21,12 +21,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from dutyctl.compliance import SlotResult
-from dutyctl.entries import Entry
-from dutyctl.model import Plan
-from dutyctl.render import escape, visible
-from dutyctl.render.charts import bar_chart, sparkline
-from dutyctl.reports import (
+from dutyctl.core.compliance import SlotResult
+from dutyctl.core.entries import Entry
+from dutyctl.core.model import Plan
+from dutyctl.core.reports import (
     AwardResult,
     BestEntry,
     Contender,
@@ -38,6 +36,8 @@ from dutyctl.reports import (
     budget_status,
     status,
 )
+from dutyctl.render import escape, visible
+from dutyctl.render.charts import bar_chart, sparkline
 
 MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
 STATUS_DOT = {"green": "🟢", "amber": "🟠", "red": "🔴", "grey": "⚪"}
@@ -88,7 +88,7 @@ def emit(result, kind: str, format: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
     else:
-        from dutyctl.safefiles import output_file
+        from dutyctl.store.safefiles import output_file
 
         with output_file(output) as handle:
             handle.write(text)
@@ -272,7 +272,7 @@ def _coloured(text: str, colour: str) -> str:
 
 
 def _entry_json(plan: Plan, entry: Entry) -> dict:
-    from dutyctl.compliance import entry_points
+    from dutyctl.core.compliance import entry_points
 
     return {
         "id": entry.id,

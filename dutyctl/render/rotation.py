@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from dutyctl.agenda import weeks
-from dutyctl.model import Plan
+from dutyctl.core.agenda import weeks
+from dutyctl.core.model import Plan
+from dutyctl.core.rotation import Assignment, DutyStats, LoadStats
 from dutyctl.render import console, escape, table, visible
 from dutyctl.render.text import today_text  # noqa: F401  (kept importable from here)
-from dutyctl.rotation import Assignment, DutyStats, LoadStats
 
 
 def _names(plan: Plan, people: tuple[str, ...] | list[str]) -> str:

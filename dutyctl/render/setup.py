@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from rich.markup import escape
 
+from dutyctl.core.model import Plan
 from dutyctl.errors import Problem
-from dutyctl.model import Plan
 from dutyctl.render import console, print_problem, quiet, write_json
-from dutyctl.scaffold import InitResult
+from dutyctl.store.scaffold import InitResult
 
 
 def init_done(result: InitResult) -> None:

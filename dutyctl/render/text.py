@@ -6,7 +6,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from dutyctl.model import Plan
+    from dutyctl.core.model import Plan
 
 
 def today_text(plan: Plan, view: dict) -> str:
@@ -52,7 +52,7 @@ def today_text(plan: Plan, view: dict) -> str:
 
 
 # English names whatever the locale (strftime's %a follows LC_TIME); as in
-# dutyctl.workdays, which this module does not import (the cron path needs no model).
+# dutyctl.core.workdays, which this module does not import (the cron path needs no model).
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 

@@ -1,0 +1,335 @@
+"""KPI compliance: which slots met their duty's minimums, and by how much they fell short. Pure.
+
+Plan, rotation and log entries in; frozen records out. No files, no printing.
+
+Which entries count for a slot
+    An entry counts for a slot when it is not voided (:func:`entries.active_entries`),
+    its person holds the slot, its date lies inside the slot, and it is for the slot's
+    duty: ``entry.duty`` names it, or ``entry.duty`` is empty and the person holds
+    exactly one duty on that day in the rotation (the duty is then inferred).
+
+When a slot is met
+    Every KPI minimum is reached by the slot's total (``kpi_per: slot``), or by each
+    person's own total (``kpi_per: person``). A slot whose duty has no KPI is met.
+    The amount missing is recorded per metric (summed over people for ``kpi_per:
+    person``), and any maximum exceeded is recorded too, without making the slot missed.
+    With ``kpi_per: person`` a person's slot counts as met *for them* when their own
+    minimums are reached (``met_by``), even if a partner's were not.
+
+Which slots are judged
+    Those that start inside the period and no later than today (a slot in progress is
+    judged on what has been logged so far and flagged ``running``). A slot belongs to
+    the period its first day falls in, so no slot is counted twice across months.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from dutyctl.core.entries import Entry, active_entries
+from dutyctl.core.model import Plan, Span
+from dutyctl.core.rotation import Assignment, Rotation
+
+_ONE_DAY = timedelta(days=1)
+
+# (person, ISO day) -> (duty inferred that day, {duty: start of the slot it counts for}),
+# as Attribution.slot_table gives it.
+SlotTable = dict[tuple[str, str], tuple[str, dict[str, date]]]
+
+
+@dataclass(frozen=True)
+class SlotResult:
+    """How one slot did against its duty's KPI."""
+
+    duty: str
+    start: date
+    end: date
+    people: tuple[str, ...]
+    met: bool
+    met_by: tuple[str, ...]  # people credited with a met slot
+    shortfall: dict[str, float]  # metric -> amount missing (only metrics short)
+    exceeded: dict[str, float]  # metric -> amount over the maximum
+    totals: dict[str, float]  # metric -> the slot's total of counted entries
+    by_person: dict[str, dict[str, float]]  # person -> metric -> their total
+    entries: tuple[str, ...]  # ids of the entries counted, in log order
+    running: bool = False  # the slot has not ended yet (end >= today)
+
+    @property
+    def span(self) -> Span:
+        return Span(self.start, self.end)
+
+
+@dataclass(frozen=True)
+class PersonCompliance:
+    person: str
+    slots: int
+    slots_met: int
+    streak: int  # consecutive met slots ending with their latest slot
+
+    @property
+    def compliance(self) -> float | None:
+        return self.slots_met / self.slots if self.slots else None
+
+
+def entry_points(plan: Plan, entry: Entry) -> float:
+    """value x the metric's points; metrics not in the plan earn nothing."""
+    metric = plan.metrics.get(entry.metric)
+    return entry.value * metric.points if metric is not None else 0.0
+
+
+def metric_kind(plan: Plan, metric_id: str) -> str:
+    """``output`` or ``outcome``; a metric not in the plan counts as output (with 0 points)."""
+    metric = plan.metrics.get(metric_id)
+    return metric.kind if metric is not None else "output"
+
+
+class Attribution:
+    """Which duty (and which slot) an entry is for, from the rotation. Pure, built once."""
+
+    def __init__(self, assignments: Iterable[Assignment]) -> None:
+        # person -> assignments they hold, by start; (person, duty) -> (starts, slots)
+        self._held: dict[str, list[Assignment]] = {}
+        self._slots: dict[tuple[str, str], tuple[list[date], list[Assignment]]] = {}
+        self._on_day: dict[tuple[str, date], str] | None = None
+        self._table: SlotTable | None = None
+        for a in sorted(assignments, key=lambda a: (a.start, a.duty)):
+            for person in a.people:
+                self._held.setdefault(person, []).append(a)
+                starts, slots = self._slots.setdefault((person, a.duty), ([], []))
+                starts.append(a.start)
+                slots.append(a)
+
+    def duty_of(self, entry: Entry) -> str:
+        """The entry's duty: as written, else inferred, else ``""`` (none or ambiguous)."""
+        if entry.duty:
+            return entry.duty
+        duties = {a.duty for a in self._held.get(entry.person, ()) if a.covers(entry.date)}
+        return duties.pop() if len(duties) == 1 else ""
+
+    def slot_of(self, entry: Entry) -> Assignment | None:
+        """The slot this entry counts for, if any."""
+        return self.slot_for(entry.person, entry.duty, entry.date)
+
+    def _duties_by_day(self) -> dict[tuple[str, date], str]:
+        """(person, day) -> the duty they hold that day, "" when more than one."""
+        if self._on_day is None:
+            self._on_day = {}
+            for held in self._held.values():
+                for a in held:
+                    day_of = a.start
+                    while day_of <= a.end:
+                        for person_of in a.people:
+                            key = (person_of, day_of)
+                            other = self._on_day.get(key)
+                            self._on_day[key] = a.duty if other in (None, a.duty) else ""
+                        day_of += _ONE_DAY
+        return self._on_day
+
+    def slot_table(self) -> SlotTable:
+        """:meth:`slot_for` as plain data, for a process without the rotation:
+        (person, ISO day) -> (the duty inferred that day, {duty: start of the slot an
+        entry written for that duty counts for}); see :func:`slot_in`. Its keys are every
+        day someone holds a slot: slot_for finds nothing on any other.
+
+        Built as slot_for decides: of a person's slots of a duty, a day belongs to the
+        one with the latest start on or before it, if that one covers it."""
+        if self._table is not None:
+            return self._table
+        on_day = self._duties_by_day()
+        iso: dict[date, str] = {}  # one isoformat() per day, not one per person and day
+        table: SlotTable = {}
+        for (person, day), inferred in on_day.items():
+            text = iso.get(day)
+            if text is None:
+                text = iso[day] = day.isoformat()
+            table[person, text] = (inferred, {})
+        for (person, duty), (starts, slots) in self._slots.items():
+            for index, slot in enumerate(slots):
+                last = slot.end
+                if index + 1 < len(slots):
+                    last = min(last, starts[index + 1] - _ONE_DAY)
+                start = day = slot.start
+                while day <= last:  # a day of a slot the person holds: in on_day
+                    table[person, iso[day]][1][duty] = start
+                    day += _ONE_DAY
+        self._table = table
+        return table
+
+    def slot_for(self, person: str, written_duty: str, day: date) -> Assignment | None:
+        """The slot an entry of ``person`` on ``day`` for ``written_duty`` counts for."""
+        inferred = self._duties_by_day().get((person, day))
+        if inferred is None:
+            return None  # on no slot that day
+        duty = written_duty or inferred
+        if not duty:
+            return None
+        found = self._slots.get((person, duty))
+        if found is None:
+            return None
+        starts, slots = found
+        index = bisect_right(starts, day) - 1
+        if index >= 0 and slots[index].covers(day):
+            return slots[index]
+        return None
+
+
+def slot_in(table: SlotTable, person: str, day: str, written_duty: str) -> tuple[str, date] | None:
+    """(duty, start) of :meth:`Attribution.slot_for` from its :meth:`~Attribution.slot_table`
+    (``day`` in ISO form)."""
+    found = table.get((person, day))
+    if found is None:
+        return None
+    duty = written_duty or found[0]
+    if not duty:
+        return None
+    start = found[1].get(duty)
+    return None if start is None else (duty, start)
+
+
+def judged_slots(rotation: Rotation, period: Span, today: date) -> list[Assignment]:
+    """The slots judged for a period: starting inside it and no later than today."""
+    return [
+        a
+        for a in rotation.assignments
+        if period.start <= a.start <= period.end and a.start <= today
+    ]
+
+
+def judge_slots(
+    plan: Plan,
+    rotation: Rotation,
+    entries: Iterable[Entry],
+    period: Span,
+    today: date,
+    *,
+    attribution: Attribution | None = None,
+    active: bool = False,
+    extra: Mapping[tuple[str, date], Mapping[str, Mapping[str, float]]] | None = None,
+) -> list[SlotResult]:
+    """Every judged slot of the period, with its totals, shortfall and excess.
+
+    ``entries`` may hold void rows and duplicates: only :func:`active_entries` count
+    (``active``: they are that already). ``extra``: per slot (duty, start), each
+    person's sums per metric of entries that are not in ``entries`` (whole numbers,
+    so the order of the sums does not matter); such results list only the ids of
+    ``entries``.
+    """
+    if attribution is None:
+        attribution = Attribution(rotation.assignments)
+    slots = judged_slots(rotation, period, today)
+    counted: dict[tuple[str, date], list[Entry]] = {(a.duty, a.start): [] for a in slots}
+    first = min((a.start for a in slots), default=None)
+    last = max((a.end for a in slots), default=None)
+    for entry in entries if active else active_entries(entries):
+        if first is None or last is None or not first <= entry.date <= last:
+            continue
+        slot = attribution.slot_of(entry)
+        if slot is not None and (slot.duty, slot.start) in counted:
+            counted[(slot.duty, slot.start)].append(entry)
+    if extra is None:
+        return [judge_one(plan, a, counted[(a.duty, a.start)], today) for a in slots]
+    results = []
+    for a in slots:
+        mine = counted[(a.duty, a.start)]
+        totals: dict[str, float] = {}
+        by_person: dict[str, dict[str, float]] = {p: {} for p in a.people}
+        for person, sums in extra.get((a.duty, a.start), {}).items():
+            own = by_person.setdefault(person, {})
+            for metric, value in sums.items():
+                totals[metric] = totals.get(metric, 0.0) + value
+                own[metric] = own.get(metric, 0.0) + value
+        for entry in mine:
+            totals[entry.metric] = totals.get(entry.metric, 0.0) + entry.value
+            own = by_person.setdefault(entry.person, {})
+            own[entry.metric] = own.get(entry.metric, 0.0) + entry.value
+        results.append(
+            judge_totals(plan, a, totals, by_person, tuple(e.id for e in mine), today)
+        )
+    return results
+
+
+def judge_one(plan: Plan, slot: Assignment, entries: Sequence[Entry], today: date) -> SlotResult:
+    """One slot against its duty's KPI, from the entries that count for it."""
+    totals: dict[str, float] = {}
+    by_person: dict[str, dict[str, float]] = {p: {} for p in slot.people}
+    for entry in entries:
+        totals[entry.metric] = totals.get(entry.metric, 0.0) + entry.value
+        mine = by_person.setdefault(entry.person, {})
+        mine[entry.metric] = mine.get(entry.metric, 0.0) + entry.value
+    return judge_totals(plan, slot, totals, by_person, tuple(e.id for e in entries), today)
+
+
+def judge_totals(
+    plan: Plan,
+    slot: Assignment,
+    totals: dict[str, float],
+    by_person: dict[str, dict[str, float]],
+    entry_ids: tuple[str, ...],
+    today: date,
+) -> SlotResult:
+    """One slot against its duty's KPI, from the sums of the entries that count for it
+    (the slot's total per metric, and each person's)."""
+    duty = plan.duties.get(slot.duty)
+    kpi = duty.kpi if duty is not None else {}
+    # Nobody on the slot: judged as a whole (everything is missing).
+    per_person = duty is not None and duty.kpi_per == "person" and bool(slot.people)
+    shortfall: dict[str, float] = {}
+    exceeded: dict[str, float] = {}
+    met_by: list[str] = []
+    if per_person:
+        for person in slot.people:
+            own = by_person.get(person, {})
+            ok = True
+            for metric, bound in kpi.items():
+                value = own.get(metric, 0.0)
+                if value < bound.minimum:
+                    shortfall[metric] = shortfall.get(metric, 0.0) + bound.minimum - value
+                    ok = False
+                if bound.maximum is not None and value > bound.maximum:
+                    exceeded[metric] = exceeded.get(metric, 0.0) + value - bound.maximum
+            if ok:
+                met_by.append(person)
+        met = not shortfall
+    else:
+        for metric, bound in kpi.items():
+            value = totals.get(metric, 0.0)
+            if value < bound.minimum:
+                shortfall[metric] = bound.minimum - value
+            if bound.maximum is not None and value > bound.maximum:
+                exceeded[metric] = value - bound.maximum
+        met = not shortfall
+        met_by = list(slot.people) if met else []
+    return SlotResult(
+        duty=slot.duty,
+        start=slot.start,
+        end=slot.end,
+        people=slot.people,
+        met=met,
+        met_by=tuple(met_by),
+        shortfall=shortfall,
+        exceeded=exceeded,
+        totals=totals,
+        by_person={p: v for p, v in by_person.items() if p in slot.people},
+        entries=entry_ids,
+        running=slot.end >= today,
+    )
+
+
+def person_compliance(results: Iterable[SlotResult]) -> dict[str, PersonCompliance]:
+    """Each person's slots, slots met (for them) and current streak, over ``results``."""
+    history: dict[str, list[bool]] = {}
+    for result in sorted(results, key=lambda r: (r.start, r.duty)):
+        for person in result.people:
+            history.setdefault(person, []).append(person in result.met_by)
+    out = {}
+    for person, outcomes in history.items():
+        streak = 0
+        for ok in reversed(outcomes):
+            if not ok:
+                break
+            streak += 1
+        out[person] = PersonCompliance(person, len(outcomes), sum(outcomes), streak)
+    return out

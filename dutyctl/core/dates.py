@@ -1,0 +1,101 @@
+"""Calendar dates (and plain numbers) as written in plans, logs and on the command line.
+
+Apart from :mod:`dutyctl.core.syntax` (which re-exports these) because the cron path
+(`dutyctl today` on a cached view) needs a date parsed and `dutyctl log` a number,
+and neither anything of the plan model.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from dutyctl.errors import InputError, UsageError
+
+DATE_FORMAT = "YYYY-MM-DD"
+# Dates far outside any team's life only lead to arithmetic past year 9999 (a week's
+# end, a horizon ahead): refuse them where they are written.
+MIN_YEAR, MAX_YEAR = 1900, 2999
+
+
+# The two shapes below are checked with str methods, not patterns: `dutyctl log` reads
+# a date and a number on every run, and compiling the two patterns cost more than the
+# rest of either parse.
+
+
+def _is_date_text(text: str) -> bool:
+    """``text`` reads NNNN-NN-NN, each N a decimal digit (as ``\\d`` in a pattern)."""
+    return len(text) == 10 and text[4] == text[7] == "-" and (
+        text[:4] + text[5:7] + text[8:]).isdecimal()
+
+
+def _is_number_text(text: str) -> bool:
+    """``text`` is decimal digits, a point and digits optionally, in optional blanks."""
+    whole, point, fraction = text.strip().partition(".")
+    return whole.isdecimal() and (not point or fraction.isdecimal())
+
+
+def parse_date(value: object) -> date:
+    """A calendar date written ``YYYY-MM-DD`` (YAML may already have made it a date)."""
+    if isinstance(value, datetime):
+        return _in_years(value.date(), value.date().isoformat())
+    if isinstance(value, date):
+        return _in_years(value, value.isoformat())
+    text = str(value).strip()
+    if not _is_date_text(text):
+        raise InputError(f"'{text}' is not a date", hint=f"write dates as {DATE_FORMAT}")
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            f"'{text}' is not a calendar date", hint=f"write dates as {DATE_FORMAT}"
+        ) from None
+    return _in_years(day, text)
+
+
+def _in_years(day: date, text: str) -> date:
+    _check_year(day.year, text, InputError)
+    return day
+
+
+def _check_year(year: int, text: str, error: type[InputError] | type[UsageError]) -> None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise error(
+            f"'{text}' is not between the years {MIN_YEAR} and {MAX_YEAR}",
+            hint="check the year",
+        )
+
+
+def parse_day(text: str, today: date) -> date:
+    """``today``, ``yesterday``, ``tomorrow`` or ``YYYY-MM-DD``."""
+    word = text.strip().lower()
+    relative = {"today": 0, "yesterday": -1, "tomorrow": 1}
+    if word in relative:
+        return today + timedelta(days=relative[word])
+    try:
+        day = date.fromisoformat(word) if _is_date_text(word) else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise UsageError(
+            f"'{text}' is not a date",
+            hint=f"use today, yesterday, tomorrow or {DATE_FORMAT}",
+        )
+    _check_year(day.year, text, UsageError)
+    return day
+
+
+def parse_number(value: object, *, what: str = "number") -> float:
+    """A non-negative number (int or decimal). Booleans are not numbers."""
+    if isinstance(value, bool):
+        raise InputError(f"expected a {what}, found '{value}'")
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str) and _is_number_text(value):
+        number = float(value)
+    else:
+        raise InputError(f"expected a non-negative {what}, found '{value}'")
+    if number < 0 or number != number or number in (float("inf"),):
+        raise InputError(f"expected a non-negative {what}, found '{value}'")
+    if number > 1e12:
+        raise InputError(f"{what} '{value}' is too large", hint="use a number below 10^12")
+    return number
