@@ -7,7 +7,6 @@ Output is the caller's: notes and warnings go through the callbacks it passes.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,6 +28,7 @@ class Outgoing:
     secrets: list[str]
     send: Callable[[], None] | None  # None for stdout
     scale: float = 1.0  # DUTYCTL_RETRY_DELAY
+    deadline: float = 15.0  # DUTYCTL_SEND_TIMEOUT
 
 
 @dataclass
@@ -102,11 +102,18 @@ def dry_run_text(prepared: Prepared) -> str:
 
 
 def send_all(
-    prepared: Prepared, force: bool, note: Say, warn: Say, error: Callable[[Exception], None]
+    prepared: Prepared,
+    force: bool,
+    note: Say,
+    warn: Say,
+    error: Callable[[Exception], None],
+    show: Say,
 ) -> bool:
     """Send to every target not yet sent today (all with ``force``); True if one failed.
 
-    A failed send is reported through ``error`` and not recorded, so the next run sends it.
+    ``show`` writes the stdout target's text (the caller makes it fit a terminal; it may
+    raise OSError). A failed send is reported through ``error`` and not recorded, so the
+    next run sends it.
     """
     from dutyctl.store import delivery
 
@@ -122,13 +129,14 @@ def send_all(
                 continue
             try:
                 if item.send is None:
-                    _print(item.body)
+                    _print(show, item.body)
                 else:
                     delivery.with_retries(
                         item.send,
                         what=item.target,
                         secrets=item.secrets,
                         scale=item.scale,
+                        deadline=item.deadline,
                         warn=warn,
                     )
             except delivery.SendFailed as problem:
@@ -148,6 +156,8 @@ def _outgoing(plan, message, targets: list[str], format: str | None) -> list[Out
     from dutyctl.store import delivery
 
     scale = delivery.retry_scale()
+    deadline = delivery.send_deadline()
+    timeout = min(delivery.TIMEOUT, deadline)
     result = []
     for target in targets:
         chosen = format or DEFAULT_FORMATS[target]
@@ -163,7 +173,7 @@ def _outgoing(plan, message, targets: list[str], format: str | None) -> list[Out
                     body,
                     delivery.mask_url(url),
                     delivery.url_secrets(url),
-                    partial(delivery.post_webhook, url, body),
+                    partial(delivery.post_webhook, url, body, timeout),
                 )
             )
         else:
@@ -176,6 +186,7 @@ def _outgoing(plan, message, targets: list[str], format: str | None) -> list[Out
                     hint="add email: to the roster entries in plan.yaml",
                 )
             subject = announcement.subject(message)
+            _check_headers(plan, to + cc, subject)
             where = f"{', '.join(to)}" + (f"; cc {', '.join(cc)}" if cc else "")
             where += f'; subject "{subject}"; via {settings.describe()}'
             result.append(
@@ -185,12 +196,23 @@ def _outgoing(plan, message, targets: list[str], format: str | None) -> list[Out
                     body,
                     where,
                     [settings.password or ""],
-                    partial(delivery.send_mail, settings, to, cc, subject, body),
+                    partial(delivery.send_mail, settings, to, cc, subject, body, timeout),
                 )
             )
     for item in result:
-        item.scale = scale
+        item.scale, item.deadline = scale, deadline
     return result
+
+
+def _check_headers(plan, addresses: list[str], subject: str) -> None:
+    """Refuse (exit 2) a subject or address from the plan that would break a mail header."""
+    from dutyctl.store.delivery import check_header
+
+    check_header(subject, "the mail subject, made from the team name,", plan.locations.get("team"))
+    for person in plan.roster:
+        if person.email in addresses:
+            where = plan.locations.get(f"people.{person.id}.email")
+            check_header(person.email, f"the e-mail address of {person.id}", where)
 
 
 def _recipients(plan, message) -> tuple[list[str], list[str]]:
@@ -208,10 +230,10 @@ def _recipients(plan, message) -> tuple[list[str], list[str]]:
     return to, cc
 
 
-def _print(body: str) -> None:
-    from dutyctl.store.delivery import SendFailed, write_text
+def _print(show: Say, body: str) -> None:
+    from dutyctl.store.delivery import SendFailed
 
     try:
-        write_text(body, sys.stdout)
+        show(body)
     except OSError as error:
         raise SendFailed(f"stdout: {error.strerror or type(error).__name__}") from None

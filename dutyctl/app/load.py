@@ -34,16 +34,17 @@ def included_files(found: Repo) -> list[Path]:
     """The other files the work tree's plan pulls in (a roster file), as the plan loader
     records them: from the plan cache's signed note when warm, else by reading the plan.
     A plan that cannot be read gives what was found before the problem."""
+    from dutyctl.errors import DutyctlError
     from dutyctl.store import plancache
+    from dutyctl.store.safefiles import MAX_PLAN_BYTES, read_regular
 
     try:
-        plan_bytes = found.plan_path.read_bytes()
-    except OSError:
+        plan_bytes = read_regular(found.plan_path, "plan.yaml", "plan", MAX_PLAN_BYTES)
+    except (OSError, DutyctlError):
         return []
     year = date.today().year  # as load_plan keys the plan cache
     known = plancache.read_dependencies(found, plan_bytes, range(year, year + 1))
     if known is None:
-        from dutyctl.errors import DutyctlError
         from dutyctl.store.planfile import check_plan_file
 
         known = []
@@ -97,14 +98,16 @@ def _cache_key(found: Repo) -> tuple[str, str, tuple | None] | None:
     """(derived key, time zone, its offsets) of the work tree's plan from the cache,
     without the plan; None on any doubt (no entry, a changed roster file, a symlinked
     plan)."""
+    from dutyctl.errors import DutyctlError
     from dutyctl.store import plancache
+    from dutyctl.store.safefiles import MAX_PLAN_BYTES, read_regular
 
     path = found.plan_path
     try:
         if path.is_symlink():
             return None
-        plan_bytes = path.read_bytes()
-    except OSError:
+        plan_bytes = read_regular(path, "plan.yaml", "plan", MAX_PLAN_BYTES)
+    except (OSError, DutyctlError):
         return None
     year = date.today().year  # as load_plan keys the plan cache
     return plancache.read_meta(found, plan_bytes, range(year, year + 1))

@@ -52,6 +52,8 @@ if TYPE_CHECKING:  # a warm `dutyctl log` checks against a LogView, without the 
 
 ENTRY_FIELDS = ("date", "person", "duty", "channel", "metric", "value", "minutes", "url", "note")
 IMPORT_MAX_BYTES = 50 * 1024 * 1024
+# Free text of one entry: a note or a link, not a document (docs/log.md).
+MAX_TEXT = {"url": 2000, "note": 2000}
 
 
 class CommitFailed(DutyctlError):
@@ -185,10 +187,10 @@ def log_entries(
     _known("duty", duty, view.duties, problems, "--duty")
     minutes_value = None
     if minutes is not None:
-        minutes_value = _number(minutes, "--minutes", "number of minutes", problems)
-    for name, text in (("--url", url), ("--note", note)):
-        if text is not None and not _utf8(text):
-            problems.append(Problem(None, f"{name} holds characters UTF-8 cannot store"))
+        minutes_value = _minutes(minutes, "--minutes", problems)
+    for name, text in (("url", url), ("note", note)):
+        if text is not None:
+            _text_ok(name, text, f"--{name}", problems)
     if not metrics:
         problems.append(
             Problem(
@@ -262,8 +264,8 @@ def void_entry(
     view = views.log_view()
     problems: list[Problem] = []
     pid = _who(view, found, person, problems)
-    if reason is not None and not _utf8(reason):
-        problems.append(Problem(None, "--reason holds characters UTF-8 cannot store"))
+    if reason is not None:
+        _text_ok("note", reason, "--reason", problems)
     read = read_log(found.root)
     by_id = {logged.entry.id: logged for logged in read.entries}
     wanted = entry_id.strip().upper()
@@ -685,7 +687,9 @@ def import_file(
         _known("duty", duty, view.duties, problems, "duty", where)
         minutes = None
         if raw.get("minutes"):
-            minutes = _number(raw["minutes"], "minutes", "number of minutes", problems, where)
+            minutes = _minutes(raw["minutes"], "minutes", problems, where)
+        for name in ("url", "note"):
+            _text_ok(name, raw.get(name, ""), name, problems, where)
         if len(problems) > before or not pairs:
             continue
         assert day is not None and row_person is not None
@@ -831,15 +835,16 @@ def _map_columns(
 
 
 def _read_text(file: Path) -> str:
+    from dutyctl.store.safefiles import read_regular
+
     try:
-        size = file.stat().st_size
-        if size > IMPORT_MAX_BYTES:
-            raise UsageError(f"{file} is larger than 50 MiB", hint="split it into smaller files")
-        data = file.read_bytes()
+        data = read_regular(file, str(file), "import file", IMPORT_MAX_BYTES, UsageError)
     except FileNotFoundError:
         raise UsageError(f"{file} does not exist", hint="give the path of a CSV file") from None
-    except IsADirectoryError:
-        raise UsageError(f"{file} is a folder", hint="give the path of a CSV file") from None
+    except OSError as error:
+        raise UsageError(
+            f"cannot read {file}: {error.strerror or error}", hint="give the path of a CSV file"
+        ) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -863,6 +868,13 @@ def _csv_rows(text: str, shown: str) -> list[tuple[int, list[str]]]:
             rows.append((line, cells))
             line = reader.line_num + 1
     except csv.Error as error:
+        if "unexpected end of data" in str(error):
+            # A quote opened on the row's first line runs to the end of the file.
+            raise InputError(
+                "a quoted cell opened on this line is never closed",
+                location=Location(shown, line),
+                hint='close the quote with another ", or write a quote inside a cell as ""',
+            ) from None
         raise InputError(
             f"not a readable CSV file: {error}",
             location=Location(shown, reader.line_num or line),
@@ -968,6 +980,40 @@ def _number(
             Problem(where, f"{label}: {error.message}", error.hint or "write a number such as 1")
         )
         return None
+
+
+def _minutes(text: str, label: str, problems: list[Problem], where: Location | None = None):
+    from dutyctl.core.dates import MAX_MINUTES
+
+    value = _number(text, label, "number of minutes", problems, where)
+    if value is not None and value > MAX_MINUTES:
+        problems.append(
+            Problem(
+                where,
+                f"{label}: {text.strip()} minutes is more than a day ({MAX_MINUTES})",
+                hint="log the time of one day's work; several days are several entries",
+            )
+        )
+        return None
+    return value
+
+
+def _text_ok(
+    name: str, text: str, label: str, problems: list[Problem], where: Location | None = None
+) -> None:
+    """A url or note (``label`` as the user wrote it) that the log can store."""
+    if not _utf8(text):
+        problems.append(Problem(where, f"{label} holds characters UTF-8 cannot store"))
+    elif len(text) > MAX_TEXT[name]:
+        problems.append(
+            Problem(
+                where,
+                f"{label} is {len(text)} characters long; a {name} may be at most "
+                f"{MAX_TEXT[name]}",
+                hint="keep the note short, and put a long text behind a link (--url)"
+                if name == "note" else "shorten the link",
+            )
+        )
 
 
 def _utf8(text: str) -> bool:

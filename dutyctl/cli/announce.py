@@ -92,8 +92,12 @@ def announce(
     from dutyctl.app import announce
     from dutyctl.core.announcement import title
     from dutyctl.errors import UsageError
-    from dutyctl.render import print_error, print_problem
+    from dutyctl.render import print_error, print_problem, visible_lines
     from dutyctl.store.delivery import write_text
+
+    def show(text: str) -> None:
+        # Names from the plan are data: an escape sequence in one is shown, not obeyed.
+        write_text(visible_lines(text))
 
     if root_options.get("rev"):
         raise UsageError(
@@ -110,9 +114,9 @@ def announce(
         _note(f"nothing to announce on {title(prepared.message).split(': ', 1)[1]}")
         return
     if dry_run:
-        write_text(announce.dry_run_text(prepared))
+        show(announce.dry_run_text(prepared))
         return
-    if announce.send_all(prepared, force, _note, _warn, print_error):
+    if announce.send_all(prepared, force, _note, _warn, print_error, show):
         raise typer.Exit(1)
 
 

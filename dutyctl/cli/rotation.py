@@ -103,7 +103,9 @@ def who(
             show_default=False,
         ),
     ] = None,
-    count: Annotated[int, typer.Option("--count", "-n", min=1, help="How many duties.")] = 5,
+    count: Annotated[
+        int, typer.Option("--count", "-n", min=1, max=1000, help="How many duties.")
+    ] = 5,
     date: DateOption = None,
     format: format_option("table", "json") = "table",
     output: OutputOption = None,

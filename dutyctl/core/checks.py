@@ -103,7 +103,12 @@ def check_plan(plan: Plan) -> list[Problem]:
             )
         if override.from_person == override.to_person:
             problems.append(
-                Problem(plan.where(f"{path}.to"), f"{path}: 'from' and 'to' are the same person")
+                Problem(
+                    plan.where(f"{path}.to"),
+                    f"{path}: 'from' and 'to' are the same person ({override.to_person})",
+                    "an override gives a slot to someone else: change 'to', or remove the "
+                    "override",
+                )
             )
     return problems
 

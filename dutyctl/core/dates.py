@@ -15,6 +15,11 @@ DATE_FORMAT = "YYYY-MM-DD"
 # Dates far outside any team's life only lead to arithmetic past year 9999 (a week's
 # end, a horizon ahead): refuse them where they are written.
 MIN_YEAR, MAX_YEAR = 1900, 2999
+# The bounds of numbers (docs/log.md): a KPI value or a metric's points at most
+# MAX_NUMBER (so that points times values stay far from overflowing), the minutes of
+# one entry at most a day.
+MAX_NUMBER = 10**12
+MAX_MINUTES = 24 * 60
 
 
 # The two shapes below are checked with str methods, not patterns: `dutyctl log` reads
@@ -23,15 +28,16 @@ MIN_YEAR, MAX_YEAR = 1900, 2999
 
 
 def _is_date_text(text: str) -> bool:
-    """``text`` reads NNNN-NN-NN, each N a decimal digit (as ``\\d`` in a pattern)."""
-    return len(text) == 10 and text[4] == text[7] == "-" and (
+    """``text`` reads NNNN-NN-NN, each N an ASCII digit 0-9."""
+    return len(text) == 10 and text.isascii() and text[4] == text[7] == "-" and (
         text[:4] + text[5:7] + text[8:]).isdecimal()
 
 
 def _is_number_text(text: str) -> bool:
-    """``text`` is decimal digits, a point and digits optionally, in optional blanks."""
+    """``text`` is ASCII digits 0-9, a point and digits optionally, in optional blanks
+    (``str.isdecimal`` alone takes fullwidth and Arabic-Indic digits too)."""
     whole, point, fraction = text.strip().partition(".")
-    return whole.isdecimal() and (not point or fraction.isdecimal())
+    return text.isascii() and whole.isdecimal() and (not point or fraction.isdecimal())
 
 
 def parse_date(value: object) -> date:
@@ -93,9 +99,12 @@ def parse_number(value: object, *, what: str = "number") -> float:
     elif isinstance(value, str) and _is_number_text(value):
         number = float(value)
     else:
-        raise InputError(f"expected a non-negative {what}, found '{value}'")
+        hint = None
+        if isinstance(value, str) and not value.isascii():
+            hint = "write the digits 0-9 (ASCII), not fullwidth or other scripts' digits"
+        raise InputError(f"expected a non-negative {what}, found '{value}'", hint=hint)
     if number < 0 or number != number or number in (float("inf"),):
         raise InputError(f"expected a non-negative {what}, found '{value}'")
-    if number > 1e12:
+    if number > MAX_NUMBER:
         raise InputError(f"{what} '{value}' is too large", hint="use a number below 10^12")
     return number

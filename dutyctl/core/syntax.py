@@ -87,8 +87,10 @@ def parse_bound(value: object) -> Bound:
     if isinstance(value, str) and ".." in value:
         left, _, right = value.partition("..")
         try:
-            low = parse_number(left.strip(), what="minimum") if left.strip() else 0.0
-            high = parse_number(right.strip(), what="maximum") if right.strip() else None
+            if not left.strip() or not right.strip():
+                raise InputError("a range needs both ends")
+            low = parse_number(left.strip(), what="minimum")
+            high = parse_number(right.strip(), what="maximum")
         except InputError:
             raise InputError(
                 f"'{value}' is not a KPI range", hint="write a minimum (1) or a range (1..2)"

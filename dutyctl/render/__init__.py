@@ -35,6 +35,12 @@ def visible(text: object) -> str:
     return str(text).translate(_SHOWN)
 
 
+def visible_lines(text: str) -> str:
+    """Lines of text for a terminal, each with its control characters shown: the line
+    breaks between them stay line breaks."""
+    return "\n".join(visible(line) for line in text.split("\n"))
+
+
 def escape(text: object) -> str:
     """``text`` as data inside Rich markup: control characters shown, markup escaped.
     The one way a plan, log or environment string reaches a Rich string."""

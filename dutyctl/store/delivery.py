@@ -35,12 +35,15 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
-from dutyctl.errors import DutyctlError, InputError, UsageError
+from dutyctl.errors import DutyctlError, InputError, Location, UsageError
 
 TARGETS = ("stdout", "webhook", "email")
 TRIES = 3
 DELAYS = (1.0, 2.0)  # seconds before the 2nd and 3rd try, times DUTYCTL_RETRY_DELAY
-TIMEOUT = 15.0  # seconds for one connection attempt
+TIMEOUT = 10.0  # seconds a socket waits for the server (to connect, for each answer)
+DEADLINE = 15.0  # seconds for all tries of one target together, pauses included
+DEADLINE_ENV = "DUTYCTL_SEND_TIMEOUT"
+MAX_DEADLINE = 300.0
 KEEP_DAYS = 400  # state older than this is dropped when the file is written
 LOCK_TIMEOUT = 120.0
 TLS_MODES = ("starttls", "ssl", "none")
@@ -116,19 +119,49 @@ def mask_url(url: str) -> str:
     return f"{parts.scheme or '?'}://{host}{port}/…"
 
 
+def _control(text: str) -> str | None:
+    """The first control character in ``text`` (C0, DEL, C1, line and paragraph
+    separators) shown as an escape, or None."""
+    for char in text:
+        if char < " " or "\x7f" <= char <= "\x9f" or char in "\u2028\u2029":
+            return repr(char)[1:-1]
+    return None
+
+
+def check_header(value: str, what: str, location: Location | None = None) -> str:
+    """``value`` once it is known to fit in one mail header line; a UsageError (exit 2)
+    naming ``what`` otherwise: a line break in a header would let it add headers of its
+    own (a Bcc to anyone)."""
+    found = _control(value)
+    if found is not None:
+        raise UsageError(
+            f"{what} holds the control character {found}; a mail header cannot carry it",
+            location=location,
+            hint="remove line breaks and other control characters from it",
+        )
+    return value
+
+
 def read_config(env: Mapping[str, str] | None = None) -> dict:
     """The user's config file, refused unless readable by its owner only; {} when absent."""
     import tomllib
 
     path = config_path(env)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
         return {}
     except OSError as error:
         raise InputError(f"cannot read {path}: {error.strerror}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        what = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise UsageError(
+            f"{path} is {what}; dutyctl's config is a file",
+            hint="move it aside, and write the settings into a file of that name (chmod 600)",
+        )
     with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
         if info.st_mode & 0o077 or info.st_uid != os.getuid():
             mode = stat.S_IMODE(info.st_mode)
             raise UsageError(
@@ -136,7 +169,7 @@ def read_config(env: Mapping[str, str] | None = None) -> dict:
                 "so dutyctl refuses to use it",
                 hint=f"make it readable by you only: chmod 600 {path}",
             )
-        data = handle.read()
+        data = handle.read(1024 * 1024)
     try:
         return tomllib.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
@@ -163,6 +196,14 @@ def webhook_url(env: Mapping[str, str] | None = None) -> str:
             "no webhook URL: --to webhook needs one",
             hint=f"set DUTYCTL_WEBHOOK_URL, or write webhook_url = \"...\" in "
             f"{config_path(env)} (chmod 600); never put it in plan.yaml",
+        )
+    found = _control(url) or (" " if " " in url else None)
+    if found is not None:
+        raise UsageError(
+            f"{origin} holds the character '{found}', which a URL cannot carry "
+            f"({mask_url(url)})",
+            hint="a webhook URL is one line without spaces or control characters: "
+            "copy it again from the chat's settings",
         )
     try:
         parts = urllib.parse.urlsplit(url)
@@ -209,23 +250,35 @@ def smtp_settings(env: Mapping[str, str] | None = None) -> SmtpSettings:
             "no sender address: --to email needs DUTYCTL_SMTP_FROM",
             hint="for example DUTYCTL_SMTP_FROM=duties@example.com",
         )
+    check_header(host, "DUTYCTL_SMTP_HOST")
+    check_header(sender, "DUTYCTL_SMTP_FROM")
     if tls not in TLS_MODES:
         raise UsageError(
             f"DUTYCTL_SMTP_TLS='{tls}' is not one of {', '.join(TLS_MODES)}",
             hint="starttls (port 587, the default), ssl (port 465) or none (port 25)",
         )
     port_text = env.get("DUTYCTL_SMTP_PORT", "").strip()
-    try:
-        port = int(port_text) if port_text else _DEFAULT_PORTS[tls]
-        if not 0 < port < 65536:
-            raise ValueError
-    except ValueError:
-        raise UsageError(f"DUTYCTL_SMTP_PORT='{port_text}' is not a port number") from None
+    port = int(port_text) if port_text.isascii() and port_text.isdigit() else 0
+    if not port_text:
+        port = _DEFAULT_PORTS[tls]
+    elif not 0 < port < 65536:
+        raise UsageError(
+            f"DUTYCTL_SMTP_PORT='{_shown(port_text)}' is not a port number from 1 to 65535",
+            hint="leave it unset for the usual port of DUTYCTL_SMTP_TLS (587, 465 or 25)",
+        )
     user = env.get("DUTYCTL_SMTP_USER", "").strip() or None
+    if user:
+        check_header(user, "DUTYCTL_SMTP_USER")
     password = env.get("DUTYCTL_SMTP_PASSWORD") or None
     if password and not user:
         raise UsageError("DUTYCTL_SMTP_PASSWORD is set but DUTYCTL_SMTP_USER is not")
     return SmtpSettings(host, port, tls, sender, user, password)
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """A value from the environment as a message may show it: escaped, and cut short."""
+    text = text if len(text) <= limit else text[:limit] + "..."
+    return text.encode("unicode_escape").decode("ascii") if _control(text) else text
 
 
 def scrub(text: str, secrets: list[str]) -> str:
@@ -305,11 +358,14 @@ def send_mail(
     from email.utils import formatdate, make_msgid
 
     message = EmailMessage()
-    message["From"] = settings.sender
-    message["To"] = ", ".join(to)
-    if cc:
-        message["Cc"] = ", ".join(cc)
-    message["Subject"] = subject
+    try:
+        message["From"] = settings.sender
+        message["To"] = ", ".join(to)
+        if cc:
+            message["Cc"] = ", ".join(cc)
+        message["Subject"] = subject
+    except ValueError:  # a line break in a header (the callers check them first)
+        raise _Permanent("a mail header holds a line break") from None
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=settings.sender.rsplit("@", 1)[-1])
     message["Auto-Submitted"] = "auto-generated"
@@ -353,16 +409,63 @@ def retry_scale(env: Mapping[str, str] | None = None) -> float:
     text = env.get("DUTYCTL_RETRY_DELAY", "").strip()
     if not text:
         return 1.0
-    try:
-        value = float(text)
-        if not 0 <= value <= 60:
-            raise ValueError
-    except ValueError:
+    value = _decimal(text)
+    if value is None or not 0 <= value <= 60:
         raise UsageError(
-            f"DUTYCTL_RETRY_DELAY='{text}' is not a number from 0 to 60",
+            f"DUTYCTL_RETRY_DELAY='{_shown(text)}' is not a number from 0 to 60",
             hint="it scales the pauses between tries (1 s, then 2 s): 0.01 makes them short",
-        ) from None
+        )
     return value
+
+
+def _decimal(text: str) -> float | None:
+    """``text`` as a number when it is ASCII digits with an optional point and digits."""
+    whole, point, fraction = text.partition(".")
+    if text.isascii() and (whole.isdigit() or point) and (not point or fraction.isdigit()):
+        return float(text)
+    return None
+
+
+def send_deadline(env: Mapping[str, str] | None = None) -> float:
+    """``DUTYCTL_SEND_TIMEOUT``: the seconds all tries of one target may take together."""
+    env = os.environ if env is None else env
+    text = env.get(DEADLINE_ENV, "").strip()
+    if not text:
+        return DEADLINE
+    value = _decimal(text)
+    if value is None or not 0 < value <= MAX_DEADLINE:
+        raise UsageError(
+            f"{DEADLINE_ENV}='{_shown(text)}' is not a number of seconds from 0 to "
+            f"{MAX_DEADLINE:g}",
+            hint=f"it bounds each target's sending, all tries together (default {DEADLINE:g})",
+        )
+    return value
+
+
+def _within(seconds: float, send: Callable[[], None]) -> None:
+    """``send()``, given up on after ``seconds`` as a timeout (_Transient).
+
+    The socket timeouts bound each wait for the server, not a whole exchange (a server
+    may answer a byte at a time), so the call runs in a daemon thread that is left
+    behind at the deadline; its own socket timeout ends it soon after."""
+    import threading
+
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            send()
+            outcome.append(None)
+        except BaseException as error:  # handed to the caller below
+            outcome.append(error)
+
+    worker = threading.Thread(target=run, name="dutyctl-send", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if not outcome:
+        raise _Transient(f"no answer within {seconds:.1f}s")
+    if outcome[0] is not None:
+        raise outcome[0]
 
 
 def with_retries(
@@ -373,13 +476,17 @@ def with_retries(
     tries: int = TRIES,
     delays: tuple[float, ...] = DELAYS,
     scale: float = 1.0,
+    deadline: float = DEADLINE,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
     warn: Callable[[str], None] = lambda text: None,
 ) -> None:
-    """Call ``send`` up to ``tries`` times while it fails transiently; SendFailed at the end."""
+    """Call ``send`` up to ``tries`` times while it fails transiently, all tries and the
+    pauses between them within ``deadline`` seconds; SendFailed at the end."""
+    end = clock() + deadline
     for attempt in range(1, tries + 1):
         try:
-            send()
+            _within(max(end - clock(), 0.001), send)
             return
         except _Permanent as error:
             raise SendFailed(
@@ -388,17 +495,51 @@ def with_retries(
             ) from None
         except _Transient as error:
             reason = scrub(str(error), secrets)
-            if attempt == tries:
+            pause = delays[min(attempt - 1, len(delays) - 1)] * scale
+            if attempt == tries or clock() + pause >= end:
+                tried = f"tried {attempt} time{'s' if attempt > 1 else ''}"
+                if attempt < tries:
+                    tried += f" in the {deadline:g}s that {DEADLINE_ENV} allows"
                 raise SendFailed(
-                    f"{what}: {reason} (tried {tries} times)",
+                    f"{what}: {reason} ({tried})",
                     hint="not recorded as sent: the next run sends it",
                 ) from None
-            pause = delays[min(attempt - 1, len(delays) - 1)] * scale
             warn(f"{what}: try {attempt} of {tries} failed ({reason}); retrying in {pause:g}s")
             sleep(pause)
 
 
 # --- The state file -----------------------------------------------------------------------
+
+
+STATE_MAX_BYTES = 16 * 1024 * 1024
+_STATE_HINT = (
+    "XDG_STATE_HOME (else ~/.local/state) must be a folder dutyctl can write; "
+    "point it at one, or move what is in the way aside"
+)
+
+
+def _state_shape(data: object) -> bool:
+    """Whether ``data`` is what :class:`SentState` writes: {"sent": {day: {target: {...}}}}."""
+    if not isinstance(data, dict):
+        return False
+    sent = data.get("sent", {})
+    return isinstance(sent, dict) and all(
+        isinstance(targets, dict) and all(isinstance(r, dict) for r in targets.values())
+        for targets in sent.values()
+    )
+
+
+def _state_folder(folder: Path) -> None:
+    """Create the state folder (owner only), or say clearly why it cannot be."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not folder.is_dir():
+            raise NotADirectoryError(20, "Not a directory")
+    except OSError as error:
+        raise InputError(
+            f"cannot use the state folder {folder}: {error.strerror or error}",
+            hint=_STATE_HINT,
+        ) from None
 
 
 def state_key(source: str) -> str:
@@ -415,17 +556,22 @@ class SentState:
         self._data: dict = {"repository": shown, "sent": {}}
 
     def load(self) -> SentState:
+        from dutyctl.store.safefiles import read_regular
+
         try:
-            raw = self.path.read_bytes()
+            raw = read_regular(self.path, str(self.path), "state file", STATE_MAX_BYTES)
         except FileNotFoundError:
             return self
         except OSError as error:
-            raise InputError(f"cannot read the state file {self.path}: {error.strerror}") from None
+            raise InputError(
+                f"cannot read the state file {self.path}: {error.strerror}",
+                hint=_STATE_HINT,
+            ) from None
         try:
             data = json.loads(raw.decode("utf-8"))
-            if not isinstance(data, dict) or not isinstance(data.get("sent", {}), dict):
+            if not _state_shape(data):
                 raise ValueError
-        except ValueError:
+        except (ValueError, RecursionError):
             raise InputError(
                 f"the state file {self.path} is damaged (not the JSON dutyctl writes)",
                 hint="move it aside; the next run may then announce today again",
@@ -458,7 +604,7 @@ class SentState:
     @contextmanager
     def locked(self, timeout: float = LOCK_TIMEOUT) -> Iterator[SentState]:
         """Hold the repository's lock while sending and recording; reload under it."""
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _state_folder(self.path.parent)
         lock_path = self.path.with_suffix(".lock")
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:

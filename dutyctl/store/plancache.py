@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dutyctl import __version__
+from dutyctl.errors import DutyctlError
 from dutyctl.store.repo import Repo
 
 if TYPE_CHECKING:  # the cached view of `dutyctl today` is read without the model
@@ -113,7 +114,7 @@ def read(repo: Repo, plan_bytes: bytes, years: range) -> Plan | None:
         with _no_collection():
             dependencies, plan = pickle.loads(body)
         for relpath, digest in dependencies:
-            if _digest((repo.root / relpath).read_bytes()) != digest:
+            if _file_digest(repo, relpath) != digest:
                 return None
     except Exception:  # a cache that cannot be read is a cache miss, whatever the reason
         return None
@@ -125,12 +126,20 @@ def read(repo: Repo, plan_bytes: bytes, years: range) -> Plan | None:
     return plan
 
 
+def _file_digest(repo: Repo, relpath: str) -> str:
+    """The digest of a file the plan pulled in, read as the plan loader reads it (a regular
+    file of bounded size; anything else raises, which every caller takes as a miss)."""
+    from dutyctl.store.safefiles import MAX_PLAN_BYTES, read_regular
+
+    return _digest(read_regular(repo.root / relpath, relpath, "roster file", MAX_PLAN_BYTES))
+
+
 def write(repo: Repo, plan_bytes: bytes, years: range, plan: Plan, dependencies: list[str]) -> None:
     key = secret_key()
     if key is None:
         return
     try:
-        deps = [(rel, _digest((repo.root / rel).read_bytes())) for rel in dependencies]
+        deps = [(rel, _file_digest(repo, rel)) for rel in dependencies]
         import pickle
 
         body = pickle.dumps((deps, plan), protocol=pickle.HIGHEST_PROTOCOL)
@@ -153,7 +162,7 @@ def write(repo: Repo, plan_bytes: bytes, years: range, plan: Plan, dependencies:
         meta = (_key(plan_bytes, years), deps, derived_key, plan.timezone,
                 _zone_offsets(plan.timezone, years), _digest(tag + body))
         signed_write(repo, target.with_suffix(".meta"), meta)
-    except OSError:
+    except (OSError, DutyctlError):
         return
 
 
@@ -181,7 +190,7 @@ def read_meta(repo: Repo, plan_bytes: bytes, years: range) -> tuple[str, str, tu
         if key != _key(plan_bytes, years) or _digest(entry.read_bytes()) != entry_digest:
             return None
         for relpath, digest in deps:
-            if _digest((repo.root / relpath).read_bytes()) != digest:
+            if _file_digest(repo, relpath) != digest:
                 return None
     except Exception:
         return None

@@ -72,17 +72,19 @@ def insert_override(text: str, override: Override, source: str = "plan.yaml") ->
 
 def add_override(repo: Repo, override: Override) -> None:
     """Append an override to the repository's plan.yaml, atomically, or refuse."""
-    from dutyctl.store.planfile import build_plan, decode
+    from dutyctl.store.planfile import build_plan, decode, read_source, repo_roster_source
     from dutyctl.store.safefiles import refuse_link
 
     path = repo.plan_path
     source = repo.relative(path)
     refuse_link(path, path.name, "plan")  # the edit replaces plan.yaml: never a link's target
-    before_bytes = path.read_bytes()
+    before_bytes = read_source(repo, path, None)
     before = decode(before_bytes, source)
     after = insert_override(before, override, source)
-    old_plan, _ = build_plan(before, source)
-    new_plan, problems = build_plan(after, source)
+    # Both plans read the roster file, when the plan keeps its people in one.
+    roster = repo_roster_source(repo)
+    old_plan, _ = build_plan(before, source, roster_source=roster)
+    new_plan, problems = build_plan(after, source, roster_source=roster)
     expected = (*(old_plan.overrides if old_plan else ()), override)
     inserted_only = _is_insertion(before, after)
     if new_plan is None or new_plan.overrides != expected or not inserted_only:

@@ -54,13 +54,17 @@ from dutyctl.errors import (
     did_you_mean,
 )
 from dutyctl.store.repo import Repo, read_at_rev
+from dutyctl.store.safefiles import MAX_PLAN_BYTES, read_regular
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 ID_HINT = "ids are letters, digits, '.', '_' or '-', starting with a letter or digit"
+_ID_QUOTE_HINT = (
+    "YAML reads 007, 1e3, true and null as numbers, booleans or nothing: "
+    "write the id in quotes, such as '007', or pick a word"
+)
 # Alias bombs ("billion laughs") share nodes; walking them is what explodes, so the
 # walk has a budget far above any real plan (a 1000-person plan is ~20,000 values).
 NODE_BUDGET = 500_000
-MAX_PLAN_BYTES = 20 * 1024 * 1024
 
 TOP_KEYS = {
     "team": "the team's name",
@@ -209,6 +213,20 @@ class _Reader:
         return None if value is None else str(value)
 
     def ident(self, container: Any, key: Any, path: str, *, required: bool = False) -> str | None:
+        raw = _get(container, key)
+        if raw is None and isinstance(container, dict | list) and _has(container, key):
+            # `id: null`, `id: ~` or `id:` with nothing: written, but not an id.
+            self.error(self.at(container, key), f"{path} is empty (null)", _ID_QUOTE_HINT)
+            return None
+        if raw is not None and not isinstance(raw, str | dict | list) and not _tagged(raw):
+            # YAML reads `007` as 7, `1e3` as 1000.0 and `true` as a boolean: refuse them
+            # rather than turn them into other ids.
+            self.error(
+                self.at(container, key),
+                f"{path}: YAML reads this value as {_kind(raw)}, not as an id (text)",
+                _ID_QUOTE_HINT,
+            )
+            return None
         value = self.text(container, key, path, required=required)
         if value is not None and not ID_RE.match(value):
             self.error(self.at(container, key), f"{path} '{value}' is not a valid id", ID_HINT)
@@ -272,6 +290,12 @@ class _Reader:
             self.error(self.at(container, key), f"{path} must be true or false, found '{value}'")
             return default
         return value
+
+
+def _has(container: Any, key: Any) -> bool:
+    if isinstance(container, dict):
+        return key in container
+    return isinstance(key, int) and 0 <= key < len(container)
 
 
 def _get(container: Any, key: Any) -> Any:
@@ -678,6 +702,9 @@ def _read_plan(
     if top is None:
         return None
     team = reader.text(top, "team", "team", required=True)
+    if team is not None and not team.strip():
+        reader.error(reader.at(top, "team"), "team is empty", "write the team's name: team: Acme")
+        team = None
     timezone = reader.text(top, "timezone", "timezone") or "UTC"
     if "timezone" in top:
         _check_timezone(reader, timezone, reader.at(top, "timezone"))
@@ -763,6 +790,13 @@ def _entries(reader: _Reader, top: dict, key: str, what: str):
         return
     for item_id in section:
         where = reader.at(section, item_id, of_key=True)
+        if not isinstance(item_id, str):
+            reader.error(
+                where,
+                f"{what} id: YAML reads this key as {_kind(item_id)}, not as text",
+                _ID_QUOTE_HINT.replace("write the id", "write the key"),
+            )
+            continue
         if not ID_RE.match(str(item_id)):
             reader.error(where, f"{what} id '{item_id}' is not a valid id", ID_HINT)
             continue
@@ -1213,8 +1247,9 @@ def read_source(repo: Repo, path: Path, rev: str | None) -> bytes:
             location=Location(shown),
             hint=f"remove the directory or rename it, then create {path.name}",
         )
+    what = "plan" if path == repo.plan_path else "roster file"
     try:
-        return path.read_bytes()
+        return read_regular(path, shown, what, MAX_PLAN_BYTES)
     except FileNotFoundError:
         raise InputError(
             f"{shown} does not exist",
@@ -1243,6 +1278,15 @@ def check_plan_file(
     if plan_bytes is None:
         plan_bytes = read_source(repo, repo.plan_path, rev)
     text = decode(plan_bytes, source)
+    roster_source = repo_roster_source(repo, rev, read_files)
+    return build_plan(text, source, roster_source=roster_source, years=years, pure=pure)
+
+
+def repo_roster_source(
+    repo: Repo, rev: str | None = None, read_files: list[str] | None = None
+) -> RosterSource:
+    """How :func:`build_plan` reads a roster file of ``repo`` (at ``rev``), noting its path
+    in ``read_files``."""
 
     def roster_source(relpath: str, location: Location) -> tuple[str, str]:
         path = repo.inside(relpath, what="roster file", location=location)
@@ -1251,7 +1295,7 @@ def check_plan_file(
             read_files.append(repo.relative(path))
         return decode(read_source(repo, path, rev), name), name
 
-    return build_plan(text, source, roster_source=roster_source, years=years, pure=pure)
+    return roster_source
 
 
 def load_plan(repo: Repo, rev: str | None = None, years: range | None = None) -> Plan:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dutyctl.errors import InputError, UsageError
+from dutyctl.store.repo import expand_user
 
 GIT_TIMEOUT = 300.0
 STAMP = "dutyctl-fetched"  # in the clone's .git: the time of the last good fetch
@@ -45,7 +46,10 @@ def looks_remote(text: str) -> bool:
     """A git URL (``scheme://``, ``user@host:path``) or a local bare repository."""
     if "://" in text or _SCP_LIKE.match(text):
         return True
-    path = Path(text).expanduser()
+    try:
+        path = Path(text).expanduser()
+    except RuntimeError:  # ~nosuchuser: not a repository of any kind (find_repo says so)
+        return False
     return (
         path.is_dir()
         and not (path / "plan.yaml").exists()
@@ -128,7 +132,7 @@ def checkout(url: str, env: Mapping[str, str] | None = None, now: float | None =
             "file:///srv/git/duties.git or a path to a bare repository",
         )
     if "://" not in url and not _SCP_LIKE.match(url):
-        url = str(Path(url).expanduser().resolve())  # a local bare repository
+        url = str(expand_user(url, "--repo").resolve())  # a local bare repository
     shown = shown_url(url)
     target = clone_path(url, env)
     secrets = [url] if shown != url else []

@@ -64,6 +64,19 @@ class Repo(NamedTuple):
         return candidate
 
 
+def expand_user(path: str | Path, origin: str) -> Path:
+    """``path`` with a leading ``~`` or ``~user`` expanded, or a UsageError naming
+    ``origin`` when there is no such user (or no home folder)."""
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:
+        user = str(path).split("/", 1)[0]
+        raise UsageError(
+            f"{origin} '{path}': cannot expand {user} (no such user or home folder)",
+            hint="write the path out in full, such as /home/NAME/duties",
+        ) from None
+
+
 def find_repo(explicit: str | Path | None = None, cwd: Path | None = None) -> Repo:
     """The duty repository for this command, or a RepoNotFound that says how to make one."""
     if explicit is None and os.environ.get("DUTYCTL_REPO"):
@@ -72,7 +85,7 @@ def find_repo(explicit: str | Path | None = None, cwd: Path | None = None) -> Re
     else:
         origin = "--repo"
     if explicit is not None:
-        root = Path(explicit).expanduser()
+        root = expand_user(explicit, origin)
         if not root.exists():
             raise RepoNotFound(
                 f"{origin} '{explicit}' does not exist",

@@ -8,6 +8,10 @@
   failed export leaves the old file whole.
 * The log and the plan are written only as regular files reached without a symlink
   (:func:`refuse_link`, and ``O_NOFOLLOW`` where a file is opened).
+* What dutyctl reads whole (the plan, a roster file, an import file, its own config
+  and state) is read by :func:`read_regular`: a regular file only, never a named pipe,
+  a device or a folder (opened without blocking, so a pipe cannot hang a command),
+  and no more than a stated number of bytes.
 
 Only os and os.path here: `dutyctl today -o FILE` runs this on the cron path.
 """
@@ -27,6 +31,7 @@ if TYPE_CHECKING:
     from dutyctl.store.repo import Repo
 
 NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+MAX_PLAN_BYTES = 20 * 1024 * 1024  # the plan, and a roster file
 
 
 def _refused(path: Path | str, why: str, hint: str | None = None) -> UsageError:
@@ -205,6 +210,65 @@ def output_file(path: Path, *, binary: bool = False) -> Iterator[IO]:
         if isinstance(error, OSError):
             raise _write_failed(path, error) from None
         raise
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def read_regular(
+    path: Path | str, shown: str, what: str, limit: int, error: type[InputError] = InputError
+) -> bytes:
+    """The bytes of ``path``, a regular file of at most ``limit`` bytes (``what`` says what
+    it is, such as "plan"); ``error`` (exit 2) naming ``shown`` otherwise.
+
+    Opened with ``O_NONBLOCK`` and checked with ``fstat`` before anything is read, so a
+    named pipe or a device ends the command at once instead of hanging it or reading
+    without end. A missing file raises the ``OSError`` of ``open`` (the caller says
+    what to do about it)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise error(
+                f"{shown} is {_kind(info.st_mode)}, not a regular file",
+                hint=f"dutyctl reads the {what} only from a regular file: give the path of one",
+            )
+        too_large = error(
+            f"{shown} is larger than {_size(limit)}; the {what} may be at most {_size(limit)}",
+            hint="split it into smaller files" if what == "import file" else "check the file",
+        )
+        if info.st_size > limit:
+            raise too_large
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:  # it grew while being read
+            raise too_large
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _size(limit: int) -> str:
+    if limit % (1024 * 1024) == 0:
+        return f"{limit // (1024 * 1024)} MiB"
+    if limit % 1024 == 0:
+        return f"{limit // 1024} KiB"
+    return f"{limit} bytes"
 
 
 def refuse_link(path: Path, shown: str, what: str, error=InputError) -> None:

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from dutyctl.errors import UsageError
-from dutyctl.store.repo import CACHE_DIR, LOGS_DIR, PLAN_FILE
+from dutyctl.store.repo import CACHE_DIR, LOGS_DIR, PLAN_FILE, expand_user
 
 GITATTRIBUTES = [
     "# KPI logs are append-only: a union merge keeps everyone's rows, never a conflict.",
@@ -89,10 +89,18 @@ class InitResult:
 
 
 def init_repository(target: Path, *, today: date, team: str | None = None) -> InitResult:
-    target = target.expanduser().absolute()
+    target = expand_user(target, "dutyctl init").absolute()
     if target.exists() and not target.is_dir():
         raise UsageError(f"{target} exists and is not a folder", hint="pick another path")
     clashes = [name for name in (PLAN_FILE, LOGS_DIR) if (target / name).exists()]
+    outer = next((p for p in target.parents if (p / PLAN_FILE).is_file()), None)
+    if not clashes and outer is not None:
+        raise UsageError(
+            f"{target} is inside the duty repository {outer} (it has {PLAN_FILE}); "
+            "dutyctl init makes no repository inside another",
+            hint=f"use that repository (dutyctl --repo {outer} plan check), or init a "
+            "folder outside it",
+        )
     if clashes:
         raise UsageError(
             f"{target} already has {' and '.join(clashes)}; dutyctl init overwrites nothing",
@@ -122,9 +130,14 @@ def init_repository(target: Path, *, today: date, team: str | None = None) -> In
     return InitResult(target, tuple(created), tuple(extended), git_initialised)
 
 
+# Words YAML 1.1 or 1.2 reads as a boolean or as nothing: written quoted, so that
+# `init --team true` gives the team the name "true".
+_YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "y", "n", "null", "nan", "inf"}
+
+
 def _yaml_text(text: str) -> str:
     safe = all(ch.isalnum() or ch in " -_." for ch in text) and text[:1].isalpha()
-    if safe:
+    if safe and text.lower() not in _YAML_WORDS:
         return text
     # A JSON string is a YAML double-quoted one; characters YAML does not allow raw
     # (DEL, C1 controls, line separators, lone surrogates) are written as \u escapes.
