@@ -202,7 +202,7 @@ def test_today_and_rotation_from_the_cache_equal_a_fresh_computation(repo: Path)
 
     for day in ("2026-11-24", "2026-12-02", "2026-08-05"):
         first = today_duties(repo, None, day).view  # computes and caches
-        second = today_duties(repo, None, day).view  # from the cache, without the plan
+        second = today_duties(repo, None, day).view  # from the plan's entry
         plan = load_plan(Repo(repo))
         fresh = today_view(plan, build_rotation(plan, date.fromisoformat(day)),
                            date.fromisoformat(day))
@@ -216,8 +216,10 @@ def test_today_and_rotation_from_the_cache_equal_a_fresh_computation(repo: Path)
     text = (repo / "plan.yaml").read_text().replace("Acme Marketing", "Acme Sales")
     (repo / "plan.yaml").write_text(text)
     assert today_duties(repo, None, "2026-11-24").view["team"] == "Acme Sales"
-    # A damaged derived entry is ignored.
-    for entry in (repo / ".dutyctl-cache").glob("today-*.pickle"):
+    # A damaged plan entry is ignored (and rebuilt).
+    damaged = list((repo / ".dutyctl-cache").glob("plan-*.pickle"))
+    assert damaged
+    for entry in damaged:
         entry.write_bytes(b"x" * 40)
     assert today_duties(repo, None, "2026-11-24").view["team"] == "Acme Sales"
 

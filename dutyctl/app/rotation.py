@@ -145,36 +145,31 @@ def rotation_period(
 
     assignments = select(plan, rotation.between(first, last), Filters(duty, person, department))
     table = rotation_stats(plan, rotation, max(first, plan.start), last) if stats else None
-    load = load_stats(plan, rotation, max(first, plan.start), last) if stats else None
+    weighted = load_stats(plan, rotation, max(first, plan.start), last) if stats else None
     if table is not None and duty:
         table = [s for s in table if s.duty == duty]
     rows = None
     if rows_only:
         rows = cached(found, plan, "slot-rows", query(today), lambda: slot_rows(assignments))
     return RotationResult(
-        plan, first, last, today, assignments, table, person, explain, rows, load
+        plan, first, last, today, assignments, table, person, explain, rows, weighted
     )
 
 
 def today_duties(repo, rev, day_text: str | None) -> ViewResult:
-    from dutyctl.app.load import cached, cached_view, load, open_repo, plan_today
-    from dutyctl.core.dates import parse_day
-
     if rev is None:
         # The cron path: on a warm cache, neither the plan nor the rotation is loaded.
-        hit = cached_view(open_repo(repo), "today", day_text)
-        if hit is not None:
-            return ViewResult(None, hit)  # type: ignore[arg-type]  (today_text needs no plan)
+        from dutyctl.app.load import day_view, open_repo
+
+        return ViewResult(None, day_view(open_repo(repo), day_text))  # type: ignore[arg-type]
+    from dutyctl.app.load import load, plan_today
+    from dutyctl.core.agenda import today_view
+    from dutyctl.core.dates import parse_day
+    from dutyctl.core.rotation import build_rotation
+
     found, plan = load(repo, rev)
     day = parse_day(day_text, plan_today(plan)) if day_text else plan_today(plan)
-
-    def view() -> dict:
-        from dutyctl.core.agenda import today_view
-        from dutyctl.core.rotation import build_rotation
-
-        return today_view(plan, build_rotation(plan, day), day)
-
-    return ViewResult(plan, cached(found, plan, "today", day.isoformat(), view))
+    return ViewResult(plan, today_view(plan, build_rotation(plan, day), day))
 
 
 def next_duties(repo, rev, person: str | None, count: int, day_text: str | None) -> ViewResult:

@@ -18,11 +18,6 @@ from typing import TYPE_CHECKING, NamedTuple
 if TYPE_CHECKING:
     from dutyctl.core.model import Plan
 
-# The cached view's argument: a view of another shape (a field more) is another entry,
-# never one read back wrongly.
-SHAPE = "1"
-
-
 # NamedTuples, not dataclasses: they are made on the warm `dutyctl log` path, where
 # defining a dataclass costs about ten times as much.
 

@@ -1,14 +1,16 @@
-"""A cache of the validated plan, so that a large plan costs nothing on a warm run.
+"""The plan cache: one signed entry per plan, and the small entries derived from it.
 
-Keyed by the plan file's bytes, the dutyctl version and the holiday years; every
-file the plan pulled in (a roster file) is re-hashed on each hit. Entries are
-pickles signed with keyed BLAKE2b (a MAC by design) under a per-user secret, so a damaged, stale or
-planted cache file is ignored and rebuilt, never trusted. Any failure to read or
-write the cache just means loading the plan the slow way.
+The plan's entry (``plan-*.pickle``) is keyed by the plan file's bytes, the dutyctl
+version and the holiday years; every file the plan pulled in (a roster file) is
+re-hashed on each read. It holds the validated plan, pickled, beside plain values that
+start-up needs without the plan (see :func:`dutyctl.app.load.startup_values`), so that a
+warm `dutyctl today` or `log` decodes no pickle at all.
 
-Derived entries made only of plain values (today's view, the notes beside each plan
-entry) are written with :mod:`marshal` rather than pickle: it is built in, so the
-cron path (`dutyctl today` on a warm cache) does not even import pickle.
+Every entry is signed with keyed BLAKE2b (a MAC by design) under a per-user secret, so
+a damaged, stale or planted cache file is ignored and rebuilt, never decoded. Entries
+made only of plain values are written with :mod:`marshal` (built in: the cron path does
+not import pickle), others with pickle. Any failure to read or write the cache just
+means computing again.
 """
 
 from __future__ import annotations
@@ -21,10 +23,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dutyctl import __version__
-from dutyctl.errors import DutyctlError
 from dutyctl.store.repo import Repo
 
-if TYPE_CHECKING:  # the cached view of `dutyctl today` is read without the model
+if TYPE_CHECKING:  # the start-up values of an entry are read without the model
     from dutyctl.core.model import Plan
 
 try:
@@ -36,13 +37,13 @@ except ImportError:  # another Python: the public names
     from hashlib import blake2b
     from hmac import compare_digest
 
-# 3: a .meta note next to each entry; 4: holiday names in English; 5: marshal;
-# 6: BLAKE2b keys and signatures; 7: the time zone's offsets in the note;
-# 8: on_holiday of the review and of due days; 9: a person's days, a duty's weight
-FORMAT = 9
+# 9: the modules of the pickled classes moved (dutyctl/core);
+# 10: one entry per plan (the plan and its start-up values), no note beside it
+# 11: a person's days, a duty's weight (issue 21)
+FORMAT = 11
 
 # The cache key of each plan served or stored here (by object id), so that results
-# computed from that plan (a rotation, today's view) can be cached next to it.
+# computed from that plan (a rotation, the slot rows of a query) can be cached next to it.
 _keys: dict[int, tuple[Plan, str]] = {}
 
 
@@ -93,37 +94,95 @@ def _key(plan_bytes: bytes, years: range) -> str:
     return _digest(plan_bytes + f"|{__version__}|{FORMAT}|{years.start}-{years.stop}".encode())
 
 
+def file_digest(data: bytes) -> str:
+    """How an entry remembers a file the plan pulled in."""
+    return _digest(data)
+
+
 def entry_path(repo: Repo, plan_bytes: bytes, years: range) -> Path:
     return repo.cache_dir / f"plan-{_key(plan_bytes, years)[:40]}.pickle"
 
 
-def read(repo: Repo, plan_bytes: bytes, years: range) -> Plan | None:
-    key = secret_key()
-    if key is None or repo.cache_dir.is_symlink():
-        return None
-    try:
-        blob = entry_path(repo, plan_bytes, years).read_bytes()
-    except OSError:
-        return None
-    tag, body = blob[:32], blob[32:]
-    if len(tag) != 32 or not compare_digest(tag, _sign(key, body)):
-        return None
-    try:
-        import pickle
+class Entry:
+    """A plan's cache entry: its key, the files the plan pulled in, the start-up values
+    (plain: readable without the model) and the plan, read and unpickled on first use."""
 
+    __slots__ = ("key", "deps", "startup", "_path", "_offset", "_pickle_digest", "_plan")
+
+    def __init__(self, key: str, deps: tuple, startup: dict, path: Path, offset: int,
+                 digest: str, plan: Plan | None = None) -> None:
+        self.key = key  # what derived entries are keyed by: the plan and its files
+        self.deps = deps  # ((repository path, digest of its bytes), ...)
+        self.startup = startup
+        self._path, self._offset, self._pickle_digest = path, offset, digest  # the pickle
+        self._plan = plan
+        if plan is not None:
+            _keys[id(plan)] = (plan, key)
+
+    @property
+    def files(self) -> list[str]:
+        """The repository paths of the files the plan pulled in."""
+        return [str(relpath) for relpath, _digest_ in self.deps]
+
+    def plan(self) -> Plan | None:
+        """The validated plan; None if it cannot be read: the entry was replaced since
+        its start-up values were read (another process), or another Python wrote it."""
+        if self._plan is None:
+            try:
+                with open(self._path, "rb") as handle:
+                    handle.seek(self._offset)
+                    pickled = handle.read()
+                if _digest(pickled) != self._pickle_digest:  # named in the signed part
+                    return None
+                import pickle
+
+                with _no_collection():
+                    plan = pickle.loads(pickled)
+            except Exception:  # a cache that cannot be read is a miss, whatever the reason
+                return None
+            from dutyctl.core.model import Plan  # loaded by the unpickling already
+
+            if not isinstance(plan, Plan):
+                return None
+            self._plan = plan
+            _keys[id(plan)] = (plan, self.key)
+        return self._plan
+
+
+# A plan entry is: signature (32 bytes) | length of the start-up part (8) | start-up part
+# (marshal: key, files, start-up values, digest of the pickle) | the pickled plan. The
+# signature covers the length and the start-up part, which names the pickle's digest: a
+# warm `today` reads and checks the small part only, whatever the size of the plan.
+_MAX_HEAD = 64 << 20
+
+
+def read(repo: Repo, plan_bytes: bytes, years: range) -> Entry | None:
+    """The entry of the plan whose bytes are ``plan_bytes``, or None: missing, damaged,
+    planted, of another version, or a file the plan pulled in has changed since."""
+    secret = secret_key()
+    path = entry_path(repo, plan_bytes, years)
+    try:
+        if secret is None or repo.cache_dir.is_symlink():
+            return None
+        with open(path, "rb") as handle:
+            tag, size = handle.read(32), handle.read(8)
+            length = int.from_bytes(size, "big")
+            if len(tag) != 32 or len(size) != 8 or length > _MAX_HEAD:
+                return None
+            head = handle.read(length)
+        if not compare_digest(tag, _sign(secret, size + head)):
+            return None
         with _no_collection():
-            dependencies, plan = pickle.loads(body)
-        for relpath, digest in dependencies:
-            if _file_digest(repo, relpath) != digest:
+            key, deps, startup, digest = marshal.loads(head)
+        if key != _key(plan_bytes, years) or not isinstance(startup, dict):
+            return None
+        for relpath, file_hash in deps:
+            if _file_digest(repo, relpath) != file_hash:
                 return None
     except Exception:  # a cache that cannot be read is a cache miss, whatever the reason
         return None
-    from dutyctl.core.model import Plan  # loaded by the unpickling already
-
-    if not isinstance(plan, Plan):
-        return None
-    _keys[id(plan)] = (plan, _digest(f"{_key(plan_bytes, years)}|{dependencies!r}".encode()))
-    return plan
+    return Entry(_digest(f"{key}|{deps!r}".encode()), tuple(deps), startup, path,
+                 40 + length, digest)
 
 
 def _file_digest(repo: Repo, relpath: str) -> str:
@@ -134,80 +193,23 @@ def _file_digest(repo: Repo, relpath: str) -> str:
     return _digest(read_regular(repo.root / relpath, relpath, "roster file", MAX_PLAN_BYTES))
 
 
-def write(repo: Repo, plan_bytes: bytes, years: range, plan: Plan, dependencies: list[str]) -> None:
-    key = secret_key()
-    if key is None:
-        return
-    try:
-        deps = [(rel, _file_digest(repo, rel)) for rel in dependencies]
-        import pickle
+def write(repo: Repo, plan_bytes: bytes, years: range, plan: Plan, deps: tuple,
+          startup: dict) -> Entry:
+    """Store ``plan`` (and its start-up values) as the entry of ``plan_bytes``; the entry
+    is returned whether or not it could be stored. ``deps``: ((path, file_digest), ...)
+    of the bytes the plan was read from."""
+    import pickle
 
-        body = pickle.dumps((deps, plan), protocol=pickle.HIGHEST_PROTOCOL)
-        tag = _sign(key, body)
-        if repo.cache_dir.is_symlink():
-            return  # a cache folder sent elsewhere (a committed symlink) is not written to
-        repo.cache_dir.mkdir(mode=0o700, exist_ok=True)
-        target = entry_path(repo, plan_bytes, years)
-        import tempfile
-
-        fd, temp = tempfile.mkstemp(dir=repo.cache_dir, prefix=".plan-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(tag + body)
-        os.replace(temp, target)  # atomic: two processes filling the cache at once are safe
-        # Derived entries are keyed by the plan and every file it pulled in.
-        derived_key = _digest(f"{_key(plan_bytes, years)}|{deps!r}".encode())
-        _keys[id(plan)] = (plan, derived_key)
-        # A small note next to the entry: what a derived lookup needs without the plan.
-        # Bound to the entry's bytes: a damaged entry takes its note with it (rebuilt).
-        meta = (_key(plan_bytes, years), deps, derived_key, plan.timezone,
-                _zone_offsets(plan.timezone, years), _digest(tag + body))
-        signed_write(repo, target.with_suffix(".meta"), meta)
-    except (OSError, DutyctlError):
-        return
-
-
-def _zone_offsets(timezone: str, years: range) -> tuple | None:
-    """The zone's offsets while this entry is the one looked up: in the years of its key,
-    with two days more on each side, where the zone's date is another year."""
-    from datetime import UTC, datetime
-
-    from dutyctl.store.clock import zone_offsets
-
-    first = int(datetime(years.start, 1, 1, tzinfo=UTC).timestamp()) - 2 * 86400
-    end = int(datetime(years.stop, 1, 1, tzinfo=UTC).timestamp()) + 2 * 86400
-    return zone_offsets(timezone, first, end)
-
-
-def read_meta(repo: Repo, plan_bytes: bytes, years: range) -> tuple[str, str, tuple | None] | None:
-    """(derived key, time zone, the zone's offsets for :func:`dutyctl.store.clock.today`) of a
-    cached plan, without unpickling the plan.
-
-    The files the plan pulled in are re-hashed, as on a plan cache hit."""
-    entry = entry_path(repo, plan_bytes, years)
-    meta = signed_read(entry.with_suffix(".meta"))
-    try:
-        key, deps, derived_key, timezone, offsets, entry_digest = meta  # type: ignore[misc]
-        if key != _key(plan_bytes, years) or _digest(entry.read_bytes()) != entry_digest:
-            return None
-        for relpath, digest in deps:
-            if _file_digest(repo, relpath) != digest:
-                return None
-    except Exception:
-        return None
-    return derived_key, timezone, offsets
-
-
-def read_dependencies(repo: Repo, plan_bytes: bytes, years: range) -> list[str] | None:
-    """The repository paths of the files a cached plan pulled in, from its signed note
-    (without unpickling the plan), or None when the cache does not hold this plan."""
-    meta = signed_read(entry_path(repo, plan_bytes, years).with_suffix(".meta"))
-    try:
-        key, deps, *_ = meta  # type: ignore[misc]
-        if key != _key(plan_bytes, years):
-            return None
-        return [str(relpath) for relpath, _digest_ in deps]
-    except Exception:
-        return None
+    key = _key(plan_bytes, years)
+    deps = tuple((str(relpath), str(digest)) for relpath, digest in deps)
+    pickled = pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL)
+    digest = _digest(pickled)
+    head = marshal.dumps((key, deps, startup, digest))
+    size = len(head).to_bytes(8, "big")
+    path = entry_path(repo, plan_bytes, years)
+    _write_signed(repo, path, size + head, pickled)
+    return Entry(_digest(f"{key}|{deps!r}".encode()), deps, startup, path, 40 + len(head),
+                 digest, plan)
 
 
 def _derived_path(repo: Repo, key: str, name: str, argument: str) -> Path:
@@ -283,23 +285,29 @@ def _no_collection():
 
 def signed_write(repo: Repo, path: Path, value: object) -> None:
     """Write ``value`` signed, atomically (temp file + os.replace); failures are ignored."""
-    key = secret_key()
-    if key is None:
-        return
     try:
         body = _encode(value)
     except Exception:  # a value that cannot be stored is computed again next time
         return
+    _write_signed(repo, path, body)
+
+
+def _write_signed(repo: Repo, path: Path, signed: bytes, tail: bytes = b"") -> None:
+    """``path`` := signature of ``signed``, ``signed``, ``tail``: written to a temporary
+    file and moved into place, so that a reader sees a whole entry or none."""
+    key = secret_key()
+    if key is None:
+        return
     try:
         if repo.cache_dir.is_symlink():
-            return
+            return  # a cache folder sent elsewhere (a committed symlink) is not written to
         repo.cache_dir.mkdir(mode=0o700, exist_ok=True)
         import tempfile
 
-        fd, temp = tempfile.mkstemp(dir=repo.cache_dir, prefix=".derived-", suffix=".tmp")
+        fd, temp = tempfile.mkstemp(dir=repo.cache_dir, prefix=".entry-", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(_sign(key, body) + body)
+                handle.write(_sign(key, signed) + signed + tail)
             os.replace(temp, path)
         except BaseException:
             Path(temp).unlink(missing_ok=True)
@@ -319,8 +327,8 @@ def derived(repo: Repo, plan: Plan, name: str, argument: str, compute):
 
     ``compute`` must be a pure function of the plan and ``argument`` (a rotation until a
     day, today's view on a day): the entry is keyed by the plan's cache key (its bytes,
-    the dutyctl version, the holiday years) and signed like the plan entry; the files the
-    plan pulled in (a roster file) are checked by the plan entry that gave ``plan``.
+    the dutyctl version, the holiday years, the files it pulled in) and signed like the
+    plan's entry.
     Plans not loaded through the plan cache (``--rev``) are computed every time.
     """
     key = plan_key(plan)

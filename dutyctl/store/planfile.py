@@ -1266,13 +1266,13 @@ def check_plan_file(
     years: range | None = None,
     *,
     plan_bytes: bytes | None = None,
-    read_files: list[str] | None = None,
+    read_files: list[tuple[str, bytes]] | None = None,
     pure: bool = False,
 ) -> tuple[Plan | None, list[Problem]]:
     """Read and validate the repository's plan: (plan or None, every problem found).
 
-    ``read_files`` collects the repository paths of other files the plan pulled in;
-    ``pure`` is as for :func:`build_plan`.
+    ``read_files`` collects (repository path, bytes read) of the other files the plan
+    pulled in; ``pure`` is as for :func:`build_plan`.
     """
     source = repo.relative(repo.plan_path) if rev is None else f"{rev}:plan.yaml"
     if plan_bytes is None:
@@ -1283,44 +1283,41 @@ def check_plan_file(
 
 
 def repo_roster_source(
-    repo: Repo, rev: str | None = None, read_files: list[str] | None = None
+    repo: Repo, rev: str | None = None, read_files: list[tuple[str, bytes]] | None = None
 ) -> RosterSource:
     """How :func:`build_plan` reads a roster file of ``repo`` (at ``rev``), noting its path
-    in ``read_files``."""
+    and the bytes read in ``read_files``."""
 
     def roster_source(relpath: str, location: Location) -> tuple[str, str]:
         path = repo.inside(relpath, what="roster file", location=location)
         name = repo.relative(path) if rev is None else f"{rev}:{repo.relative(path)}"
+        data = read_source(repo, path, rev)
         if read_files is not None:
-            read_files.append(repo.relative(path))
-        return decode(read_source(repo, path, rev), name), name
+            read_files.append((repo.relative(path), data))
+        return decode(data, name), name
 
     return roster_source
 
 
-def load_plan(repo: Repo, rev: str | None = None, years: range | None = None) -> Plan:
+def load_plan(
+    repo: Repo,
+    rev: str | None = None,
+    years: range | None = None,
+    *,
+    plan_bytes: bytes | None = None,
+    read_files: list[tuple[str, bytes]] | None = None,
+) -> Plan:
     """The repository's valid plan, or PlanInvalid carrying every problem.
 
-    The work tree's plan is served from the plan cache when it has not changed.
+    (The plan cache is :func:`dutyctl.app.load.plan_entry`'s: this reads the files.)
     """
-    cacheable = rev is None and years is None
-    plan_bytes = read_source(repo, repo.plan_path, rev) if cacheable else None
-    if cacheable:
-        from dutyctl.store import plancache
-
-        # Holidays are resolved for years around this one: the year is part of the key.
-        this_year = range(date.today().year, date.today().year + 1)
-        cached = plancache.read(repo, plan_bytes, this_year)
-        if cached is not None:
-            return cached
-    read_files: list[str] = []
-    plan, problems = check_plan_file(repo, rev, years, plan_bytes=plan_bytes, read_files=read_files)
+    plan, problems = check_plan_file(
+        repo, rev, years, plan_bytes=plan_bytes, read_files=read_files
+    )
     if plan is None:
         errors = [p for p in problems if p.severity == "error"]
         count = f"{len(errors)} problem{'s' if len(errors) != 1 else ''}"
         raise PlanInvalid(
             f"the plan has {count}", hint="run 'dutyctl plan check' after fixing", problems=problems
         )
-    if cacheable:
-        plancache.write(repo, plan_bytes, this_year, plan, read_files)
     return plan
