@@ -86,6 +86,7 @@ def test_docs_caches_names_every_entry_the_commands_make(example_repo: Path):
     text = (ROOT / "docs" / "caches.md").read_text()
     rows = [line.split("|")[1] for line in text.splitlines() if line.startswith("| `")]
     documented = {name for row in rows for name in re.findall(r"`([a-z-]+)-\*`", row)}
+    documented |= {name for row in rows for name in re.findall(r"`([a-z-]+)\.sqlite3`", row)}
     env = {"DUTYCTL_TODAY": "2026-11-24", "DUTYCTL_PERSON": "farid"}
     for args in (
         ["today"],

@@ -301,9 +301,12 @@ def test_lock_held_by_a_stuck_process_log_waits_then_says_so(stuck_lock: Path):
 
 
 def test_lock_held_by_a_stuck_process_readers_say_what_they_skipped(stuck_lock: Path):
-    result = run_cli(
-        "doctor", "--repo", str(stuck_lock), env={**TODAY, "DUTYCTL_LOCK_TIMEOUT": "0.2"}
-    )
+    env = {**TODAY, "DUTYCTL_LOCK_TIMEOUT": "0.2"}
+    # The log index stands for a file unchanged since it was read: nothing to wait for.
+    assert run_cli("doctor", "--repo", str(stuck_lock), env=env).exit_code == 0
+    with open(stuck_lock / "logs" / "2026-11.csv", "ab") as handle:
+        handle.write(b"\n")  # changed: it must be read again, and the lock is held
+    result = run_cli("doctor", "--repo", str(stuck_lock), env=env)
     assert result.exit_code == 1, result.output
     assert "logs/2026-11.csv is locked by another process (waited 0.2s); not read" in (
         result.stdout + result.stderr

@@ -58,3 +58,17 @@ def test_a_void_row_with_a_value() -> None:
     [(line, message)] = problems(entry(id="A1"), void("V1", "A1") ._replace(metric="photo",
                                                                              value=3.0))
     assert line == 3 and "also holds a metric and value (photo=3)" in message
+
+
+def test_years_of_history_are_named_a_few_rows_then_counted_per_file() -> None:
+    from datetime import timedelta
+
+    from dutyctl.core.logchecks import SHOWN
+
+    old = [entry(id=f"H{n}", date=START - timedelta(days=1 + n)) for n in range(SHOWN + 5)]
+    found = problems(*old, entry(id="F1", date=TODAY + timedelta(days=1)))
+    assert len(found) == SHOWN + 2
+    assert all("before the plan's start" in message for _, message in found[:SHOWN])
+    assert "in the future" in found[SHOWN][1]
+    assert found[-1] == (None, "and 5 more entries in this file dated before the plan's "
+                               "start (2026-01-05)")

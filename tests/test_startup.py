@@ -61,6 +61,8 @@ HEAVY = (
     "holidays",
     "icalendar",
     "json",
+    "sqlite3",  # the log index: reports and `log`'s standing need it, `today` does not
+    "dutyctl.store.logindex",
     "dutyctl.core.model",
     "dutyctl.core.syntax",
     "dutyctl.core.rotation",
@@ -164,14 +166,13 @@ def test_warm_rotation_listing_reads_only_the_cached_rows(example_repo: Path) ->
 
 
 # A warm `dutyctl log` checks against the start-up values of the plan's entry (its log
-# view and the day's slots), appends and reads the slot's month file: none of the plan's
-# machinery.
+# view and the day's slots), appends and reads the slot's sums from the log index: none
+# of the plan's machinery.
 LOG_HEAVY = (
-    *(m for m in HEAVY if m != "dutyctl.cli.log"),
+    *(m for m in HEAVY if m not in ("dutyctl.cli.log", "sqlite3", "dutyctl.store.logindex")),
     "dutyctl.cli.rotation",
     "dutyctl.core.agenda",
     "dutyctl.core.schedule",
-    "dutyctl.store.logcache",
     "dutyctl.app.report",
     "dutyctl.core.compliance",
     "csv",  # rows are written without it; it reads only lines that are not ordinary
@@ -197,7 +198,6 @@ REPORT_MACHINERY = (
     "dutyctl.cli.report",
     "dutyctl.cli.rotation",
     "dutyctl.core.agenda",
-    "dutyctl.store.logcache",
     "dutyctl.app.report",
     "dutyctl.core.reports",
     "dutyctl.core.compliance",

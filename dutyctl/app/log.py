@@ -31,7 +31,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from dutyctl.core.entries import Entry, active_entries, format_recorded_at, restore
+from dutyctl.core.entries import Entry, format_recorded_at, restore
 from dutyctl.errors import (
     EXIT_PROBLEMS,
     DutyctlError,
@@ -257,7 +257,7 @@ def void_entry(
 ) -> LogResult:
     """Append a void row cancelling ``entry_id`` to the month file of that entry's date."""
     from dutyctl.app.load import PlanViews, open_repo
-    from dutyctl.store.logfile import append_entries, next_entry_id, read_log
+    from dutyctl.store.logfile import append_entries, next_entry_id
 
     found = open_repo(repo)
     views = PlanViews(found)
@@ -266,12 +266,15 @@ def void_entry(
     pid = _who(view, found, person, problems)
     if reason is not None:
         _text_ok("note", reason, "--reason", problems)
-    read = read_log(found.root)
-    by_id = {logged.entry.id: logged for logged in read.entries}
+    from dutyctl.store.logindex import LogIndex
+
     wanted = entry_id.strip().upper()
-    target = by_id.get(wanted) or by_id.get(entry_id.strip())
+    with LogIndex(found.root) as index:
+        rows = index.find(wanted) or index.find(entry_id.strip())
+        ids = [] if rows else list(index.ids())
+    target = rows[0] if rows and rows[0][0].id in (wanted, entry_id.strip()) else None
     if target is None:
-        hint = did_you_mean(wanted, [i for i, lg in by_id.items() if not lg.entry.is_void])
+        hint = did_you_mean(wanted, ids)
         problems.append(
             Problem(
                 None,
@@ -279,31 +282,31 @@ def void_entry(
                 hint=hint or "list the ids with: dutyctl entries --all (or --format json)",
             )
         )
-    elif target.entry.is_void:
+    elif target[0].is_void:
         problems.append(
             Problem(
-                target.location,
-                f"{target.entry.id} is a void row (it cancels {target.entry.voids}); "
+                target[1],
+                f"{target[0].id} is a void row (it cancels {target[0].voids}); "
                 "a void cannot be voided",
                 hint="to count that entry again, log it again",
             )
         )
     else:
-        voids = [lg for lg in read.entries if lg.entry.voids == target.entry.id]
+        voids = [(e, at) for e, at in rows[1:] if e.voids == target[0].id]
         if voids:
-            v = voids[0]
+            v, at = voids[0]
             problems.append(
                 Problem(
-                    v.location,
-                    f"entry {target.entry.id} was already voided by {v.entry.id} "
-                    f"({v.entry.person}, {v.entry.recorded_at[:10]})",
+                    at,
+                    f"entry {target[0].id} was already voided by {v.id} "
+                    f"({v.person}, {v.recorded_at[:10]})",
                     hint="nothing to do; it no longer counts",
                 )
             )
     if problems:
         raise _refused(problems, "nothing was logged")
     assert pid is not None and target is not None
-    old = target.entry
+    old = target[0]
     row = Entry(
         id=next_entry_id(),
         recorded_at=format_recorded_at(_now()),
@@ -383,25 +386,24 @@ def standing_for(
     """The KPI standing of the slot of ``duty_id`` that covers ``day`` (the person's if any).
 
     ``on_day``: the slots covering ``day`` (``rotation.on(day)``)."""
-    from dutyctl.store.logfile import read_log
+    from dutyctl.store.logindex import LogIndex
 
     duty = view.duties[duty_id]
     slots = [a for a in on_day if a.duty == duty_id]
     if not slots:
         return None, []
     slot = next((a for a in slots if person in a.people), slots[0])
-    read = read_log(root, months_between(slot.start, slot.end))
     per_person = duty.kpi_per == "person"
     totals: dict[str, float] = {}
-    for entry in active_entries(read.all_entries()):
-        if entry.duty != duty_id or not slot.start <= entry.date <= slot.end:
-            continue
-        if per_person and entry.person != person:
-            continue
-        totals[entry.metric] = totals.get(entry.metric, 0.0) + entry.value
+    with LogIndex(root) as index:
+        for item in index.sums(slot.start, slot.end, ("person", "duty", "metric")):
+            if item.duty != duty_id or (per_person and item.person != person):
+                continue
+            totals[item.metric] = totals.get(item.metric, 0.0) + item.value
+        problems = index.problems(months_between(slot.start, slot.end))
     items = tuple(KpiItem(m, totals.get(m, 0.0), b) for m, b in duty.kpi.items())
     standing = Standing(duty_id, slot.start, slot.end, slot.people, duty.kpi_per, person, items)
-    return standing, read.problems
+    return standing, problems
 
 
 def standing_text(standing: Standing) -> str:
@@ -437,7 +439,6 @@ def list_entries(
     """Active entries (voids applied, duplicates once) of a month or of the whole log."""
     from dutyctl.app.load import load, plan_today
     from dutyctl.core.syntax import parse_month
-    from dutyctl.store.logfile import read_log
 
     found, plan = load(repo)
     if month and all_months:
@@ -447,19 +448,19 @@ def list_entries(
     _known("duty", duty, plan.duties, problems, "--duty")
     if problems:
         raise _refused(problems, "nothing to list")
+    from dutyctl.store.logindex import LogIndex
+
     if all_months:
-        label, months = "all", None
+        label, months, first, last = "all", None, None, None
     else:
-        label = parse_month(month or "this", plan_today(plan)).label
-        months = {label}
-    read = read_log(found.root, months)
-    entries = active_entries(read.all_entries())
-    if person:
-        entries = [e for e in entries if e.person == person]
-    if duty:
-        entries = [e for e in entries if e.duty == duty]
-    entries.sort(key=lambda e: (e.date, e.recorded_at, e.id))
-    return EntriesResult(plan, label, entries, read.problems)
+        period = parse_month(month or "this", plan_today(plan))
+        label, months = period.label, {period.label}
+        first, last = period.span.start, period.span.end
+    with LogIndex(found.root) as index:
+        entries = list(index.entries(first, last, person=person, duty=duty,
+                                     order="date, recorded_at, id"))
+        problems = index.problems(months)
+    return EntriesResult(plan, label, entries, problems)
 
 
 def entry_record(entry: Entry) -> dict:
@@ -488,13 +489,13 @@ def doctor(repo, fix: bool = False, progress=None) -> DoctorResult:
     from dutyctl.app.load import load, plan_today
     from dutyctl.core.logchecks import check_entries
     from dutyctl.store.logfile import (
-        check_read,
+        _log_files,
         quarantine,
-        read_log,
         repair_resaved,
         resaved_files,
         unread_files,
     )
+    from dutyctl.store.logindex import LogIndex
 
     found, plan = load(repo)
     moved: list[Problem] = []
@@ -507,21 +508,23 @@ def doctor(repo, fix: bool = False, progress=None) -> DoctorResult:
         moved, skipped = done.moved, done.skipped
         if done.quarantine_file is not None:
             quarantine_file = found.relative(done.quarantine_file)
-    read = read_log(found.root, progress=progress)  # read once: counts and checks
-    problems = check_read(read, set(plan.people), set(plan.metrics), set(plan.duties))
-    problems += check_entries(
-        ((logged.entry, logged.location) for logged in read.entries),
-        start=plan.start,
-        today=plan_today(plan),
-    )
-    problems += unread_files(found.root)
+    today = plan_today(plan)
+    with LogIndex(found.root) as index:
+        problems = index.problems()
+        unknown_names: list[Problem] = []
+        rows = index.suspects(set(plan.people), set(plan.metrics), set(plan.duties),
+                              plan.start, today)
+        checked = check_entries(_known_rows(rows, plan, unknown_names), start=plan.start,
+                                today=today)
+        count = index.count()
+    problems += unknown_names + checked + unread_files(found.root)
     problems.sort(key=_file_order)
     resaved = resaved_files(found.root) if any(_wrong_header(p) for p in problems) else {}
     problems = [_resaved_problem(p, resaved) for p in problems]
     skipped = [_resaved_problem(p, resaved) for p in skipped]
     return DoctorResult(
-        [found.relative(p) for p in read.files],
-        len(read.entries),
+        [found.relative(p) for p in _log_files(found.root, None)],
+        count,
         problems,
         moved,
         quarantine_file,
@@ -529,6 +532,29 @@ def doctor(repo, fix: bool = False, progress=None) -> DoctorResult:
         fix,
         repaired,
     )
+
+
+def _known_rows(rows, plan: Plan, problems: list[Problem]):
+    """The rows, on their way to the checks of what they mean, checked first against the
+    plan's people, metrics and duties, and for a void of an id the log does not hold."""
+    for entry, where, lost in rows:
+        checks = [("person", entry.person, plan.people)]
+        if not entry.is_void:
+            checks.append(("metric", entry.metric, plan.metrics))
+        if entry.duty:
+            checks.append(("duty", entry.duty, plan.duties))
+        for kind, word, known in checks:
+            if word not in known:
+                message, hint = unknown(kind, word, known)
+                problems.append(Problem(where, message, hint))
+        if lost:
+            problems.append(Problem(
+                where,
+                f"void row {entry.id} cancels {entry.voids}, which is not in the log",
+                hint="check the id; the entry may be in a file not yet merged",
+                severity="warning",
+            ))
+        yield entry, where
 
 
 def _file_order(problem: Problem) -> tuple[str, int]:

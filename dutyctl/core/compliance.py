@@ -25,11 +25,11 @@ Which slots are judged
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from dutyctl.core.entries import Entry, active_entries
+from dutyctl.core.entries import Entry, Sum, active_entries
 from dutyctl.core.model import Plan, Span
 from dutyctl.core.rotation import Assignment, Rotation
 
@@ -207,15 +207,11 @@ def judge_slots(
     *,
     attribution: Attribution | None = None,
     active: bool = False,
-    extra: Mapping[tuple[str, date], Mapping[str, Mapping[str, float]]] | None = None,
 ) -> list[SlotResult]:
     """Every judged slot of the period, with its totals, shortfall and excess.
 
     ``entries`` may hold void rows and duplicates: only :func:`active_entries` count
-    (``active``: they are that already). ``extra``: per slot (duty, start), each
-    person's sums per metric of entries that are not in ``entries`` (whole numbers,
-    so the order of the sums does not matter); such results list only the ids of
-    ``entries``.
+    (``active``: they are that already).
     """
     if attribution is None:
         attribution = Attribution(rotation.assignments)
@@ -229,25 +225,46 @@ def judge_slots(
         slot = attribution.slot_of(entry)
         if slot is not None and (slot.duty, slot.start) in counted:
             counted[(slot.duty, slot.start)].append(entry)
-    if extra is None:
-        return [judge_one(plan, a, counted[(a.duty, a.start)], today) for a in slots]
+    return [judge_one(plan, a, counted[(a.duty, a.start)], today) for a in slots]
+
+
+def judge_sums(
+    plan: Plan,
+    rotation: Rotation,
+    sums: Iterable[Sum],
+    period: Span,
+    today: date,
+    *,
+    attribution: Attribution | None = None,
+) -> list[SlotResult]:
+    """:func:`judge_slots` from the active entries summed per date, person, duty (as
+    written) and metric (:class:`~dutyctl.entries.Sum`); the results list no entry ids."""
+    if attribution is None:
+        attribution = Attribution(rotation.assignments)
+    slots = judged_slots(rotation, period, today)
+    found: dict[tuple[str, date], dict[str, dict[str, float]]] = {
+        (a.duty, a.start): {} for a in slots
+    }
+    first = min((a.start for a in slots), default=None)
+    last = max((a.end for a in slots), default=None)
+    for item in sums:
+        if first is None or last is None or not first <= item.date <= last:
+            continue
+        slot = attribution.slot_for(item.person, item.duty, item.date)
+        people = found.get((slot.duty, slot.start)) if slot is not None else None
+        if people is not None:
+            own = people.setdefault(item.person, {})
+            own[item.metric] = own.get(item.metric, 0.0) + item.value
     results = []
     for a in slots:
-        mine = counted[(a.duty, a.start)]
         totals: dict[str, float] = {}
         by_person: dict[str, dict[str, float]] = {p: {} for p in a.people}
-        for person, sums in extra.get((a.duty, a.start), {}).items():
-            own = by_person.setdefault(person, {})
-            for metric, value in sums.items():
+        for person, own in found[(a.duty, a.start)].items():
+            mine = by_person.setdefault(person, {})
+            for metric, value in own.items():
                 totals[metric] = totals.get(metric, 0.0) + value
-                own[metric] = own.get(metric, 0.0) + value
-        for entry in mine:
-            totals[entry.metric] = totals.get(entry.metric, 0.0) + entry.value
-            own = by_person.setdefault(entry.person, {})
-            own[entry.metric] = own.get(entry.metric, 0.0) + entry.value
-        results.append(
-            judge_totals(plan, a, totals, by_person, tuple(e.id for e in mine), today)
-        )
+                mine[metric] = mine.get(metric, 0.0) + value
+        results.append(judge_totals(plan, a, totals, by_person, (), today))
     return results
 
 

@@ -24,6 +24,7 @@ import math
 import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 
 from dutyctl.core.dates import parse_date  # not syntax: `dutyctl log` needs no plan model
@@ -50,6 +51,7 @@ TEXT_FIELDS: tuple[str, ...] = ("person", "duty", "channel", "metric", "url", "n
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 
 _ID_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._:-]{0,63}$")
+_ID_MATCH = _ID_RE.match
 # re.ASCII: without it \d also matches other scripts' digits (Arabic-Indic ٣, fullwidth １),
 # which float() then reads as numbers.
 _RECORDED_AT_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z\Z", re.ASCII)
@@ -136,7 +138,9 @@ def encode_text(text: str) -> str:
 
 
 def decode_text(cell: str) -> str:
-    return unescape_breaks(restore(cell))
+    if "\\" in cell or cell.startswith("'"):
+        return unescape_breaks(restore(cell))
+    return cell  # nothing to undo: most cells
 
 
 # -- rows ----------------------------------------------------------------------------------
@@ -190,39 +194,50 @@ def row_to_entry(row: list[str]) -> Entry:
             f"row has {len(row)} columns, expected {len(HEADER)}",
             hint="columns are " + ",".join(HEADER),
         )
-    cells = dict(zip(HEADER, row, strict=True))
-    entry_id = cells["id"]
+    entry_id, recorded_at, day, person, duty, channel, metric, value, minutes, url, note, voids = (
+        row
+    )
     _check_id(entry_id, "id")
-    if cells["voids"]:
-        _check_id(cells["voids"], "voids")
-    if not _RECORDED_AT_RE.match(cells["recorded_at"]):
+    if voids:
+        _check_id(voids, "voids")
+    if not _RECORDED_AT_RE.match(recorded_at):
         raise InputError(
-            f"recorded_at '{cells['recorded_at']}' is not a UTC timestamp",
+            f"recorded_at '{recorded_at}' is not a UTC timestamp",
             hint="expected a time like 2026-11-24T08:15:03.123Z",
         )
-    try:
-        day = parse_date(cells["date"])
-    except InputError as error:
-        raise InputError(f"date: {error.message}", hint=error.hint) from None
-    minutes_text = cells["minutes"].strip()
+    minutes = minutes.strip()
     return Entry(
-        id=entry_id,
-        recorded_at=cells["recorded_at"],
-        date=day,
-        person=decode_text(cells["person"]),
-        duty=decode_text(cells["duty"]),
-        channel=decode_text(cells["channel"]),
-        metric=decode_text(cells["metric"]),
-        value=_parse_number(cells["value"], "value"),
-        minutes=None if minutes_text == "" else _parse_number(minutes_text, "minutes"),
-        url=decode_text(cells["url"]),
-        note=decode_text(cells["note"]),
-        voids=cells["voids"],
+        entry_id,
+        recorded_at,
+        _row_date(day),
+        decode_text(person),
+        decode_text(duty),
+        decode_text(channel),
+        decode_text(metric),
+        _row_number(value, "value"),
+        None if minutes == "" else _row_number(minutes, "minutes"),
+        decode_text(url),
+        decode_text(note),
+        voids,
     )
 
 
+@lru_cache(maxsize=4096)
+def _row_date(text: str) -> date:
+    """A row's date (a log holds a few thousand distinct days: each is parsed once)."""
+    try:
+        return parse_date(text)
+    except InputError as error:
+        raise InputError(f"date: {error.message}", hint=error.hint) from None
+
+
+@lru_cache(maxsize=4096)
+def _row_number(text: str, column: str) -> float:
+    return _parse_number(text, column)
+
+
 def _check_id(text: str, column: str) -> None:
-    if not isinstance(text, str) or not _ID_RE.match(text):
+    if not isinstance(text, str) or not _ID_MATCH(text):
         raise InputError(
             f"{column} '{text}' is not an entry id",
             hint="ids are letters and digits (26-character ULIDs when dutyctl makes them)",
@@ -320,3 +335,40 @@ def active_entries(entries: Iterable[Entry]) -> list[Entry]:
         unique.setdefault(entry.id, entry)
     voided = {entry.voids for entry in unique.values() if entry.is_void}
     return [e for e in unique.values() if not e.is_void and e.id not in voided]
+
+
+SUM_KEYS: tuple[str, ...] = ("date", "person", "duty", "metric", "channel")
+_EMPTY = (date.min, "", "", "", "")
+
+
+class Sum(NamedTuple):
+    """Entries summed per some of :data:`SUM_KEYS` (``duty`` as written); the keys not
+    summed by are empty (``""``, ``date.min``). What the log index answers, and what
+    reports are made of."""
+
+    date: date
+    person: str
+    duty: str
+    metric: str
+    channel: str
+    value: float
+    entries: int
+    minutes: float
+
+
+def sums_of(entries: Iterable[Entry], by: Iterable[str] = SUM_KEYS) -> list[Sum]:
+    """The entries (active ones: see :func:`active_entries`) summed per the keys ``by``."""
+    wanted = [key in set(by) for key in SUM_KEYS]
+    groups: dict[tuple, list] = {}
+    for entry in entries:
+        key = tuple(value if keep else empty for value, keep, empty in zip(
+            (entry.date, entry.person, entry.duty, entry.metric, entry.channel), wanted,
+            _EMPTY, strict=True))
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [entry.value, 1, entry.minutes or 0.0]
+        else:
+            group[0] += entry.value
+            group[1] += 1
+            group[2] += entry.minutes or 0.0
+    return [Sum(*key, *group) for key, group in groups.items()]

@@ -20,6 +20,8 @@ from datetime import date
 from dutyctl.core.entries import Entry
 from dutyctl.errors import Location, Problem
 
+SHOWN = 20  # rows named one by one per file for each side of the plan's dates
+
 _VOID_HINT = "a void cannot be undone: to count the entry again, log it again"
 
 
@@ -29,26 +31,16 @@ def check_entries(
     """Problems of readable rows, in the order the rows came, void chains at the end."""
     problems: list[Problem] = []
     voids: dict[str, tuple[str, Location | None]] = {}  # void row id -> (target, where)
+    # A team that brought years of history sees one line per file for it, not a million.
+    dated_out: dict[tuple[str, str], int] = {}  # (file, "before"/"after") -> rows
     for entry, where in logged:
-        if entry.date < start:
-            problems.append(
-                Problem(
-                    where,
-                    f"entry {entry.id} is dated {entry.date.isoformat()}, before the plan's "
-                    f"start ({start.isoformat()}); `dutyctl log` would refuse it",
-                    hint="void it (`dutyctl log --void ID`) if it is a mistake, or move the "
-                    "plan's `start` back to count history from before it",
-                )
-            )
-        elif entry.date > today:
-            problems.append(
-                Problem(
-                    where,
-                    f"entry {entry.id} is dated {entry.date.isoformat()}, in the future "
-                    f"(today is {today.isoformat()}); `dutyctl log` would refuse it",
-                    hint="void it and log it again with the day the work was done",
-                )
-            )
+        side = "before" if entry.date < start else "after" if entry.date > today else None
+        if side is not None:
+            key = (where.file if where else "", side)
+            shown = dated_out.get(key, 0)
+            dated_out[key] = shown + 1
+            if shown < SHOWN:
+                problems.append(_date_problem(entry, where, side, start, today))
         if entry.is_void:
             voids.setdefault(entry.id, (entry.voids, where))
             if entry.metric or entry.value:
@@ -61,6 +53,17 @@ def check_entries(
                         "an entry of its own",
                     )
                 )
+    for (file, side), count in dated_out.items():
+        if count > SHOWN:
+            what = (f"before the plan's start ({start.isoformat()})" if side == "before"
+                    else f"after today ({today.isoformat()})")
+            problems.append(Problem(
+                Location(file) if file else None,
+                f"and {count - SHOWN} more entries in this file dated {what}",
+                hint="history from before the plan counts once the plan's `start` is moved "
+                "back to its first day" if side == "before" else "void them and log them "
+                "again with the day the work was done",
+            ))
     reported: set[str] = set()
     for void_id, (target, where) in voids.items():
         if target == void_id:
@@ -85,3 +88,21 @@ def check_entries(
                     )
                 )
     return problems
+
+
+def _date_problem(entry: Entry, where: Location | None, side: str, start: date,
+                  today: date) -> Problem:
+    if side == "before":
+        return Problem(
+            where,
+            f"entry {entry.id} is dated {entry.date.isoformat()}, before the plan's "
+            f"start ({start.isoformat()}); `dutyctl log` would refuse it",
+            hint="void it (`dutyctl log --void ID`) if it is a mistake, or move the "
+            "plan's `start` back to count history from before it",
+        )
+    return Problem(
+        where,
+        f"entry {entry.id} is dated {entry.date.isoformat()}, in the future "
+        f"(today is {today.isoformat()}); `dutyctl log` would refuse it",
+        hint="void it and log it again with the day the work was done",
+    )

@@ -17,7 +17,7 @@ Counting rules, the same in every report:
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -27,10 +27,11 @@ from dutyctl.core.compliance import (
     SlotResult,
     entry_points,
     judge_slots,
+    judge_sums,
     metric_kind,
     person_compliance,
 )
-from dutyctl.core.entries import Entry, active_entries
+from dutyctl.core.entries import Entry, Sum, active_entries, sums_of
 from dutyctl.core.model import Person, Plan, Span
 from dutyctl.core.rotation import Rotation
 from dutyctl.core.syntax import month_span
@@ -60,18 +61,32 @@ class Totals:
 
 
 def totals(plan: Plan, entries: Iterable[Entry]) -> Totals:
+    return sum_totals(plan, sums_of(entries, ("metric",)))
+
+
+def sum_totals(plan: Plan, sums: Iterable[Sum]) -> Totals:
+    """What summed entries add up to (:class:`~dutyctl.entries.Sum`, by metric at least)."""
     count, points, minutes, output, outcomes = 0, 0.0, 0.0, 0.0, 0.0
     metrics: dict[str, float] = {}
-    for entry in entries:
-        count += 1
-        points += entry_points(plan, entry)
-        minutes += entry.minutes or 0.0
-        if metric_kind(plan, entry.metric) == "outcome":
-            outcomes += entry.value
+    for item in sums:
+        count += item.entries
+        minutes += item.minutes
+        known = plan.metrics.get(item.metric)
+        if known is not None:
+            points += item.value * known.points
+        if known is not None and known.kind == "outcome":
+            outcomes += item.value
         else:
-            output += entry.value
-        metrics[entry.metric] = metrics.get(entry.metric, 0.0) + entry.value
+            output += item.value
+        metrics[item.metric] = metrics.get(item.metric, 0.0) + item.value
     return Totals(count, points, minutes, output, outcomes, dict(sorted(metrics.items())))
+
+
+def sum_totals_by(plan: Plan, sums: Iterable[Sum], key: Callable[[Sum], str]) -> dict[str, Totals]:
+    groups: dict[str, list[Sum]] = {}
+    for item in sums:
+        groups.setdefault(key(item), []).append(item)
+    return {k: sum_totals(plan, group) for k, group in sorted(groups.items())}
 
 
 def totals_by(
@@ -193,10 +208,45 @@ def leaderboard(
 
     Ranked by points, then compliance (no slots ranks below 0%), then id.
     """
+    return leaderboard_of(plan, rotation, sums_of(active_entries(entries), _DAY_KEYS), period,
+                          today, label=label, department=department)
+
+
+_DAY_KEYS = ("date", "person", "duty", "metric")
+
+
+def leaderboard_of(
+    plan: Plan,
+    rotation: Rotation,
+    sums: Iterable[Sum],
+    period: Span,
+    today: date,
+    *,
+    label: str = "",
+    department: str | None = None,
+) -> Leaderboard:
+    """:func:`leaderboard` from the active entries summed per date, person, duty and
+    metric: those dated in the period and in its judged slots. One pass over them."""
     keep = _in_department(plan, department)
-    dated = [e for e in in_span(entries, period) if keep(e.person)]
-    by_person = totals_by(plan, dated, lambda e: e.person)
-    results = judge_slots(plan, rotation, entries, period, today)
+    mine: dict[tuple[str, str], list] = {}
+
+    def dated(items: Iterable[Sum]) -> Iterator[Sum]:
+        for item in items:  # the people's totals gathered on the way to the slots
+            if period.start <= item.date <= period.end and keep(item.person):
+                found = mine.get((item.person, item.metric))
+                if found is None:
+                    mine[(item.person, item.metric)] = [item.value, item.entries, item.minutes]
+                else:
+                    found[0] += item.value
+                    found[1] += item.entries
+                    found[2] += item.minutes
+            yield item
+
+    results = judge_sums(plan, rotation, dated(sums), period, today)
+    by_person = sum_totals_by(
+        plan, [Sum(date.min, p, "", m, "", *total) for (p, m), total in mine.items()],
+        lambda s: s.person,
+    )
     return rank_leaderboard(plan, by_person, results, period, label=label, department=department)
 
 
@@ -389,30 +439,46 @@ def month_report(
     today: date,
     *,
     department: str | None = None,
-    goals_before: dict[tuple[str, str | None], float] | None = None,
-    previous_sums: dict[tuple[str, date], dict[str, dict[str, float]]] | None = None,
 ) -> MonthReport:
-    """The monthly review. ``goals_before``: the goal totals of log files not in
-    ``entries`` (see :func:`goal_progress`); ``previous_sums``: for the previous month's
-    slots, the sums of entries not in ``entries`` (see :func:`judge_slots`' ``extra``)."""
+    """The monthly review."""
+    keep = _in_department(plan, department)
+    entries = active_entries(entries)
+    goals = [e for e in entries if plan.start <= e.date <= span.end]
+    best = best_entries(plan, [e for e in in_span(entries, span) if keep(e.person)])
+    return month_report_of(plan, rotation, sums_of(entries), sums_of(goals, ("metric", "channel")),
+                           best, month, span, today, department=department)
+
+
+def month_report_of(
+    plan: Plan,
+    rotation: Rotation,
+    sums: Iterable[Sum],
+    goal_sums: Iterable[Sum],
+    best: Sequence[BestEntry],
+    month: str,
+    span: Span,
+    today: date,
+    *,
+    department: str | None = None,
+) -> MonthReport:
+    """:func:`month_report` from the active entries summed per every key (those of the
+    month, the previous month and the slots judged in them), summed per metric and
+    channel (those dated from the plan's start to the month's end: the goals) and the
+    month's best entries."""
     from dutyctl.core.agenda import next_review_move
 
     keep = _in_department(plan, department)
     review = next_review_move(plan, today)
-    entries = active_entries(entries)
+    sums = list(sums)
     attribution = Attribution(rotation.assignments)
     results = _filter_slots(
-        judge_slots(plan, rotation, entries, span, today, attribution=attribution, active=True),
-        keep,
+        judge_sums(plan, rotation, sums, span, today, attribution=attribution), keep
     )
     before = _filter_slots(
-        judge_slots(
-            plan, rotation, entries, previous_month(span), today,
-            attribution=attribution, active=True, extra=previous_sums,
-        ),
+        judge_sums(plan, rotation, sums, previous_month(span), today, attribution=attribution),
         keep,
     )
-    dated = [e for e in in_span(entries, span) if keep(e.person)]
+    dated = [s for s in sums if span.start <= s.date <= span.end and keep(s.person)]
 
     met = sum(r.met for r in results)
     rate = met / len(results) if results else None
@@ -426,15 +492,15 @@ def month_report(
         change=rate - previous if rate is not None and previous is not None else None,
     )
     people = _person_rows(plan, results, dated, span, keep)
-    by_channel = totals_by(plan, dated, lambda e: e.channel)
+    by_channel = sum_totals_by(plan, dated, lambda s: s.channel)
     channels = tuple(
         ChannelRow(cid, plan.channels[cid].name if cid in plan.channels else cid or "(none)", t)
         for cid, t in by_channel.items()
     )
     daily: dict[date, float] = {day: 0.0 for day in span}
-    for entry in dated:
-        if metric_kind(plan, entry.metric) == "output":
-            daily[entry.date] += entry.value
+    for item in dated:
+        if metric_kind(plan, item.metric) == "output":
+            daily[item.date] += item.value
     return MonthReport(
         team=plan.team,
         month=month,
@@ -446,8 +512,8 @@ def month_report(
         duties=tuple(_duty_rows(plan, results)),
         people=tuple(people),
         channels=channels,
-        best=tuple(best_entries(plan, dated)),
-        goals=tuple(goal_progress(plan, entries, span.end, goals_before, active=True)),
+        best=tuple(best),
+        goals=tuple(goal_rows(plan, goal_sums)),
         award=award(plan, people, department),
         next_review=review.day if review else None,
         daily_output=tuple(sorted(daily.items())),
@@ -482,12 +548,12 @@ def _duty_rows(plan: Plan, results: list[SlotResult]) -> list[DutyRow]:
 def _person_rows(
     plan: Plan,
     results: list[SlotResult],
-    dated: list[Entry],
+    dated: list[Sum],
     span: Span,
     keep: Callable[[str], bool],
 ) -> list[PersonRow]:
     compliance = person_compliance(results)
-    by_person = totals_by(plan, dated, lambda e: e.person)
+    by_person = sum_totals_by(plan, dated, lambda s: s.person)
     ids = {p.id for p in plan.roster if active_in(p, span, plan.start) and keep(p.id)}
     ids |= set(by_person) | {p for p in compliance if keep(p)}
     rows = []
@@ -526,33 +592,17 @@ def _person_rows(
     return rows
 
 
-def goal_progress(
-    plan: Plan,
-    entries: Iterable[Entry],
-    through: date,
-    before: dict[tuple[str, str | None], float] | None = None,
-    *,
-    active: bool = False,
-) -> list[GoalRow]:
-    """Each goal: its metric summed (on its channel, if given) from the plan's start.
-
-    ``before``: the sums, per (metric, channel or None), of active entries in log files
-    that are not in ``entries`` (all dated from the plan's start to ``through``).
-    ``active``: ``entries`` are active entries already (:func:`active_entries`).
-    """
-    counted = [
-        e for e in (entries if active else active_entries(entries))
-        if plan.start <= e.date <= through
-    ]
+def goal_rows(plan: Plan, sums: Iterable[Sum]) -> list[GoalRow]:
+    """Each goal: its metric summed (on its channel, if given) over ``sums``, the active
+    entries dated from the plan's start summed per metric and channel."""
+    sums = list(sums)
     rows = []
     for goal in plan.goals:
         actual = sum(
-            e.value
-            for e in counted
-            if e.metric == goal.metric and (goal.channel is None or e.channel == goal.channel)
+            s.value
+            for s in sums
+            if s.metric == goal.metric and (goal.channel is None or s.channel == goal.channel)
         )
-        if before and (goal.metric, goal.channel) in before:
-            actual = before[(goal.metric, goal.channel)] + actual
         rows.append(GoalRow(goal.text, goal.metric, goal.channel, goal.target, actual, goal.by))
     return rows
 
@@ -749,15 +799,40 @@ def person_report(
 ) -> PersonReport:
     """One person's slots, compliance and points month by month, and best entries."""
     entries = active_entries(entries)
-    results = [
-        r for r in judge_slots(plan, rotation, entries, period, today) if person_id in r.people
-    ]
     mine = [e for e in in_span(entries, period) if e.person == person_id]
+    return person_report_of(plan, rotation, sums_of(entries, ("date", "person", "duty", "metric")),
+                            best_entries(plan, mine), person_id, period, today)
+
+
+def person_report_of(
+    plan: Plan,
+    rotation: Rotation,
+    sums: Iterable[Sum],
+    best: Sequence[BestEntry],
+    person_id: str,
+    period: Span,
+    today: date,
+) -> PersonReport:
+    """:func:`person_report` from the active entries summed per date, person, duty and
+    metric (the person's dated in the period and everyone's in the slots judged in it)
+    and the person's best entries."""
+    mine: list[Sum] = []
+
+    def theirs(items: Iterable[Sum]) -> Iterator[Sum]:
+        for item in items:  # the person's sums kept on the way to the slots
+            if item.person == person_id and period.start <= item.date <= period.end:
+                mine.append(item)
+            yield item
+
+    results = [
+        r for r in judge_sums(plan, rotation, theirs(sums), period, today)
+        if person_id in r.people
+    ]
     months = []
     for span in _months(period):
         judged = [r for r in results if span.start <= r.start <= span.end]
         comp = person_compliance(judged).get(person_id) or PersonCompliance(person_id, 0, 0, 0)
-        total = totals(plan, [e for e in mine if span.start <= e.date <= span.end])
+        total = sum_totals(plan, [s for s in mine if span.start <= s.date <= span.end])
         months.append(
             MonthLine(
                 f"{span.start:%Y-%m}",
@@ -778,10 +853,10 @@ def person_report(
         today=today,
         slots=tuple(results),
         months=tuple(months),
-        totals=totals(plan, mine),
+        totals=sum_totals(plan, mine),
         compliance=person_compliance(results).get(person_id)
         or PersonCompliance(person_id, 0, 0, 0),
-        best=tuple(best_entries(plan, mine)),
+        best=tuple(best),
     )
 
 

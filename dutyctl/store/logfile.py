@@ -33,7 +33,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from dutyctl.core.dates import parse_date  # not syntax: `dutyctl log` needs no plan model
 from dutyctl.core.entries import (
     HEADER,
     RANDOM_BYTES,
@@ -469,13 +468,22 @@ os.register_at_fork(after_in_child=next_entry_id.reset)
 
 # -- reading -------------------------------------------------------------------------------
 
+# The longest line read as a row: a row dutyctl writes is a few hundred bytes; a longer
+# line (a file that is not a log, a binary blob) is reported by number, never held.
+MAX_LINE = 64 * 1024
+Progress = Callable[[int, int], None]
+
 
 class _Line(NamedTuple):
     number: int
-    raw: bytes  # exactly as in the file, newline included when there is one
+    raw: bytes  # exactly as in the file, newline included (b"" for a line too long)
     kind: str  # "header", "blank", "entry", "bad" (no reader can read it) or "stop"
     entry: Entry | None = None
     problem: Problem | None = None
+
+
+class _Long(int):
+    """A line longer than :data:`MAX_LINE` bytes, in place of its bytes: its length."""
 
 
 def _decode_cells(body: bytes) -> list[str]:
@@ -486,6 +494,8 @@ def _decode_cells(body: bytes) -> list[str]:
         raise InputError(
             f"not UTF-8 text (byte {error.start + 1})", hint="the row is damaged"
         ) from None
+    if '"' not in text and "\r" not in text:
+        return text.split(",")  # what csv.reader makes of it (a property test compares)
     import csv
 
     try:
@@ -496,14 +506,25 @@ def _decode_cells(body: bytes) -> list[str]:
 
 
 def _lines(handle: io.BufferedReader, size: int) -> Iterator[bytes]:
-    """The file's lines up to byte ``size``, one at a time."""
+    """The file's lines up to byte ``size``, one at a time; a line longer than
+    :data:`MAX_LINE` comes as a :class:`_Long`, read past in blocks, never held."""
     left = size
     while left > 0:
-        raw = handle.readline(left)
+        raw = handle.readline(min(left, MAX_LINE + 1))
         if not raw:
             return
         left -= len(raw)
-        yield raw
+        if len(raw) <= MAX_LINE or raw.endswith(b"\n"):
+            yield raw
+            continue
+        length = len(raw)
+        while left > 0 and not raw.endswith(b"\n"):
+            raw = handle.readline(min(left, 1 << 20))
+            if not raw:
+                break
+            left -= len(raw)
+            length += len(raw)
+        yield _Long(length)
 
 
 def _scan(
@@ -513,14 +534,24 @@ def _scan(
     header_text = ",".join(HEADER)
     for raw in lines:
         number += 1
+        if isinstance(raw, _Long):
+            problem = Problem(
+                Location(rel, number),
+                f"line {number} is longer than {MAX_LINE} bytes ({int(raw)} bytes); not read",
+                hint="a log row is one short line; this is not one (move it out of the file)",
+            )
+            yield _Line(number, b"", "stop" if expect_header else "bad", problem=problem)
+            if expect_header:
+                return
+            continue
         newline = raw.endswith(b"\n")
         body = raw[:-1] if newline else raw
         if body.endswith(b"\r"):
             body = body[:-1]  # CRLF, e.g. after a checkout with core.autocrlf
         if number == 1 and body.startswith(_BOM):
             body = body[len(_BOM) :]
-        where = Location(rel, number)
         if expect_header:
+            where = Location(rel, number)
             if body == HEADER_LINE[:-1]:  # as dutyctl writes it: no csv module needed
                 cells = list(HEADER)
             else:
@@ -560,6 +591,7 @@ def _scan(
         try:
             entry = row_to_entry(_decode_cells(body))
         except InputError as error:
+            where = Location(rel, number)
             if newline:
                 problem = Problem(where, f"unreadable row: {error.message}", error.hint)
             else:
@@ -574,7 +606,7 @@ def _scan(
         problem = None
         if not newline:
             problem = Problem(
-                where,
+                Location(rel, number),
                 "the file does not end in a newline; the row reads fine and is counted",
                 hint="the next append starts on a fresh line",
                 severity="warning",
@@ -595,6 +627,57 @@ def _log_files(root: Path, months: set[str] | None) -> list[Path]:
             continue
         files.append(path)
     return files
+
+
+def file_month(path: Path) -> str | None:
+    """``2026-11`` for ``logs/2026-11.csv``; None for a file not named by its month."""
+    match = _MONTH_FILE_RE.match(path.name)
+    return f"{match.group(1)}-{match.group(2)}" if match else None
+
+
+def misplaced(rel: str, month: str, entry: Entry, number: int) -> Problem:
+    """The warning for an entry in the file of another month."""
+    return Problem(
+        Location(rel, number),
+        f"entry dated {entry.date.isoformat()} is in the file for {month}; it is counted",
+        hint=f"it belongs in logs/{entry.month}.csv",
+        severity="warning",
+    )
+
+
+def unreadable_file(root: Path, path: Path) -> Problem | None:
+    """Why a log file is not read at all (a link out of the repository), or None."""
+    try:
+        _check_inside(root, path)
+    except LogUnsafe as error:
+        return Problem(error.location, error.message + "; not read", error.hint)
+    return None
+
+
+def badly_named(rel: str) -> Problem:
+    return Problem(
+        Location(rel),
+        "file name is not YYYY-MM.csv, so its dates cannot be checked",
+        hint="entries go in the file of their date's month, e.g. logs/2026-11.csv",
+        severity="warning",
+    )
+
+
+@contextmanager
+def snapshot(path: Path, rel: str, timeout: float | None = None) -> Iterator[
+        tuple[io.BufferedReader, os.stat_result]]:
+    """``path`` open for reading and its stat, taken under the shared lock.
+
+    With the shared lock no append is half done, so the first ``st_size`` bytes are
+    whole rows (or a torn line a crash left). Later appends only add bytes past it and
+    quarantine replaces the file rather than changing it, so those bytes stay as they
+    are: the lock is released at once, not held while the caller reads."""
+    timeout = lock_timeout(READ_LOCK_TIMEOUT) if timeout is None else timeout
+    with _locked(path, os.O_RDONLY, fcntl.LOCK_SH, timeout, rel) as fd:
+        stat = os.fstat(fd)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            yield handle, stat
 
 
 def unread_files(root: Path) -> list[Problem]:
@@ -629,43 +712,57 @@ def unread_files(root: Path) -> list[Problem]:
 def iter_log(
     root: Path, months: set[str] | None = None, progress: Progress | None = None
 ) -> Iterator[LoggedEntry | Problem]:
-    """Entries (each id once) and problems, in file order, one line at a time.
+    """Entries (each id once) and problems, in file order, one line at a time: the
+    careful reader, which the index (:mod:`dutyctl.store.logindex`) must always agree with.
 
     ``progress(bytes_done, bytes_total)`` is called as the files are read.
     """
     root = Path(root)
-    seen: dict[str, tuple] = {}
-    timeout = lock_timeout(READ_LOCK_TIMEOUT)
+    seen: dict[str, tuple[Entry, Location]] = {}
     files = _log_files(root, months)
     sizes = [_size(path) for path in files]
     total, before = sum(sizes), 0
     for path, size in zip(files, sizes, strict=True):
-        file_progress = None
-        if progress is not None:
-            def file_progress(done: int, _of: int, before: int = before) -> None:
-                progress(min(before + done, total), total)
-        before += size
         rel = _rel(root, path)
-        try:
-            _check_inside(root, path)
-        except LogUnsafe as error:
-            yield Problem(error.location, error.message + "; not read", error.hint)
+        unsafe = unreadable_file(root, path)
+        if unsafe is not None:
+            yield unsafe
             continue
-        match = _MONTH_FILE_RE.match(path.name)
-        month = f"{match.group(1)}-{match.group(2)}" if match else None
+        month = file_month(path)
         if month is None:
-            yield Problem(
-                Location(rel),
-                "file name is not YYYY-MM.csv, so its dates cannot be checked",
-                hint="entries go in the file of their date's month, e.g. logs/2026-11.csv",
-                severity="warning",
-            )
+            yield badly_named(rel)
         try:
-            yield from _read_file(root, path, rel, month, seen, timeout, file_progress)
+            with snapshot(path, rel) as (handle, stat):
+                for line in _scan(_lines(handle, stat.st_size), rel):
+                    if line.problem is not None:
+                        yield line.problem
+                    entry = line.entry
+                    if entry is None:
+                        continue
+                    earlier = seen.get(entry.id)
+                    if earlier is not None:
+                        if earlier[0] != entry:
+                            yield Problem(
+                                Location(rel, line.number),
+                                f"id {entry.id} was already logged at {earlier[1]} with "
+                                "different content; this row is not counted",
+                                hint="void one of them and log the right entry again",
+                            )
+                        continue  # an identical copy, as a union merge leaves: one entry
+                    if month is not None and entry.month != month:
+                        yield misplaced(rel, month, entry, line.number)
+                    where = Location(rel, line.number)
+                    seen[entry.id] = (entry, where)
+                    yield LoggedEntry(entry, where)
+                    if progress is not None and line.number % 4096 == 0:
+                        progress(min(before + handle.tell(), total), total)
         except DutyctlError as error:
             yield Problem(Location(rel), f"{error.message}; not read", error.hint)
         except OSError as error:
             yield Problem(Location(rel), f"cannot read: {error.strerror}")
+        before += size
+        if progress is not None:
+            progress(min(before, total), total)
     if progress is not None:
         progress(total, total)
 
@@ -675,223 +772,6 @@ def _size(path: Path) -> int:
         return path.stat().st_size
     except OSError:
         return 0
-
-
-# An ordinary row, parsed without the csv module: no quote, backslash, leading ' or
-# control character in a text cell, ASCII digits, numbers of a sane length. Such a row
-# reads as exactly what row_to_entry makes of it; any other line takes the exact path.
-_FAST_ID = r"[0-9A-Za-z][0-9A-Za-z._:-]{0,63}"
-# A text cell: empty, or not starting with ' (a lookahead, not an optional group, and a
-# possessive run: a cell ends at a comma or the line's end, which the run cannot take,
-# so giving characters back never helps; the engine is a quarter faster this way).
-_FAST_TEXT = r"(?!')[^,\"\\\x00-\x1f]*+"
-# Likewise "(?:X|)" for an optional part, and fixed-width digits spelled out.
-_FAST_NUMBER = r"[0-9]{1,12}(?:\.[0-9]{1,20}|)"  # under 10^12: entries.MAX_NUMBER
-_FAST_DATE = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
-
-
-def fast_row_pattern(
-    captured: frozenset[int] = frozenset(range(12)), quoted_note: bool = False
-) -> str:
-    """The pattern of an ordinary row, each column numbered in ``captured`` a group; with
-    ``quoted_note``, a note in quotes on one line is ordinary too (the exact parser reads
-    it; a pattern that does not capture the note can take such rows as they are)."""
-    note = _FAST_TEXT
-    if quoted_note:
-        note = rf'(?:{_FAST_TEXT}|"(?:[^"\\\x00-\x1f]|"")*")'
-    columns = (
-        _FAST_ID,
-        _FAST_DATE + r"T[0-9][0-9]:[0-9][0-9]:[0-9][0-9](?:\.[0-9]{1,6}|)Z",
-        _FAST_DATE,
-        _FAST_TEXT, _FAST_TEXT, _FAST_TEXT, _FAST_TEXT,
-        _FAST_NUMBER,
-        f"(?:{_FAST_NUMBER}|)",
-        _FAST_TEXT, note,
-        f"(?:{_FAST_ID}|)",
-    )
-    return ",".join(
-        f"({column})" if number in captured else f"(?:{column})"
-        for number, column in enumerate(columns)
-    )
-
-
-_FAST_ROW = re.compile(fast_row_pattern()).fullmatch
-# Bytes read, decoded and matched at a time. A 64 KiB block's rows stay in the CPU's
-# cache while they are summed: reading a million rows with 1 MiB blocks took 5% longer.
-_BLOCK = 1 << 16
-
-# An entry as a plain tuple, field for field as Entry: equal tuples <=> equal entries.
-Fields = tuple
-Progress = Callable[[int, int], None]
-
-
-def fast_fields(line: str, dates: dict[str, date]) -> Fields | None:
-    """The fields of an ordinary row (one line, without its line end), or None."""
-    match = _FAST_ROW(line)
-    if match is None:
-        return None
-    (entry_id, recorded, day_text, person, duty, channel, metric, value, minutes, url, note,
-     voids) = match.groups()
-    day = dates.get(day_text)
-    if day is None:
-        try:
-            day = dates[day_text] = parse_date(day_text)
-        except InputError:
-            return None
-    return (entry_id, recorded, day, person, duty, channel, metric, float(value),
-            float(minutes) if minutes else None, url, note, voids)
-
-
-def exact_fields(entry: Entry) -> Fields:
-    return (entry.id, entry.recorded_at, entry.date, entry.person, entry.duty, entry.channel,
-            entry.metric, entry.value, entry.minutes, entry.url, entry.note, entry.voids)
-
-
-def line_fields(raw: bytes, dates: dict[str, date] | None = None) -> Fields | InputError | None:
-    """One line after the header, the way a reader takes it (for tests): its fields, the
-    error that makes it unreadable, or None for a blank line."""
-    if dates is not None and raw.endswith(b"\n"):
-        try:
-            found = fast_fields(raw[:-1].decode("utf-8"), dates)
-        except UnicodeDecodeError:
-            found = None
-        if found is not None:
-            return found
-    for line in _scan([raw], "x", number=1, expect_header=False):
-        if line.entry is not None:
-            return exact_fields(line.entry)
-        if line.kind == "bad":
-            return InputError(line.problem.message if line.problem else "bad")
-    return None
-
-
-def _split_lines(data: bytes) -> list[bytes]:
-    """The lines of ``data`` (whole lines, each ending in a newline), split on newlines
-    only, as :func:`_lines` reads them (``bytes.splitlines`` would split on a CR too)."""
-    lines = data.split(b"\n")
-    lines.pop()
-    return [line + b"\n" for line in lines]
-
-
-def _exact(raws: list[bytes], rel: str, number: int) -> Iterator[tuple[int, Fields | None,
-                                                                       Problem | None]]:
-    for line in _scan(raws, rel, number=number, expect_header=False):
-        if line.problem is not None or line.entry is not None:
-            fields = exact_fields(line.entry) if line.entry is not None else None
-            yield line.number, fields, line.problem
-
-
-def _scan_fields(
-    handle: io.BufferedReader, size: int, rel: str, progress: Progress | None = None
-) -> Iterator[tuple[int, Fields | None, Problem | None]]:
-    """(line number, fields or None, problem or None) for each line of one log file that
-    holds an entry or a problem, up to byte ``size``: ordinary rows by :func:`fast_fields`
-    in blocks, the header and every other line exactly as :func:`_scan` has them."""
-    left = size
-    line = None
-    for line in _scan(_lines(handle, size), rel):
-        left -= len(line.raw)
-        if line.problem is not None:
-            yield line.number, None, line.problem
-        if line.kind != "bad":
-            break
-    if line is None or line.kind != "header":
-        return
-    number = line.number
-    dates: dict[str, date] = {}
-    carry = b""
-    while left > 0:
-        block = handle.read(min(_BLOCK, left))
-        if not block:
-            break
-        left -= len(block)
-        data = carry + block
-        cut = data.rfind(b"\n") + 1
-        data, carry = data[:cut], data[cut:]
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            yield from _exact(_split_lines(data), rel, number)
-            number += data.count(b"\n")
-        else:
-            lines = text.split("\n")
-            lines.pop()  # data ends with a newline (or is empty)
-            for body in lines:
-                number += 1
-                fields = fast_fields(body, dates)
-                if fields is not None:
-                    yield number, fields, None
-                else:
-                    yield from _exact([(body + "\n").encode()], rel, number - 1)
-        if progress is not None:
-            progress(size - left, size)
-    if carry:  # the last line, without a newline
-        yield from _exact([carry], rel, number)
-
-
-def _read_fields(
-    root: Path,
-    path: Path,
-    rel: str,
-    month: str | None,
-    seen: dict[str, tuple],
-    timeout: float = READ_LOCK_TIMEOUT,
-    progress: Progress | None = None,
-) -> Iterator[tuple[int, Fields] | Problem]:
-    """(line number, fields) of each entry of one file (each id once across ``seen``) and
-    the file's problems, in file order."""
-    with _locked(path, os.O_RDONLY, fcntl.LOCK_SH, timeout, rel) as fd:
-        # With the shared lock no append is half done, so the first `size` bytes are
-        # whole rows (or a torn line a crash left). Later appends only add bytes past
-        # `size` and quarantine replaces the file rather than changing it, so those
-        # bytes stay as they are: release the lock now, not after the consumer is done.
-        size = os.fstat(fd).st_size
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        wanted = (int(month[:4]), int(month[5:7])) if month is not None else None
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            for number, fields, problem in _scan_fields(handle, size, rel, progress):
-                if problem is not None:
-                    yield problem
-                if fields is None:
-                    continue
-                earlier = seen.get(fields[0])
-                if earlier is not None:
-                    if earlier[0] != fields:
-                        yield Problem(
-                            Location(rel, number),
-                            f"id {fields[0]} was already logged at "
-                            f"{Location(earlier[1], earlier[2])} with "
-                            "different content; this row is not counted",
-                            hint="void one of them and log the right entry again",
-                        )
-                    continue  # an identical copy, as a union merge leaves: one entry
-                day = fields[2]
-                if wanted is not None and (day.year, day.month) != wanted:
-                    yield Problem(
-                        Location(rel, number),
-                        f"entry dated {day.isoformat()} is in the file for {month}; "
-                        "it is counted",
-                        hint=f"it belongs in logs/{day.year:04d}-{day.month:02d}.csv",
-                        severity="warning",
-                    )
-                seen[fields[0]] = (fields, rel, number)
-                yield number, fields
-
-
-def _read_file(
-    root: Path,
-    path: Path,
-    rel: str,
-    month: str | None,
-    seen: dict[str, tuple],
-    timeout: float = READ_LOCK_TIMEOUT,
-    progress: Progress | None = None,
-) -> Iterator[LoggedEntry | Problem]:
-    for item in _read_fields(root, path, rel, month, seen, timeout, progress):
-        if isinstance(item, Problem):
-            yield item
-        else:
-            yield LoggedEntry(Entry(*item[1]), Location(rel, item[0]))
 
 
 def read_log(
@@ -996,6 +876,10 @@ def _quarantine_file(
         for line in _scan(_lines(handle, size), rel):
             if line.kind == "stop" and line.problem is not None:
                 # Without the header no row can be judged: leave the whole file alone.
+                result.skipped.append(line.problem)
+                return False
+            if line.kind == "bad" and not line.raw and line.problem is not None:
+                # A line too long to hold is never moved: it is left for a person to see.
                 result.skipped.append(line.problem)
                 return False
             if line.kind == "bad":

@@ -1,0 +1,418 @@
+"""The index of the KPI log: one SQLite database, ``.dutyctl-cache/log-index.sqlite3``.
+
+Derived from ``logs/*.csv`` at any time and never the only copy of anything: delete it
+and the next command builds it again. It holds every row the careful reader
+(:func:`dutyctl.store.logfile._scan`) reads, with its file and line, the problems it finds,
+and per file how far it was read (a byte offset at a line's end), the file's identity
+(size, mtime_ns, inode) and a BLAKE2b hash of every byte before that offset.
+
+Refresh (before every query): a file whose size, mtime and inode are unchanged is not
+opened. A file that grew and whose hash of the bytes read so far still matches is read
+on from the offset (an append); any other change (rewrite, merge, truncation, hand
+edit, quarantine) reads that file again from its start. One transaction per refresh
+(``BEGIN IMMEDIATE``, WAL mode): two processes refreshing at once are safe, and a
+reader sees the index before or after a refresh, never half of one. A damaged or
+foreign database file is deleted and built again.
+
+What counts is decided here, in SQL, as :func:`dutyctl.entries.active_entries` does:
+of the rows sharing an id the first (by file name, then line) is ``first``; a row is
+``counted`` when it is first, not a void row, and no first void row names it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from datetime import date
+from pathlib import Path
+
+from dutyctl.core.entries import SUM_KEYS, Entry, Sum
+from dutyctl.errors import DutyctlError, Location, Problem
+from dutyctl.store import logfile
+
+VERSION = 1
+NAME = "log-index.sqlite3"
+_SCHEMA = """
+CREATE TABLE files (file TEXT PRIMARY KEY, size INT, mtime_ns INT, ino INT,
+    read_to INT, lines INT, header INT, digest BLOB);
+CREATE TABLE rows (file TEXT, line INT, id TEXT, recorded_at TEXT, date TEXT,
+    person TEXT, duty TEXT, channel TEXT, metric TEXT, value REAL, minutes REAL,
+    url TEXT, note TEXT, voids TEXT, first INT, counted INT, PRIMARY KEY (file, line))
+    WITHOUT ROWID;
+CREATE TABLE problems (file TEXT, line INT, message TEXT, hint TEXT, severity TEXT,
+    misplaced INT);
+CREATE INDEX rows_id ON rows (id);
+CREATE INDEX rows_voids ON rows (voids) WHERE voids != '';
+CREATE INDEX rows_sums ON rows (counted, date, person, duty, metric, channel, value,
+    minutes);
+CREATE INDEX rows_later ON rows (id) WHERE NOT first;
+CREATE INDEX problems_at ON problems (file, line);
+"""
+ENTRY = "id, recorded_at, date, person, duty, channel, metric, value, minutes, url, note, voids"
+_BATCH = 2000  # rows inserted at a time: memory stays small, whatever the file
+
+
+def entry_of(row: tuple) -> Entry:
+    return Entry(row[0], row[1], date.fromisoformat(row[2]), *row[3:12])
+
+
+class LogIndex:
+    """An open, refreshed index of one repository's log."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        folder = self.root / ".dutyctl-cache"
+        path = folder / NAME
+        try:
+            if folder.is_symlink():
+                raise OSError("the cache folder is a link")
+            folder.mkdir(mode=0o700, exist_ok=True)
+        except OSError:
+            path = None  # no place for it: an index in memory, built for this command
+        # A damaged or foreign file is deleted and built again; one that cannot be written
+        # (a read-only disk) leaves an index in memory, built for this command.
+        targets = [path, path, None] if path is not None else [None]
+        while targets:
+            target = targets.pop(0)
+            self.db = sqlite3.connect(":memory:" if target is None else target, timeout=60,
+                                      isolation_level=None)
+            try:
+                self._open()
+                self.refresh()
+                return
+            except sqlite3.DatabaseError as error:
+                self.db.close()
+                if "locked" in str(error) or "busy" in str(error):
+                    raise IndexBusy(
+                        "the log index is busy: another dutyctl has been filling it for a "
+                        "minute", hint="try again when it is done") from None
+                if target is None:
+                    raise
+                if any(why in str(error) for why in ("readonly", "unable to open", "I/O")):
+                    targets = [None]  # not writable here: in memory
+                else:
+                    for suffix in ("", "-wal", "-shm"):
+                        Path(f"{target}{suffix}").unlink(missing_ok=True)
+
+    def _open(self) -> None:
+        db = self.db
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        if db.execute("PRAGMA user_version").fetchone()[0] == VERSION:
+            return
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if version != VERSION and (version or tables):
+                raise sqlite3.DatabaseError(f"index version {version}, not {VERSION}")
+            if version != VERSION:
+                for statement in _SCHEMA.split(";"):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {VERSION}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    # -- refresh ---------------------------------------------------------------------------
+
+    def _state(self) -> tuple[dict[str, Path], dict[str, tuple], dict[str, tuple]]:
+        paths = {logfile._rel(self.root, p): p for p in logfile._log_files(self.root, None)}
+        stats = {}
+        for rel, path in paths.items():
+            try:
+                stat = path.stat()
+                stats[rel] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+            except OSError:
+                stats[rel] = (-1, -1, -1)
+        known = {row[0]: row[1:] for row in self.db.execute("SELECT * FROM files")}
+        return paths, stats, known
+
+    def refresh(self) -> None:
+        """Bring the index up to date with ``logs/*.csv``: one transaction, or none."""
+        paths, stats, known = self._state()
+        if known.keys() == paths.keys() and all(known[r][:3] == stats[r] for r in paths):
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.execute("PRAGMA cache_size = -16384")  # KiB, while it writes: faster
+        try:
+            paths, stats, known = self._state()  # another process may have done it
+            touched: set[str] | None = set() if known else None  # None: every id
+            for rel in known.keys() - paths.keys():
+                self._drop(rel, 0, touched)
+                self.db.execute("DELETE FROM files WHERE file = ?", (rel,))
+            for rel, path in paths.items():
+                if rel not in known or known[rel][:3] != stats[rel] or stats[rel][0] < 0:
+                    self._read(rel, path, known.get(rel), touched)
+            self._recount(touched)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        finally:
+            self.db.execute("PRAGMA cache_size = -2000")
+
+    def _drop(self, rel: str, after: int, touched: set[str] | None) -> None:
+        """Forget the rows and problems of ``rel`` after line ``after``."""
+        if touched is not None:
+            found = self.db.execute("SELECT id, voids FROM rows WHERE file = ? AND line > ?",
+                                    (rel, after))
+            touched.update(i for row in found for i in row if i)
+        self.db.execute("DELETE FROM rows WHERE file = ? AND line > ?", (rel, after))
+        self.db.execute("DELETE FROM problems WHERE file = ?1 AND (?2 = 0 OR line > ?2)",
+                        (rel, after))
+
+    def _read(self, rel: str, path: Path, old: tuple | None, touched: set[str] | None) -> None:
+        from _blake2 import blake2b
+
+        problems: list[tuple] = []
+        state: tuple = (-1, -1, -1, 0, 0, 1, b"")  # size -1: read again next time
+        unsafe = logfile.unreadable_file(self.root, path)
+        try:
+            if unsafe is not None:
+                raise _NotRead(unsafe)
+            with logfile.snapshot(path, rel) as (handle, stat):
+                size = stat.st_size
+                start, number, header, hasher = 0, 0, True, blake2b(digest_size=32)
+                if old is not None and 0 < old[3] <= size:
+                    _hash(handle, 0, old[3], hasher)
+                    if hasher.digest() == old[6]:
+                        start, number, header = old[3], old[4], bool(old[5])
+                    else:
+                        hasher = blake2b(digest_size=32)
+                self._drop(rel, number, touched)
+                if start == 0 and logfile.file_month(path) is None:
+                    problems.append((logfile.badly_named(rel), False))
+                handle.seek(start)
+                read_to, lines, header = self._rows(handle, rel, size, start, number,
+                                                    header, problems, touched,
+                                                    logfile.file_month(path))
+                _hash(handle, start, read_to, hasher)
+                state = (size, stat.st_mtime_ns, stat.st_ino, read_to, lines, int(header),
+                         hasher.digest())
+        except _NotRead as why:
+            self._drop(rel, 0, touched)
+            problems.append((why.args[0], False))
+        except DutyctlError as error:
+            self._drop(rel, 0, touched)
+            problems.append((Problem(Location(rel), f"{error.message}; not read", error.hint),
+                             False))
+        except OSError as error:
+            self._drop(rel, 0, touched)
+            problems.append((Problem(Location(rel), f"cannot read: {error.strerror}"), False))
+        self.db.executemany(
+            "INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?)",
+            [(rel, p.location.line if p.location else None, p.message, p.hint, p.severity,
+              wrong) for p, wrong in problems])
+        self.db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (rel, *state))
+
+    def _rows(self, handle, rel: str, size: int, start: int, number: int, header: bool,
+              problems: list[tuple[Problem, bool]], touched: set[str] | None,
+              month: str | None) -> tuple[int, int, bool]:
+        """Read one file from byte ``start`` (after line ``number``) into the index: the
+        offset and line number of the last whole line read, and whether a header is
+        still expected there."""
+        rows: list[tuple] = []
+        insert = "INSERT INTO rows VALUES (" + ", ".join("?" * 16) + ")"
+        wanted = (int(month[:4]), int(month[5:7])) if month else None
+        line = None
+        lines_of = logfile._lines(handle, size - start)
+        for line in logfile._scan(lines_of, rel, number=number, expect_header=header):
+            if line.problem is not None:
+                problems.append((line.problem, False))
+            if line.kind == "stop":  # no row is read until the header is right
+                return 0, 0, True
+            header = header and line.kind != "header"
+            entry = line.entry
+            if entry is not None:
+                rows.append((rel, line.number, entry.id, entry.recorded_at,
+                             entry.date.isoformat(), *entry[3:], 1, not entry.voids))
+                if touched is not None:
+                    touched.add(entry.id)
+                    if entry.voids:
+                        touched.add(entry.voids)
+                day = entry.date
+                if wanted is not None and (day.year, day.month) != wanted:
+                    # shown only while the row is the first of its id
+                    problems.append((logfile.misplaced(rel, month, entry, line.number), True))
+                if len(rows) >= _BATCH:
+                    self.db.executemany(insert, rows)
+                    rows.clear()
+        self.db.executemany(insert, rows)
+        if line is None:
+            return start, number, header
+        end = size if line.raw.endswith(b"\n") else _after_last_newline(handle, start, size)
+        if end == size:
+            return size, line.number, header
+        return end, line.number - 1, header or line.kind == "header"  # torn: read it again
+
+    def _recount(self, touched: set[str] | None) -> None:
+        """Decide ``first`` and ``counted`` again for the rows of the ``touched`` ids (None:
+        every id). A row is inserted as first and counted unless a void row; only rows
+        whose id is repeated or voided can be otherwise, so only those are looked at."""
+        db = self.db
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS touched (id TEXT PRIMARY KEY)")
+        db.execute("DELETE FROM touched")
+        if touched is None:
+            db.execute("INSERT INTO touched SELECT id FROM rows GROUP BY id HAVING count(*) > 1")
+            db.execute("INSERT OR IGNORE INTO touched SELECT voids FROM rows WHERE voids != ''")
+        else:
+            db.executemany("INSERT OR IGNORE INTO touched VALUES (?)", ((i,) for i in touched))
+        db.execute("INSERT OR IGNORE INTO touched SELECT voids FROM rows"
+                   " WHERE voids != '' AND id IN touched")
+        db.execute("""UPDATE rows SET first = w.n = 1 FROM (SELECT file AS f, line AS l,
+            row_number() OVER (PARTITION BY id ORDER BY file, line) AS n FROM rows
+            WHERE id IN touched) AS w WHERE (file, line) = (w.f, w.l) AND first != (w.n = 1)""")
+        db.execute("""UPDATE rows SET counted = w.c FROM (SELECT file AS f, line AS l, (first
+            AND voids = '' AND NOT EXISTS (SELECT 1 FROM rows AS v WHERE v.voids = rows.id
+            AND v.voids != '' AND v.first)) AS c FROM rows WHERE id IN touched) AS w
+            WHERE (file, line) = (w.f, w.l) AND counted != w.c""")
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def sums(self, first: date, last: date, by: Iterable[str] = SUM_KEYS) -> Iterator[Sum]:
+        """The counted entries dated from ``first`` to ``last``, summed per the keys ``by``
+        (of :data:`~dutyctl.entries.SUM_KEYS`), as :func:`~dutyctl.entries.sums_of` sums."""
+        by = [key for key in SUM_KEYS if key in set(by)]
+        columns = ", ".join(key if key in by else "''" for key in SUM_KEYS)
+        query = f"""SELECT {columns}, sum(value), count(*), total(minutes) FROM rows
+            INDEXED BY rows_sums WHERE counted = 1 AND date BETWEEN ? AND ?
+            GROUP BY {", ".join(by)}"""
+        days: dict[str, date] = {"": date.min}
+        for row in self.db.execute(query, (first.isoformat(), last.isoformat())):
+            day = days.get(row[0]) or days.setdefault(row[0], date.fromisoformat(row[0]))
+            yield Sum(day, *row[1:])
+
+    def entries(self, first: date | None = None, last: date | None = None, *,
+                person: str | None = None, duty: str | None = None,
+                order: str = "file, line") -> Iterator[Entry]:
+        """The counted entries dated from ``first`` to ``last``, in log order."""
+        query = f"SELECT {ENTRY} FROM rows WHERE counted AND date BETWEEN ? AND ?"
+        args: list = [(first or date.min).isoformat(), (last or date.max).isoformat()]
+        for column, value in (("person", person), ("duty", duty)):
+            if value is not None:
+                query += f" AND {column} = ?"
+                args.append(value)
+        for row in self.db.execute(f"{query} ORDER BY {order}", args):
+            yield entry_of(row)
+
+    def best(self, first: date, last: date, points: dict[str, tuple[float, bool]],
+             people: Iterable[str] | None, count: int) -> list[Entry]:
+        """The ``count`` counted entries with the highest outcome, then points (``points``:
+        metric -> (points, is an outcome)), ties by date and id: ``reports.best_entries``."""
+        import json
+
+        db = self.db
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS points (metric TEXT PRIMARY KEY, points"
+                   " REAL, outcome INT)")
+        db.execute("DELETE FROM points")
+        db.executemany("INSERT INTO points VALUES (?, ?, ?)",
+                       [(m, p, int(o)) for m, (p, o) in points.items()])
+        query = f"""SELECT {ENTRY} FROM (SELECT r.*, CASE WHEN p.outcome THEN r.value ELSE 0
+            END AS o, r.value * coalesce(p.points, 0) AS pt FROM rows AS r LEFT JOIN points
+            AS p ON p.metric = r.metric WHERE r.counted = 1 AND r.date BETWEEN ?1 AND ?2 AND
+            (?3 IS NULL OR r.person IN (SELECT value FROM json_each(?3)))) WHERE o > 0 OR
+            pt > 0 ORDER BY o DESC, pt DESC, date, id LIMIT ?4"""
+        chosen = None if people is None else json.dumps(sorted(people))
+        found = db.execute(query, (first.isoformat(), last.isoformat(), chosen, count))
+        return [entry_of(row) for row in found]
+
+    def find(self, entry_id: str) -> list[tuple[Entry, Location]]:
+        """The first row of an id and the first void rows naming it."""
+        query = f"""SELECT {ENTRY}, file, line FROM rows WHERE first AND (id = ?1 OR
+            (voids = ?1 AND voids != '')) ORDER BY id != ?1, file, line"""
+        return [(entry_of(row), Location(row[12], row[13]))
+                for row in self.db.execute(query, (entry_id,))]
+
+    def ids(self) -> Iterator[str]:
+        for (entry_id,) in self.db.execute("SELECT id FROM rows WHERE first AND voids = ''"):
+            yield entry_id
+
+    def count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM rows WHERE first").fetchone()[0]
+
+    def problems(self, months: Iterable[str] | None = None) -> list[Problem]:
+        """What the careful reader reports of the files of ``months`` (every file: None),
+        in its order: a file's own problems, then each line's."""
+        files = [] if months is None else sorted(f"{logfile.LOGS_DIR}/{m}.csv" for m in months)
+        chosen = "TRUE" if months is None else f"file IN ({', '.join('?' * len(files))})"
+        arg = tuple(files)
+        found: list[tuple[tuple, Problem]] = []
+        for rel, line, message, hint, severity, wrong in self.db.execute(
+                f"""SELECT * FROM problems AS p WHERE ({chosen}) AND (NOT misplaced OR EXISTS
+                (SELECT 1 FROM rows AS r WHERE r.file = p.file AND r.line = p.line AND
+                r.first))""", arg):
+            found.append(((rel, line or 0, wrong), Problem(Location(rel, line), message, hint,
+                                                           severity)))
+        for rel, line, entry_id, at, at_line in self.db.execute(f"""SELECT r.file, r.line,
+                r.id, w.file, w.line FROM rows AS r INDEXED BY rows_later JOIN rows AS w ON
+                w.id = r.id AND w.first WHERE NOT r.first AND ({chosen.replace('file',
+                'r.file')}) AND (r.recorded_at, r.date, r.person, r.duty, r.channel,
+                r.metric, r.value, r.minutes, r.url, r.note, r.voids) IS NOT (w.recorded_at,
+                w.date, w.person, w.duty, w.channel, w.metric, w.value, w.minutes, w.url,
+                w.note, w.voids)""", arg):
+            found.append(((rel, line, 1), Problem(
+                Location(rel, line),
+                f"id {entry_id} was already logged at {Location(at, at_line)} with "
+                "different content; this row is not counted",
+                hint="void one of them and log the right entry again")))
+        found.sort(key=lambda item: item[0])
+        return [problem for _, problem in found]
+
+    def suspects(self, people: set[str], metrics: set[str], duties: set[str], start: date,
+                 today: date) -> Iterator[tuple[Entry, Location, bool]]:
+        """The first rows of their ids that ``doctor`` may find wrong, in log order: naming
+        a person, metric or duty not in these sets, dated before ``start`` or after
+        ``today``, and every void row, with whether it voids an id the log does not hold."""
+        import json
+
+        lost = "voids != '' AND NOT EXISTS (SELECT 1 FROM rows AS t WHERE t.id = rows.voids"
+        query = f"""SELECT {ENTRY}, file, line, {lost} AND t.first) FROM rows WHERE first AND
+            (person NOT IN (SELECT value FROM json_each(?1)) OR (voids = '' AND metric NOT IN
+            (SELECT value FROM json_each(?2))) OR (duty != '' AND duty NOT IN (SELECT value
+            FROM json_each(?3))) OR voids != '' OR date < ?4 OR date > ?5) ORDER BY file, line"""
+        args = [json.dumps(sorted(known)) for known in (people, metrics, duties)]
+        for row in self.db.execute(query, [*args, start.isoformat(), today.isoformat()]):
+            yield entry_of(row), Location(row[12], row[13]), bool(row[14])
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> LogIndex:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+class IndexBusy(DutyctlError):
+    """Another process holds the index's write lock for longer than we wait."""
+
+
+class _NotRead(Exception):
+    """A file that is not read (its problem says why)."""
+
+
+def _hash(handle, start: int, end: int, hasher) -> None:
+    handle.seek(start)
+    left = end - start
+    while left > 0:
+        block = handle.read(min(left, 1 << 20))
+        if not block:
+            break
+        hasher.update(block)
+        left -= len(block)
+
+
+def _after_last_newline(handle, start: int, end: int) -> int:
+    """Where the last line ending between ``start`` and ``end`` ends (``start``: none)."""
+    while end > start:
+        begin = max(start, end - (1 << 16))
+        handle.seek(begin)
+        at = handle.read(end - begin).rfind(b"\n")
+        if at >= 0:
+            return begin + at + 1
+        end = begin
+    return start
