@@ -40,7 +40,7 @@ def log_one(repo: Path, *extra: str, env: dict | None = None):
         "log",
         "photo=1",
         "--person",
-        "farid",
+        "greta",  # on social duty on TODAY
         "--repo",
         str(repo),
         *extra,
@@ -234,7 +234,7 @@ def test_without_git_log_commit_keeps_the_rows(example_repo: Path, no_git: dict)
     assert result.exit_code == 1, result.output
     assert "git is not installed: the entries are logged but not committed" in result.stderr
     rows = (example_repo / "logs" / "2026-11.csv").read_text().splitlines()
-    assert len(rows) == 2 and ",farid," in rows[1]
+    assert len(rows) == 2 and ",greta," in rows[1]
 
 
 # -- the plan deleted between two commands ---------------------------------------------------
