@@ -29,7 +29,7 @@ COMMANDS = [
     ("report leaderboard", "The leaderboard of a period.", ["--month", "2026-11"]),
     ("report month", "The monthly review.", ["2026-11"]),
     ("report week", "The week's report.", ["2026-W48"]),
-    ("report person", "One person's history.", ["farid", "--month", "2026-11"]),
+    ("report person", "One person's history.", ["greta", "--month", "2026-11"]),
 ]
 
 
@@ -44,7 +44,7 @@ def cut(value, depth=0):
 
 def main() -> None:
     env = {**os.environ, "DUTYCTL_TODAY": "2026-11-24", "NO_COLOR": "1",
-           "DUTYCTL_PERSON": "farid"}
+           "DUTYCTL_PERSON": "greta"}  # on social duty that day
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp) / "acme"
         repo.mkdir()

@@ -228,7 +228,7 @@ def test_a_roster_address_with_a_header_in_it_stops_the_mail(example_repo, annou
     plan = example_repo / "plan.yaml"
     text = plan.read_text(encoding="utf-8")
     plan.write_text(
-        text.replace("email: farid@example.com", 'email: "farid@example.com\\r\\nBcc: x@y.z"'),
+        text.replace("email: greta@example.com", 'email: "greta@example.com\\r\\nBcc: x@y.z"'),
         encoding="utf-8",
     )
     smtp = {"DUTYCTL_SMTP_HOST": "127.0.0.1", "DUTYCTL_SMTP_FROM": "d@example.com",
@@ -236,8 +236,8 @@ def test_a_roster_address_with_a_header_in_it_stops_the_mail(example_repo, annou
     result = run_cli("announce", "--repo", str(example_repo), "--to", "email",
                      env={**announce_env, **smtp})
     assert result.exit_code == 2
-    assert "plan.yaml:47:" in result.output
-    assert "the e-mail address of farid holds the control character \\r" in result.output
+    assert "plan.yaml:55:" in result.output  # Greta is on duty that day
+    assert "the e-mail address of greta holds the control character \\r" in result.output
 
 
 @pytest.mark.parametrize(("port", "ok"), [("25", True), ("65535", True), ("70000", False),
@@ -316,12 +316,12 @@ def test_swap_with_the_roster_in_its_own_file_adds_one_line(example_repo):
     git(example_repo, "commit", "--quiet", "-m", "plan")
     roster = (example_repo / "people.yaml").read_bytes()
     before = (example_repo / "plan.yaml").read_text(encoding="utf-8").splitlines()
-    result = run_cli("swap", "2026-11-25", "social", "bruno", "carl", "--repo",
+    result = run_cli("swap", "2026-11-25", "social", "dave", "carl", "--repo",
                      str(example_repo), env=TODAY)
     assert result.exit_code == 0, result.output
     after = (example_repo / "plan.yaml").read_text(encoding="utf-8").splitlines()
     added = [line for line in after if line not in before]
-    assert added == ["  - {date: 2026-11-25, duty: social, from: bruno, to: carl}"]
+    assert added == ["  - {date: 2026-11-25, duty: social, from: dave, to: carl}"]
     assert len(after) == len(before) + 1
     assert (example_repo / "people.yaml").read_bytes() == roster
     check = run_cli("plan", "check", "--repo", str(example_repo), env=TODAY)
@@ -372,10 +372,10 @@ def test_an_escape_sequence_in_a_name_is_shown_by_announce_not_obeyed(example_re
                                                                       announce_env):
     plan = example_repo / "plan.yaml"
     text = plan.read_text(encoding="utf-8")
-    plan.write_text(text.replace("name: Farid Haddad", 'name: "Farid\\e]0;pwned\\a\\e[2J"'),
+    plan.write_text(text.replace("name: Greta Lind", 'name: "Greta\\e]0;pwned\\a\\e[2J"'),
                     encoding="utf-8")
     for args in ([], ["--dry-run"]):
         result = run_cli("announce", "--repo", str(example_repo), *args, env=announce_env)
         assert result.exit_code == 0, result.output
-        assert "Today Farid\\x1b]0;pwned\\x07\\x1b[2J is on social media duty" in result.stdout
+        assert "Today Greta\\x1b]0;pwned\\x07\\x1b[2J is on social media duty" in result.stdout
         assert "\x1b" not in result.output and "\x07" not in result.output

@@ -18,7 +18,7 @@ from dutyctl.store.logfile import append_entries
 from tests.conftest import git, init_git, run_cli
 from tests.test_notify import PASSWORD, TOKEN, MailServer, WebhookServer, closed_port
 
-TUESDAY = "2026-11-24"  # Farid on social duty; the blog (Anna, Emma) is due; Dave was yesterday
+TUESDAY = "2026-11-24"  # Greta on social duty; the blog (Dana, Emma) is due; Bruno was yesterday
 
 
 @pytest.fixture
@@ -65,9 +65,9 @@ def test_stdout_once_a_day_unless_forced(example_repo, env):
     assert first.exit_code == 0, first.output
     assert first.stdout.splitlines() == [
         "Acme Marketing: Tuesday 2026-11-24",
-        "Today Farid Haddad is on social media duty: photo 1, repost 1, news 1",
-        "Due today on blog duty: Anna Berg and Emma Fischer",
-        "Yesterday: social (Dave Ng) missed photo 1, repost 1, news 1",
+        "Today Greta Lind is on social media duty: photo 1, repost 1, news 1",
+        "Due today on blog duty: Dana Kim and Emma Fischer",
+        "Yesterday: social (Bruno Costa) missed photo 1, repost 1, news 1",
     ]
     assert "\x1b" not in first.output
     second = announce(example_repo, env)
@@ -77,7 +77,7 @@ def test_stdout_once_a_day_unless_forced(example_repo, env):
     assert forced.exit_code == 0 and forced.stdout == first.stdout
     assert list(state_records(env)) == [TUESDAY]
     # Another date is another announcement.
-    assert "Bruno Costa" in announce(example_repo, env, "--date", "2026-11-25").stdout
+    assert "Dave Ng" in announce(example_repo, env, "--date", "2026-11-25").stdout
 
 
 def test_nothing_to_announce_on_a_weekend_and_bad_input_is_exit_2(example_repo, env):
@@ -92,10 +92,10 @@ def test_nothing_to_announce_on_a_weekend_and_bad_input_is_exit_2(example_repo, 
 
 def test_review_award_and_yesterdays_results_on_their_dates(example_repo, env):
     append_entries(example_repo, [
-        entry("2026-11-23", "dave", "photo"),  # Dave: repost and news missing
-        *(entry("2026-11-24", "farid", m) for m in ("photo", "repost", "news")),  # met
+        entry("2026-11-23", "bruno", "photo"),  # Bruno: repost and news missing
         *(entry(day, "greta", m)  # Greta meets her November slots: the award
-          for day in ("2026-11-02", "2026-11-11", "2026-11-19", "2026-11-26")
+          for day in ("2026-11-02", "2026-11-06", "2026-11-12", "2026-11-18", "2026-11-24",
+                      "2026-11-30")
           for m in ("photo", "repost", "news")),
     ])
 
@@ -105,14 +105,14 @@ def test_review_award_and_yesterdays_results_on_their_dates(example_repo, env):
         return result.stdout
 
     tuesday = message("2026-11-24")
-    assert "Yesterday: social (Dave Ng) missed repost 1, news 1" in tuesday
+    assert "Yesterday: social (Bruno Costa) missed repost 1, news 1" in tuesday
     assert "Reminder" not in tuesday and "Best on duty" not in tuesday
-    assert "Yesterday: social (Farid Haddad) met" in message("2026-11-25")
+    assert "Yesterday: social (Greta Lind) met" in message("2026-11-25")
     friday = message("2026-11-27")
     assert "Reminder: Monthly duty review today" in friday
-    assert "Yesterday: social (Greta Lind) met" in friday
+    assert "Yesterday: social (Farid Haddad) missed photo 1, repost 1, news 1" in friday
     first = message("2026-12-01")
-    assert "Best on duty of the month, November 2026: Greta Lind (24 points)" in first
+    assert "Best on duty of the month, November 2026: Greta Lind (36 points)" in first
     assert "Reminder" not in first
     assert "Best on duty" not in message("2026-12-02")
     assert state_records(env) == {}  # --dry-run records nothing
@@ -128,9 +128,9 @@ def test_webhook_gets_markdown_json_once_and_its_url_is_never_shown(example_repo
     assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
     assert server.texts() == [
         "*Acme Marketing: Tuesday 2026-11-24*\n"
-        "- Today *Farid Haddad* is on social media duty: photo 1, repost 1, news 1\n"
-        "- Due today on blog duty: *Anna Berg* and *Emma Fischer*\n"
-        "- Yesterday: social (Dave Ng) missed photo 1, repost 1, news 1\n"
+        "- Today *Greta Lind* is on social media duty: photo 1, repost 1, news 1\n"
+        "- Due today on blog duty: *Dana Kim* and *Emma Fischer*\n"
+        "- Yesterday: social (Bruno Costa) missed photo 1, repost 1, news 1\n"
     ]
     assert f"announced to webhook (http://127.0.0.1:{server.port}/…)" in first.stderr
     assert "already announced to webhook on 2026-11-24; --force to send again" in second.stderr
@@ -160,7 +160,7 @@ def test_a_target_that_is_down_fails_alone(example_repo, env):
     result = announce(example_repo, env, "--to", "stdout", "--to", "webhook",
                       DUTYCTL_WEBHOOK_URL=down)
     assert result.exit_code == 1
-    assert "Today Farid Haddad" in result.stdout  # stdout went out and is recorded
+    assert "Today Greta Lind" in result.stdout  # stdout went out and is recorded
     assert "(tried 3 times)" in result.stderr and TOKEN not in result.output
     assert list(state_records(env)[TUESDAY]) == ["stdout"]
     with WebhookServer() as server:
@@ -199,8 +199,8 @@ def test_dry_run_shows_each_target_and_no_secret(example_repo, env):
     assert f"--- would send to webhook: http://127.0.0.1:{server.port}/… (markdown) ---" in (
         result.stdout
     )
-    assert ("--- would send to email: farid@example.com, anna@example.com, emma@example.com; "
-            'subject "Acme Marketing: duties for Tuesday 2026-11-24"; '
+    assert ("--- would send to email: greta@example.com, dana@example.com, emma@example.com; "
+            'cc anna@example.com; subject "Acme Marketing: duties for Tuesday 2026-11-24"; '
             "via 127.0.0.1:587 (starttls, as bot) (text) ---") in result.stdout
     assert TOKEN not in result.output and PASSWORD not in result.output
 
@@ -219,12 +219,12 @@ def test_email_to_the_people_on_duty_with_copy_to_the_coordinator(example_repo, 
                           **smtp_env(server.port))
     assert result.exit_code == 0, result.output
     mail = server.parsed()
-    assert mail["To"] == "bruno@example.com" and mail["Cc"] == "anna@example.com"
+    assert mail["To"] == "dave@example.com" and mail["Cc"] == "anna@example.com"
     assert mail["Subject"] == "Acme Marketing: duties for Wednesday 2026-11-25"
     body = mail.get_payload(decode=True).decode("utf-8").replace("\r\n", "\n")
     assert body.startswith("Acme Marketing: Wednesday 2026-11-25\n"
-                           "Today Bruno Costa is on social media duty: photo 1, repost 1, news 1\n")
-    assert "announced to email (bruno@example.com; cc anna@example.com;" in result.stderr
+                           "Today Dave Ng is on social media duty: photo 1, repost 1, news 1\n")
+    assert "announced to email (dave@example.com; cc anna@example.com;" in result.stderr
 
 
 def test_smtp_password_is_never_printed(example_repo, env):
@@ -284,7 +284,7 @@ def test_remote_is_cloned_fetched_and_its_copy_used_when_away(example_repo, bare
 
 def test_a_bare_repository_path_is_a_remote_too(bare, env):
     result = announce(bare, env)
-    assert result.exit_code == 0 and "Today Farid Haddad" in result.stdout, result.output
+    assert result.exit_code == 0 and "Today Greta Lind" in result.stdout, result.output
 
 
 def test_no_copy_at_all_is_exit_2_and_bad_urls_are_refused(tmp_path, env):
@@ -323,7 +323,7 @@ def test_cron_run_from_a_file_url_with_a_minimal_environment(example_repo, tmp_p
     if shutil.which("git", path="/usr/bin:/bin") is None:
         pytest.skip("git is not in /usr/bin or /bin")
     plan = example_repo / "plan.yaml"
-    plan.write_text(plan.read_text(encoding="utf-8").replace("Farid Haddad", "Fárid Haddád"),
+    plan.write_text(plan.read_text(encoding="utf-8").replace("Greta Lind", "Grëta Lindé"),
                     encoding="utf-8")
     init_git(example_repo)
     git(example_repo, "add", "-A")
@@ -338,7 +338,7 @@ def test_cron_run_from_a_file_url_with_a_minimal_environment(example_repo, tmp_p
     assert first.returncode == 0, first.stderr
     assert first.stdout.splitlines()[:2] == [
         "Acme Marketing: Tuesday 2026-11-24",
-        "Today Fárid Haddád is on social media duty: photo 1, repost 1, news 1",
+        "Today Grëta Lindé is on social media duty: photo 1, repost 1, news 1",
     ]
     assert first.stderr == ""
     state = list((home / ".local" / "state" / "dutyctl").glob("*.json"))
@@ -351,12 +351,12 @@ def test_cron_run_from_a_file_url_with_a_minimal_environment(example_repo, tmp_p
     # A stdout that cannot encode the name still gets it, as UTF-8.
     ascii_out = cron(home, "--repo", url, "--dry-run", DUTYCTL_TODAY=TUESDAY,
                      PYTHONIOENCODING="ascii")
-    assert ascii_out.returncode == 0 and "Fárid Haddád" in ascii_out.stdout
+    assert ascii_out.returncode == 0 and "Grëta Lindé" in ascii_out.stdout
 
     bare.rename(tmp_path / "moved.git")
     away = cron(home, "--repo", url, DUTYCTL_TODAY="2026-11-25")
     assert away.returncode == 0
-    assert "Today Bruno Costa is on social media duty" in away.stdout
-    assert "Yesterday: social (Fárid Haddád) missed photo 1, repost 1, news 1" in away.stdout
+    assert "Today Dave Ng is on social media duty" in away.stdout
+    assert "Yesterday: social (Grëta Lindé) missed photo 1, repost 1, news 1" in away.stdout
     assert f"could not fetch {url}" in away.stderr
     assert "using the copy fetched just now" in away.stderr

@@ -57,7 +57,7 @@ def test_init_inside_an_existing_git_repo_keeps_its_files(tmp_path: Path):
 def test_plan_check_ok_and_json(example_repo: Path):
     result = run_cli("plan", "check", "--repo", str(example_repo))
     assert result.exit_code == 0
-    assert result.stdout.strip() == "plan.yaml: OK (8 people, 2 duties)"
+    assert result.stdout.strip() == "plan.yaml: OK (9 people, 2 duties)"
     result = run_cli("plan", "check", "--repo", str(example_repo), "--format", "json")
     assert json.loads(result.stdout) == {
         "file": "plan.yaml",
@@ -106,7 +106,7 @@ def test_plan_show_table_and_json(example_repo: Path):
     assert result.exit_code == 0, result.output
     for text in (
         "Acme Marketing",
-        "Roster (8 people)",
+        "Roster (9 people)",
         "away 2026-08-03..2026-08-14",
         "article 1..2",
         "Best on duty of the month",
@@ -121,13 +121,16 @@ def test_plan_show_table_and_json(example_repo: Path):
     emma = next(p for p in data["roster"] if p["id"] == "emma")
     assert emma["away_now"] == "2026-08-03..2026-08-14"
     dave = next(p for p in data["roster"] if p["id"] == "dave")
-    assert dave["from"] == "2026-06-01" and dave["active"] is True
+    assert dave["from"] == "2026-06-01" and dave["active"] is True and dave["days"] is None
+    hana = next(p for p in data["roster"] if p["id"] == "hana")
+    assert hana["days"] == ["MO", "TU", "WE"] and hana["active"] is False
     assert data["review"]["next"] == ["2026-08-28", "2026-09-25", "2026-10-30"]
     assert data["duties"][1] == {
         "id": "blog",
         "name": "Blog duty",
         "every": "week",
         "people": 2,
+        "weight": 2,
         "channels": ["blog"],
         "requires": ["writing"],
         "department": None,

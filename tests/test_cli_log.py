@@ -441,7 +441,7 @@ def test_import_long_layout(example_repo, tmp_path):
         [
             ["Date", "Person", "Metric", "Value", "Minutes", "Note", "Comment"],
             ["2026-11-24", who, "photo", "1", "10", "multi\nline, note", "x"],
-            ["2026-11-23", "anna", "article", "1", "", "=1+1", ""],
+            ["2026-11-23", "emma", "article", "1", "", "=1+1", ""],
             ["", "", "", "", "", "", ""],
         ],
     )
@@ -451,7 +451,7 @@ def test_import_long_layout(example_repo, tmp_path):
     assert "columns not imported: Comment" in result.stderr
     rows = entries(example_repo)
     assert [(r["person"], r["duty"], r["metric"], r["minutes"], r["note"]) for r in rows] == [
-        ("anna", "blog", "article", None, "=1+1"),
+        ("emma", "blog", "article", None, "=1+1"),
         (who, "social", "photo", 10, "multi\nline, note"),
     ]
     assert rows[0]["recorded_at"] == rows[1]["recorded_at"]

@@ -124,12 +124,28 @@ def test_rotate_markdown_and_stats(example_repo: Path):
         example_repo, "--from", "2026-01-05", "--to", "2026-11-30", "--stats", "--format", "json"
     )
     data = json.loads(stats.stdout)
-    social = next(s for s in data["stats"] if s["duty"] == "social")
-    assert 0.8 < social["balance"] <= 1
-    for person in social["people"]:
+    blog = next(s for s in data["stats"] if s["duty"] == "blog")
+    assert 0.8 < blog["balance"] <= 1
+    for person in blog["people"]:
         assert abs(person["difference"]) < 2, person
+    # A blog week weighs two social days, and only four people write: the writers are
+    # over their fair share of the weighted load (they cannot shed blog weeks), the others
+    # under it, by the same few units; so the writers hold few social days.
+    load = data["load"]
+    assert load["weights"] == {"social": 1, "blog": 2}
+    assert sum(p["fair_share"] for p in load["people"]) == pytest.approx(load["units"], abs=1e-3)
+    writers = {"anna", "carl", "dana", "emma"}
+    for person in load["people"]:
+        assert (person["difference"] > 0) == (person["person"] in writers), person
+        assert abs(person["difference"]) < 6, person
+        assert person["weighted"] == person["slots"].get("social", 0) + 2 * person[
+            "slots"
+        ].get("blog", 0)
+    assert 0.8 < load["balance"] <= 1
+    assert load["largest_difference"] == max(abs(p["difference"]) for p in load["people"])
     table = rotate(example_repo, "--month", "this", "--stats")
     assert "balance" in table.stdout and "fair share" in table.stdout
+    assert "Load across duties" in table.stdout
 
 
 def test_today_text_is_exact(example_repo: Path):
@@ -137,10 +153,10 @@ def test_today_text_is_exact(example_repo: Path):
     assert result.exit_code == 0
     assert result.stdout == (
         "Acme Marketing: Tuesday 2026-11-24\n"
-        "Blog duty (week 2026-11-23..2026-11-29): Anna Berg, Emma Fischer\n"
+        "Blog duty (week 2026-11-23..2026-11-29): Dana Kim, Emma Fischer\n"
         "  minimum: article 1..2\n"
         "  due: TU, TH (due today)\n"
-        "Social media duty: Farid Haddad\n"
+        "Social media duty: Greta Lind\n"
         "  minimum: photo 1, repost 1, news 1\n"
         "Next review: 2026-11-27\n"
     )
@@ -154,7 +170,7 @@ def test_today_json_is_exact_and_knows_review_days(example_repo: Path):
         "duty": "social",
         "start": "2026-11-27",
         "end": "2026-11-27",
-        "people": ["dana"],
+        "people": ["bruno"],
         "kpi": {"photo": 1, "repost": 1, "news": 1},
         "due": [],
         "due_today": False,
@@ -369,3 +385,21 @@ def test_a_bad_on_holiday_is_exit_2_with_its_location(example_repo: Path):
             "later or keep" in result.stderr
         assert "did you mean 'earlier'?" in result.stderr
         assert "Traceback" not in result.output
+
+
+def test_a_part_timer_takes_only_their_days_and_explain_and_stats_say_so(example_repo: Path):
+    # Hana joins on 2027-01-04 and works Monday to Wednesday (examples/plan.yaml).
+    env = {"DUTYCTL_TODAY": "2027-02-01"}
+    result = rotate(example_repo, "--from", "2027-01-04", "--to", "2027-03-31", "--person", "hana",
+                    "--explain", "--format", "json", env=env)
+    held = json.loads(result.stdout)
+    assert held, result.output
+    for slot in held:
+        assert date.fromisoformat(slot["start"]).weekday() in (0, 1, 2), slot
+        assert slot["why"].endswith("; works MO, TU, WE"), slot
+    stats = rotate(example_repo, "--from", "2027-01-04", "--to", "2027-03-31", "--stats", env=env)
+    assert "hana (MO, TU, WE)" in stats.stdout
+    thursday = run_cli("swap", "2027-01-07", "social", on_social(example_repo, "2027-01-07"),
+                       "hana", "--repo", str(example_repo), env=env)
+    assert thursday.exit_code == 2
+    assert "hana does not work on Thursdays (days: MO, TU, WE)" in thursday.stderr

@@ -40,7 +40,7 @@ def log_one(repo: Path, *extra: str, env: dict | None = None):
         "log",
         "photo=1",
         "--person",
-        "farid",
+        "greta",  # on social duty on TODAY
         "--repo",
         str(repo),
         *extra,
@@ -102,7 +102,7 @@ def test_read_only_repository_log_refuses_clearly(read_only: Path):
 def test_read_only_repository_swap_refuses_clearly(read_only: Path):
     before = snapshot(read_only)
     result = run_cli(
-        "swap", "2026-12-03", "social", "farid", "anna", "--repo", str(read_only), env=TODAY
+        "swap", "2026-12-03", "social", "farid", "bruno", "--repo", str(read_only), env=TODAY
     )
     assert result.exit_code == 2
     assert "could not write plan.yaml: Read-only file system; plan.yaml is as it was" in (
@@ -196,7 +196,7 @@ def test_disk_full_while_swap_writes_the_plan(example_repo: Path, monkeypatch: p
 
     monkeypatch.setattr(os, "fsync", fsync)
     result = run_cli(
-        "swap", "2026-12-03", "social", "farid", "anna", "--repo", str(example_repo), env=TODAY
+        "swap", "2026-12-03", "social", "farid", "bruno", "--repo", str(example_repo), env=TODAY
     )
     monkeypatch.undo()
     assert result.exit_code == 2, result.output
@@ -234,7 +234,7 @@ def test_without_git_log_commit_keeps_the_rows(example_repo: Path, no_git: dict)
     assert result.exit_code == 1, result.output
     assert "git is not installed: the entries are logged but not committed" in result.stderr
     rows = (example_repo / "logs" / "2026-11.csv").read_text().splitlines()
-    assert len(rows) == 2 and ",farid," in rows[1]
+    assert len(rows) == 2 and ",greta," in rows[1]
 
 
 # -- the plan deleted between two commands ---------------------------------------------------

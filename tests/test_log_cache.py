@@ -194,14 +194,14 @@ def test_a_changed_plan_is_read_again(twins: Twins) -> None:
     assert "(Social posting)" in renamed.stdout
     twins.log("repost=1", "--person", who, warm=True)
     # A person added: known at once, warm or cold.
-    twins.log("photo=1", "--person", "hana", warm=True)  # refused: not in the roster yet
+    twins.log("photo=1", "--person", "ines", warm=True)  # refused: not in the roster yet
     twins.edit_plan(
         "  - {id: greta,",
-        "  - {id: hana, name: Hana Mori, email: hana@example.com}\n  - {id: greta,",
+        "  - {id: ines, name: Ines Mori, email: ines@example.com}\n  - {id: greta,",
     )
-    added = twins.log("photo=1", "--person", "hana", warm=False)
-    assert added.code == 0 and "Hana Mori" in added.stdout
-    twins.log("photo=1", "--person", "hana", warm=True)
+    added = twins.log("photo=1", "--person", "ines", warm=False)
+    assert added.code == 0 and "Ines Mori" in added.stdout
+    twins.log("photo=1", "--person", "ines", warm=True)
 
 
 def test_a_deleted_cache_folder_is_filled_again(twins: Twins) -> None:

@@ -124,6 +124,10 @@ CASES = [
     ("min_compliance: 0.8", "min_compliance: 1.5", "more than 100%", 21, 61),
     ("due: [TU, TH]", "due: [TU, XX]", "'XX' is not a weekday", 19, 70),
     ("people: 1, channels", "people: 0, channels", "whole number of 1 or more", 18, 36),
+    ("people: 1, channels", "people: 1, weight: 0, channels", "from 1 to 1000", 18, 46),
+    ("people: 1, channels", "people: 1, weight: 1.5, channels", "from 1 to 1000", 18, 46),
+    ("from: 2026-06-01", "from: 2026-06-01, days: [MO, XX]", "'XX' is not a weekday", 16, 81),
+    ("from: 2026-06-01", "from: 2026-06-01, days: []", "lists no weekday", 16, 75),
     ("date: 2026-02-03", "date: 2025-02-03", "before the plan's start", 23, 20),
     ("- {id: anna, department", "- {id: 'anna smith', department", "is not a valid id", 14, 9),
     ("  photo: {points: 3}", "  photo: {points: -3}", "non-negative number", 6, 19),
@@ -142,6 +146,16 @@ def test_each_rule_names_the_problem_and_its_line(old, new, message, line, colum
     assert problem.location.line == line, str(problem)
     if column is not None and problem.location.column is not None:
         assert abs(problem.location.column - column) <= 12, str(problem)
+
+
+def test_days_and_weight_are_read():
+    plan, problems = check(
+        edit("from: 2026-06-01", "from: 2026-06-01, days: [WE, MO, monday]")
+        .replace("people: 1, channels", "people: 1, weight: 3, channels")
+    )
+    assert plan is not None, problems
+    assert [p.days for p in plan.roster if p.days] == [(0, 2)]
+    assert {d.weight for d in plan.duties.values()} == {1, 3}
 
 
 def test_did_you_mean_for_unknown_key_and_id():

@@ -16,7 +16,7 @@ import pytest
 from dutyctl.render import escape, visible
 from tests.conftest import EXAMPLE_PLAN, run_cli, run_process
 
-TODAY = {"DUTYCTL_TODAY": "2026-11-24"}
+TODAY = {"DUTYCTL_TODAY": "2026-11-26"}  # Farid holds the social slot that day
 
 # Every command that prints plan or log text for people, in its human formats.
 COMMANDS = [
@@ -149,7 +149,7 @@ def test_init_writes_any_team_name_as_a_plan_that_loads(tmp_path: Path, team: st
     view = json.loads(run_cli("plan", "show", "--repo", str(target), "--format", "json").stdout)
     assert view["team"] == team
     today = run_cli("today", "--repo", str(target), env=TODAY)
-    assert today.exit_code == 0 and today.stdout.startswith(visible(team) + ": Tuesday")
+    assert today.exit_code == 0 and today.stdout.startswith(visible(team) + ": Thursday")
 
 
 def test_error_messages_show_controls_from_the_command_line(tmp_path: Path):

@@ -180,7 +180,7 @@ LOG_HEAVY = (
 
 
 def test_warm_log_reads_the_cached_view_not_the_plan(example_repo: Path) -> None:
-    env = {"DUTYCTL_TODAY": "2026-11-24"}  # farid holds the social slot that day
+    env = {"DUTYCTL_TODAY": "2026-11-26"}  # farid holds the social slot that day
     args = ["--repo", str(example_repo), "log", "photo=1", "--person", "farid"]
     first = run_process(*args, env=env)  # fills the cache
     assert first.returncode == 0, first.stderr
@@ -207,7 +207,7 @@ REPORT_MACHINERY = (
 
 @pytest.mark.parametrize(
     "day",
-    ["2026-11-24", "2026-11-25", "2026-11-22", "2026-12-25"],
+    ["2026-11-26", "2026-11-25", "2026-11-22", "2026-12-25"],
     ids=["on-duty", "off-duty", "sunday", "holiday"],
 )
 def test_warm_log_imports_no_report_machinery_on_any_kind_of_day(

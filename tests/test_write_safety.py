@@ -255,11 +255,11 @@ def test_swap_does_not_write_through_a_symlinked_plan(example_repo: Path, monkey
     (repo / "plan.yaml").rename(repo / "real-plan.yaml")
     (repo / "plan.yaml").symlink_to("real-plan.yaml")
     before = snapshot(repo)
-    result = run_cli("swap", "2026-11-25", "social", "bruno", "farid", env=TODAY)
+    result = run_cli("swap", "2026-11-25", "social", "dave", "farid", env=TODAY)
     assert result.exit_code == 2, result.output
     assert "plan.yaml is a symlink; dutyctl writes the plan only as a real file" in result.stderr
     assert snapshot(repo) == before
     # The same swap on a real plan file goes through.
     (repo / "plan.yaml").unlink()
     (repo / "real-plan.yaml").rename(repo / "plan.yaml")
-    assert run_cli("swap", "2026-11-25", "social", "bruno", "farid", env=TODAY).exit_code == 0
+    assert run_cli("swap", "2026-11-25", "social", "dave", "farid", env=TODAY).exit_code == 0

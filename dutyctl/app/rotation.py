@@ -13,7 +13,7 @@ from dutyctl.errors import UsageError, unknown
 
 if TYPE_CHECKING:  # imported where needed: `dutyctl today` on a warm cache needs neither
     from dutyctl.core.model import Override, Plan
-    from dutyctl.core.rotation import Assignment, DutyStats
+    from dutyctl.core.rotation import Assignment, DutyStats, LoadStats
 
 
 # Results are NamedTuples, immutable like the core's frozen dataclasses: this module is
@@ -30,6 +30,7 @@ class RotationResult(NamedTuple):
     person: str | None = None
     explain: bool = False
     rows: list | None = None  # the slots as plain rows (agenda.slot_rows), when cached
+    load: LoadStats | None = None  # with --stats: the weighted load across duties
 
 
 class ViewResult(NamedTuple):
@@ -140,16 +141,19 @@ def rotation_period(
     _check_id(plan, "department", department, plan.departments)
     rotation = rotation_until(found, plan, last)
     from dutyctl.core.agenda import Filters, select, slot_rows
-    from dutyctl.core.rotation import rotation_stats
+    from dutyctl.core.rotation import load_stats, rotation_stats
 
     assignments = select(plan, rotation.between(first, last), Filters(duty, person, department))
     table = rotation_stats(plan, rotation, max(first, plan.start), last) if stats else None
+    weighted = load_stats(plan, rotation, max(first, plan.start), last) if stats else None
     if table is not None and duty:
         table = [s for s in table if s.duty == duty]
     rows = None
     if rows_only:
         rows = cached(found, plan, "slot-rows", query(today), lambda: slot_rows(assignments))
-    return RotationResult(plan, first, last, today, assignments, table, person, explain, rows)
+    return RotationResult(
+        plan, first, last, today, assignments, table, person, explain, rows, weighted
+    )
 
 
 def today_duties(repo, rev, day_text: str | None) -> ViewResult:

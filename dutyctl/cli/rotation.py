@@ -43,7 +43,8 @@ def rotate(
         typer.Option(
             "--stats",
             help="Add per duty and person: slots, available days, fair "
-            "share, difference, and a balance score.",
+            "share, difference, and a balance score; and the weighted load across duties "
+            "per person, with its balance and largest difference.",
         ),
     ] = False,
     explain: Annotated[

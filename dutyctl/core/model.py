@@ -108,6 +108,22 @@ class Person:
     away: tuple[Span, ...] = ()
     active_from: date | None = None  # ``from:`` in the plan: first day on the team
     active_until: date | None = None  # ``until:``: last day on the team
+    days: tuple[int, ...] | None = None  # ``days:``: weekdays worked (0 = Monday); None: all
+
+    def works_on(self, day: date) -> bool:
+        """Whether ``day`` is one of the person's working weekdays (``days:``)."""
+        return self.days is None or day.weekday() in self.days
+
+    def works_during(self, start: date, end: date) -> bool:
+        """Whether they work at least one day of ``start..end``: what a slot asks."""
+        if self.days is None:
+            return True
+        length = min(7, (end - start).days + 1)
+        return any((start + timedelta(days=n)).weekday() in self.days for n in range(length))
+
+    @property
+    def day_codes(self) -> tuple[str, ...]:
+        return tuple(WEEKDAY_CODES[d] for d in self.days or ())
 
     def is_active(self, day: date) -> bool:
         if self.active_from is not None and day < self.active_from:
@@ -169,6 +185,7 @@ class Duty:
     due_on_holiday: str = "earlier"  # a due day on a holiday: earlier, later or keep
     department: str | None = None  # only people of this department take it
     description: str | None = None
+    weight: int = 1  # ``weight:``: units of load one slot of it is, across duties
 
     @property
     def due_codes(self) -> tuple[str, ...]:

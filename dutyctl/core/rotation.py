@@ -2,23 +2,52 @@
 
 How a slot is given out
     Slots are walked in date order (start day, then duty id) and each goes to the
-    ``people`` eligible persons with the lowest *load* for that duty. Eligible means
-    active and not away on the slot's first day, holding the duty's
-    skills, in its department (if it has one), sharing a channel with it (when both
-    list channels), not on another duty on an overlapping day (unless the plan allows
-    double duty, or nobody else is free) and not on the same duty in the slot just
-    before (unless nobody else can take it).
+    ``people`` eligible persons with the lowest *load*. Eligible means active and not
+    away on the slot's first day, working at least one of its days (a part-timer's
+    ``days:``; so a one-day slot only on a day they work), holding the duty's skills,
+    in its department (if it has one), sharing a channel with it (when both list
+    channels), and not on another duty on an overlapping day (unless the plan allows
+    double duty, or nobody else is free).
 
 Load is relative to a fair share
     For every slot of a duty, each person who was available and qualified for it is
     entitled to ``places / pool size`` of it. Load = slots held - entitlement. So a
-    person back from two weeks away owes nothing for those weeks, and someone who
-    joined in June owes nothing for January: they take their turn, not a catch-up
-    streak. Someone busy on another duty during the slot (given out earlier in the
-    walk) counts as unavailable for it too, unless the plan allows double duty: a
-    week of newsletter does not leave a debt of daily posts. Ties go to whoever
-    held the duty longest ago (never first), then to an order derived from a hash
-    of the person id, so reordering the roster file changes nothing.
+    person back from two weeks away owes nothing for those weeks, someone who joined
+    in June owes nothing for January, and a part-timer owes nothing for the days they
+    do not work: they take their turn, not a catch-up streak. Someone busy on another
+    duty during the slot (given out earlier in the walk) counts as unavailable for it
+    too, unless the plan allows double duty: a week of newsletter does not leave a
+    debt of daily posts.
+
+Load across duties comes first
+    The team keeps the same account over all duties together, in units of load: a
+    slot of a duty of ``weight: w`` is ``w`` units per place, and for each slot every
+    person qualified for some duty and available for it (as above: on the team, not
+    away, working one of its days, not busy on another duty) is entitled to
+    ``w * places / pool size``, even for a duty they cannot take. So the
+    people who cannot write owe the blog's units and make them up on social days,
+    and a writer's blog weeks count against their social days. The slot goes to the
+    lowest *band* of load across duties (whole units: people within the same unit
+    count as equally loaded), then the lowest load in the duty, then whoever held the
+    duty longest ago (never first), then an order derived from a hash of the person
+    id, so reordering the roster file changes nothing. With one duty the bands follow
+    the duty's own load, so the calendar is the duty's own rotation.
+
+    Not twice in a row is only that tie-break: among equally loaded people the one
+    who just served comes last, but someone whose load is lower takes the slot even
+    if they held the previous one (a Monday-only person among people who just served
+    takes Monday only when it is their turn by load, not every Monday because the
+    others served on Friday).
+
+Bounds (tested in tests/test_rotation_properties.py)
+    One duty: with equal availability, counts stay within one slot of each other
+    over every stretch from the start; a part-timer's count stays within one slot
+    of their share. Across duties, for people of equal availability who may hold
+    every duty: each person's weighted total stays within ``max weight + 1`` units of
+    their fair share (the band is one unit, the heaviest slot adds up to ``max
+    weight``): within 2 units when every weight is 1. Where qualifications differ
+    the fair share can be out of reach (the only writers cannot shed their blog
+    weeks), and ``rotate --stats`` says how far.
 
 Stability: the calendar is always computed from the plan's start, as a pure
 function of the plan, so the slots before a day D stay as they were when the plan
@@ -48,7 +77,7 @@ from heapq import heappop, heappush
 from operator import itemgetter
 
 from dutyctl.core.model import Duty, Override, Person, Plan, Span
-from dutyctl.core.schedule import Slot, duty_slots
+from dutyctl.core.schedule import Slot, all_slots, duty_slots
 
 # Fair shares are kept as integers in units of 1/SCALE of a slot: ties must be
 # exact to be deterministic. SCALE is divisible by every pool size up to 24, so
@@ -111,7 +140,7 @@ class PersonStats:
 
     person: str
     assigned: int  # slots held that start in the period
-    available_days: int  # days in the period on the team and not away
+    available_days: int  # days in the period on the team, not away, and working (``days:``)
     fair_share: float  # entitlement: the slots they would hold if all were equal
     difference: float  # assigned - fair_share
 
@@ -129,6 +158,35 @@ class DutyStats:
     short: int  # places left empty in the period
     people: tuple[PersonStats, ...]
     balance: float
+
+
+@dataclass(frozen=True)
+class PersonLoad:
+    """One person's weighted load across every duty over a period."""
+
+    person: str
+    slots: dict[str, int]  # duty id -> slots held that start in the period
+    weighted: int  # the weights of those slots, summed
+    fair_share: float  # their part of the weighted slots they were available for
+    difference: float  # weighted - fair_share, in units of load
+
+
+@dataclass(frozen=True)
+class LoadStats:
+    """How the load of all duties together, weighted, was shared over a period.
+
+    Each slot of a duty of weight ``w`` with ``n`` places is ``w * n`` units of load,
+    shared among the people available for it (on the team, not away, working one of
+    its days, not busy on another duty) and qualified for some duty. ``balance`` is
+    DutyStats' score over weighted / fair share (1.0 is even); ``largest_difference``
+    is the largest |weighted - fair share|, in units: what the rotation's bound is on.
+    """
+
+    weights: dict[str, int]
+    units: int  # the weighted places held in the period
+    people: tuple[PersonLoad, ...]
+    balance: float
+    largest_difference: float
 
 
 # --- Eligibility ----------------------------------------------------------------------
@@ -189,7 +247,30 @@ def _member_ranges(
         cursor = stop
     if cursor < high:
         ranges.append((cursor, high))
+    if person.days is not None:
+        # A part-timer is in the pool of the slots in which they work at least one day.
+        ranges = [
+            run
+            for low, high in ranges
+            for run in _runs(low, high, lambda i: person.works_during(starts[i], ends[i]))
+        ]
     return ranges
+
+
+def _runs(low: int, high: int, keep) -> list[tuple[int, int]]:
+    """The half-open runs of indices in ``low..high`` for which ``keep`` holds."""
+    runs = []
+    begin = None
+    for index in range(low, high):
+        if keep(index):
+            if begin is None:
+                begin = index
+        elif begin is not None:
+            runs.append((begin, index))
+            begin = None
+    if begin is not None:
+        runs.append((begin, high))
+    return runs
 
 
 def _share(places: int, pool: int) -> int:
@@ -204,26 +285,32 @@ def _rank(person_id: str) -> str:
 
 # --- The rotation ---------------------------------------------------------------------
 
-# A heap entry: (held * SCALE + base, first day of the last slot held or date.min,
-# person number, version). Person numbers follow the hash order of the ids, so the tuple
-# itself is the whole tie-break and the roster's order never matters.
-_Entry = tuple[int, date, int, int]
+# A heap entry: (the team ledger's band, the duty ledger's key, first day of the last slot
+# of the duty held or date.min, person number, version). Person numbers follow the hash
+# order of the ids, so the tuple itself is the whole tie-break and the roster's order
+# never matters.
+_Entry = tuple[int, int, date, int, int]
 
 
-class _DutyLedger:
-    """The running fairness account of one duty while its slots are walked.
+class _Ledger:
+    """The running fairness account of one duty, or of the whole team, while slots are
+    walked.
 
-    Every pool member sits in a heap keyed by ``held * SCALE + base``, where
-    ``entitlement = total - base``: since ``total`` (the shares handed out so far)
-    is the same for all, the key orders people by load without touching everyone at
-    every slot. Someone leaving the pool just goes stale in the heap (lazy deletion);
-    on return their base grows by the shares they missed, so time away is neither
-    owed nor banked.
+    A person's key is ``held * SCALE + base``, where ``entitlement = total - base``:
+    since ``total`` (the shares handed out so far) is the same for everyone in the pool,
+    the key orders people by load without touching everyone at every slot. Someone
+    leaving the pool is only marked out (their heap entries go stale: lazy deletion); on
+    return their base grows by the shares they missed, so time away is neither owed nor
+    banked. Keys only ever grow.
+
+    A duty's ledger counts its slots (``held`` grows by 1) over its own slot indices and
+    keeps the heap its slots are chosen from. The team's ledger counts weighted slots of
+    every duty (``held`` grows by the duty's weight) over the walk's positions.
     """
 
     __slots__ = (
         "heap", "total", "pool", "in_pool", "version", "held", "base", "left_at", "last",
-        "previous", "joins", "leaves",
+        "joins", "leaves",
     )
 
     def __init__(self, people: int) -> None:
@@ -236,22 +323,36 @@ class _DutyLedger:
         self.base = [0] * people
         self.left_at: list[int | None] = [None] * people  # total when they left the pool
         self.last = [date.min] * people
-        self.previous: tuple[int, ...] = ()
         self.joins: dict[int, list[int]] = {}
         self.leaves: dict[int, list[int]] = {}
 
-    def push(self, number: int) -> None:
+    def add(self, number: int, ranges: Iterable[tuple[int, int]], length: int) -> None:
+        """Person ``number`` is in the pool over the half-open index ``ranges``."""
+        for low, high in ranges:
+            self.joins.setdefault(low, []).append(number)
+            if high < length:
+                self.leaves.setdefault(high, []).append(number)
+
+    def key(self, number: int) -> int:
+        return self.held[number] * SCALE + self.base[number]
+
+    def band(self, number: int) -> int:
+        """The key in whole units of load: people in one band count as equally loaded."""
+        return (self.held[number] * SCALE + self.base[number]) // SCALE
+
+    def push(self, number: int, band: int) -> None:
         version = self.version[number] + 1
         self.version[number] = version
-        key = self.held[number] * SCALE + self.base[number]
-        heappush(self.heap, (key, self.last[number], number, version))
+        heappush(self.heap, (band, self.key(number), self.last[number], number, version))
 
-    def apply_events(self, index: int) -> None:
+    def apply_events(self, index: int) -> list[int]:
+        """Who leaves and who joins the pool at ``index``; returns who joined."""
         for number in self.leaves.get(index, ()):
             self.in_pool[number] = False
             self.left_at[number] = self.total
             self.pool -= 1
-        for number in self.joins.get(index, ()):
+        joined = self.joins.get(index, [])
+        for number in joined:
             left_at = self.left_at[number]
             if left_at is None:
                 self.base[number] = self.total
@@ -260,12 +361,13 @@ class _DutyLedger:
                 self.left_at[number] = None
             self.in_pool[number] = True
             self.pool += 1
-            self.push(number)
+        return joined
 
     def entitlement(self, number: int) -> float:
         left_at = self.left_at[number]
-        total = self.total if left_at is None else left_at
-        return (total - self.base[number]) / SCALE if self.version[number] else 0.0
+        if self.in_pool[number]:
+            return (self.total - self.base[number]) / SCALE
+        return 0.0 if left_at is None else (left_at - self.base[number]) / SCALE
 
 
 def build_rotation(plan: Plan, until: date) -> Rotation:
@@ -273,15 +375,22 @@ def build_rotation(plan: Plan, until: date) -> Rotation:
     ordered = sorted(plan.roster, key=lambda person: (_rank(person.id), person.id))
     ids = [person.id for person in ordered]
     number_of = {person_id: number for number, person_id in enumerate(ids)}
-    ledgers: dict[str, _DutyLedger] = {}
+    ledgers: dict[str, _Ledger] = {}
     walk: list[tuple[date, str, int, Slot]] = []
     overrides_at: dict[tuple[str, int], list[int]] = {}
     absences = [_merged_absences(person) for person in ordered]
+    # Whose pool membership is not simply "every slot" (so _member_ranges must say).
+    varying = [
+        bool(absences[number] or person.active_from or person.active_until
+             or person.days is not None)
+        for number, person in enumerate(ordered)
+    ]
+    in_team = [False] * len(ordered)  # qualified for at least one duty
 
     for duty_id in sorted(plan.duties):
         duty = plan.duties[duty_id]
         slots = duty_slots(plan, duty, until)
-        ledger = _DutyLedger(len(ordered))
+        ledger = _Ledger(len(ordered))
         ledgers[duty_id] = ledger
         walk.extend((slot.start, duty_id, index, slot) for index, slot in enumerate(slots))
         starts = [slot.start for slot in slots]
@@ -291,14 +400,12 @@ def build_rotation(plan: Plan, until: date) -> Rotation:
         for number, person in enumerate(ordered):
             if not open_to_all and not qualifies(person, duty):
                 continue
-            if absences[number] or person.active_from or person.active_until:
-                ranges = _member_ranges(person, absences[number], starts, ends)
-            else:
-                ranges = everything
-            for low, high in ranges:
-                ledger.joins.setdefault(low, []).append(number)
-                if high < len(slots):
-                    ledger.leaves.setdefault(high, []).append(number)
+            in_team[number] = True
+            ranges = (
+                _member_ranges(person, absences[number], starts, ends)
+                if varying[number] else everything
+            )
+            ledger.add(number, ranges, len(slots))
         for override_number, override in enumerate(plan.overrides):
             if override.duty == duty_id:
                 index = _slot_index(starts, ends, override.date)
@@ -306,6 +413,22 @@ def build_rotation(plan: Plan, until: date) -> Rotation:
                     overrides_at.setdefault((duty_id, index), []).append(override_number)
     # Duties were added in id order, so a stable sort by day keeps them in id order.
     walk.sort(key=itemgetter(0))
+
+    # The team's ledger: for each slot of any duty, its pool is everyone qualified for
+    # some duty and available for that slot, each entitled to weight * places / pool.
+    team = _Ledger(len(ordered))
+    starts = [item[0] for item in walk]
+    ends = [item[3].end for item in walk]
+    everything = [(0, len(walk))] if walk else []
+    for number, person in enumerate(ordered):
+        if in_team[number]:
+            ranges = (
+                _member_ranges(person, absences[number], starts, ends)
+                if varying[number] else everything
+            )
+            team.add(number, ranges, len(walk))
+    weights = {duty_id: duty.weight for duty_id, duty in plan.duties.items()}
+    across = len(plan.duties) > 1  # say the team's load in the explanations
 
     # What each person holds, as (end, start, duty), to keep them off two duties at
     # once; ``busy_until`` is the last day of any of it, to skip the list quickly.
@@ -317,13 +440,21 @@ def build_rotation(plan: Plan, until: date) -> Rotation:
     running: list[tuple[date, int, str]] = []
     pruned = date.min
     assignments = []
-    for start, duty_id, index, slot in walk:
+    for position, (start, duty_id, index, slot) in enumerate(walk):
+        if position in team.joins or position in team.leaves:
+            team.apply_events(position)
         ledger = ledgers[duty_id]
         if index in ledger.joins or index in ledger.leaves:
-            ledger.apply_events(index)
+            for number in ledger.apply_events(index):
+                ledger.push(number, team.band(number))
         end = slot.end
-        chosen, notes = _choose(ledger, slot, holding, busy_until, double_duty, ids)
-        numbers = [entry[2] for entry in chosen]
+        chosen, reasons = _choose(ledger, team, slot, holding, busy_until, double_duty)
+        named = slot.people > 1
+        notes = [
+            _why(ledger, team, entry, reason, named, ordered[entry[3]], across)
+            for entry, reason in zip(chosen, reasons, strict=True)
+        ]
+        numbers = [entry[3] for entry in chosen]
         people = [ids[number] for number in numbers]
         applied: list[int] = []
         replaced: tuple[str, ...] = ()
@@ -333,44 +464,44 @@ def build_rotation(plan: Plan, until: date) -> Rotation:
             )
             replaced = tuple(ids[number] for number in numbers if ids[number] not in people)
             for entry in chosen:
-                if ids[entry[2]] not in people:  # replaced: keeps its key
+                if ids[entry[3]] not in people:  # replaced: keeps its key
                     heappush(ledger.heap, entry)
             # -1: an override named someone not on the roster (checks report it).
             numbers = [number_of.get(person_id, -1) for person_id in people]
 
         held, last, in_pool = ledger.held, ledger.last, ledger.in_pool
+        weight = weights[duty_id]
         for number in numbers:
             if number < 0:
                 continue
             held[number] += 1
             last[number] = start
+            team.held[number] += weight
             if in_pool[number]:
-                ledger.push(number)
+                ledger.push(number, team.band(number))
             holding[number].append((end, start, duty_id))
             running.append((end, number, duty_id))
             if end > busy_until[number]:
                 busy_until[number] = end
-        if ledger.pool:
-            # Pool members busy on another duty could not have taken this slot: like
-            # people away, they are not entitled to it and do not owe it afterwards.
-            if start != pruned:  # what ended before today never matters again
-                running = [item for item in running if item[0] >= start]
-                pruned = start
-            busy = set() if double_duty or len(running) <= len(numbers) else {
-                number
-                for _end, number, other in running
-                if other != duty_id and in_pool[number] and number not in numbers
-            }
-            entitled = ledger.pool - len(busy)
-            if entitled > 0:  # 0 only if an override gave the slot to an outsider
-                places = (slot.people, entitled)
-                share = shares.get(places)
-                if share is None:
-                    share = shares[places] = _share(*places)
-                ledger.total += share
-                for number in busy:  # their heap entries now sort too early: see _choose
-                    ledger.base[number] += share
-        ledger.previous = tuple(numbers)
+        # People holding another duty's slot that is still running could not have taken
+        # this one: like people away, they are not entitled to it and do not owe it
+        # afterwards, neither in the duty's account nor in the team's (unless the plan
+        # allows double duty). Their heap entries now sort too early: see _choose.
+        if start != pruned:  # what ended before today never matters again
+            running = [item for item in running if item[0] >= start]
+            pruned = start
+        busy = set() if double_duty or len(running) <= len(numbers) else {
+            number for _end, number, other in running if other != duty_id and number not in numbers
+        }
+        for account, weight_of in ((ledger, 1), (team, weight)):
+            members = account.in_pool
+            excused = [number for number in busy if members[number]]
+            entitled = account.pool - len(excused)
+            if entitled > 0:  # 0 only if nobody could take it, or an outsider did
+                share = weight_of * _cached_share(shares, slot.people, entitled)
+                account.total += share
+                for number in excused:
+                    account.base[number] += share
 
         short = slot.people - len(chosen)
         if short > 0:
@@ -384,6 +515,13 @@ def build_rotation(plan: Plan, until: date) -> Rotation:
             )
         )
     return Rotation(tuple(assignments), until)
+
+
+def _cached_share(shares: dict[tuple[int, int], int], places: int, pool: int) -> int:
+    share = shares.get((places, pool))
+    if share is None:
+        share = shares[(places, pool)] = _share(places, pool)
+    return share
 
 
 def _apply_overrides(
@@ -401,59 +539,52 @@ def _apply_overrides(
 
 
 def _choose(
-    ledger: _DutyLedger,
+    ledger: _Ledger,
+    team: _Ledger,
     slot: Slot,
     holding: list[list[tuple[date, date, str]]],
     busy_until: list[date],
     double_duty: bool,
-    ids: list[str],
-) -> tuple[list[_Entry], list[str]]:
-    """The heap entries of the people who take ``slot``, lowest load first, and why.
+) -> tuple[list[_Entry], list[str | None]]:
+    """The heap entries of the people who take ``slot``, lowest load first, and for each
+    the other duty they hold then (None: they were free).
 
-    Pops from the heap until enough free people turn up. People who held the
-    previous slot, or hold another duty on an overlapping day, are set aside and
-    taken only if the free ones do not suffice (in that order), then pushed back.
+    Pops from the heap until enough free people turn up. People who hold another duty
+    on an overlapping day are set aside and taken only if the free ones do not
+    suffice, then pushed back.
     """
-    heap, version, in_pool, previous = ledger.heap, ledger.version, ledger.in_pool, ledger.previous
-    held, base = ledger.held, ledger.base
+    heap, version, in_pool = ledger.heap, ledger.version, ledger.in_pool
     need, start = slot.people, slot.start
     free: list[_Entry] = []
-    # (busy?, held the previous slot?, entry, the other duty): the fallback order.
-    aside: list[tuple[bool, bool, _Entry, str]] = []
+    aside: list[tuple[_Entry, str]] = []  # in the order popped: lowest load first
     while heap and len(free) < need:
         entry = heappop(heap)
-        number = entry[2]
-        if entry[3] != version[number] or not in_pool[number]:
+        band, key, last, number, pushed = entry
+        if pushed != version[number] or not in_pool[number]:
             continue  # stale: the person's key changed or they left the pool
-        key = held[number] * SCALE + base[number]
-        if entry[0] != key:
-            # Time busy on another duty raised their base after the entry was pushed
-            # (keys only ever grow that way): put it back where it now belongs.
-            heappush(heap, (key, entry[1], number, entry[3]))
+        now = (team.band(number), ledger.key(number))
+        if (band, key) != now:
+            # A slot of another duty, time busy on another duty, or time out of the
+            # team's pool raised a key after the entry was pushed (keys only ever grow):
+            # put it back where it now belongs.
+            heappush(heap, (now[0], now[1], last, number, pushed))
             continue
         # Slots are walked by start day, so anything held overlaps this slot exactly
         # when it ends on or after this slot's start.
         if not double_duty and busy_until[number] >= start:
             other = _other_duty(holding[number], slot)
             if other is not None:
-                aside.append((True, number in previous, entry, other))
+                aside.append((entry, other))
                 continue
-        if number in previous:
-            aside.append((False, True, entry, "previous"))
-        else:
+        free.append(entry)
+    reasons: list[str | None] = [None] * len(free)
+    for entry, other in aside:
+        if len(free) < need:
             free.append(entry)
-
-    named = need > 1
-    notes = [_why(ledger, entry, None, named, ids) for entry in free]
-    if aside:
-        aside.sort()
-        for _, _, entry, reason in aside:
-            if len(free) < need:
-                free.append(entry)
-                notes.append(_why(ledger, entry, reason, named, ids))
-            else:
-                heappush(heap, entry)
-    return free, notes
+            reasons.append(other)
+        else:
+            heappush(heap, entry)
+    return free, reasons
 
 
 def _other_duty(held: list[tuple[date, date, str]], slot: Slot) -> str | None:
@@ -467,19 +598,28 @@ def _other_duty(held: list[tuple[date, date, str]], slot: Slot) -> str | None:
 
 
 def _why(
-    ledger: _DutyLedger, entry: _Entry, reason: str | None, named: bool, ids: list[str]
+    ledger: _Ledger,
+    team: _Ledger,
+    entry: _Entry,
+    other: str | None,
+    named: bool,
+    person: Person,
+    across: bool,
 ) -> str:
-    number = entry[2]
+    number = entry[3]
     load = f"{ledger.held[number]} of fair share {ledger.entitlement(number):.1f}"
-    if reason is None:
-        last = entry[1]
+    if other is None:
+        last = entry[2]
         served = "never served" if last is date.min else f"last served {last}"
         text = f"lowest load ({load}); {served}"
-    elif reason == "previous":
-        text = f"held the previous slot too, nobody else free ({load})"
     else:
-        text = f"also on {reason} then, nobody else free ({load})"
-    return f"{ids[number]}: {text}" if named else text
+        text = f"also on {other} then, nobody else free ({load})"
+    if across:
+        text += (f"; across duties {team.held[number]} of fair share "
+                 f"{team.entitlement(number):.1f} (weighted)")
+    if person.days is not None:
+        text += f"; works {', '.join(person.day_codes)}"
+    return f"{person.id}: {text}" if named else text
 
 
 def _override_note(override: Override) -> str:
@@ -541,7 +681,9 @@ def override_problems(plan: Plan, rotation: Rotation) -> list[tuple[int, str]]:
         if person is not None:
             problems.extend(
                 (number, message)
-                for message in _takeover_gaps(person, plan.duties[duty_id], day)
+                for message in _takeover_gaps(
+                    person, plan.duties[duty_id], day, max(day, assignment.end)
+                )
             )
     return problems
 
@@ -567,7 +709,7 @@ def swap_problems(
         return problems
     if to_id in assignment.people:
         problems.append(f"{to_id} already holds {duty_id} {assignment.span}")
-    problems.extend(_takeover_gaps(person, duty, day))
+    problems.extend(_takeover_gaps(person, duty, day, max(day, assignment.end)))
     if not plan.double_duty:
         rest = (max(day, assignment.start), assignment.end)
         for other in rotation.between(*rest):
@@ -577,14 +719,19 @@ def swap_problems(
     return problems
 
 
-def _takeover_gaps(person: Person, duty: Duty, day: date) -> list[str]:
-    """Why ``person`` cannot hold ``duty`` from ``day``, apart from other duties."""
+def _takeover_gaps(person: Person, duty: Duty, day: date, end: date) -> list[str]:
+    """Why ``person`` cannot hold ``duty`` from ``day`` to ``end`` (the rest of the
+    slot), apart from other duties."""
     problems = []
     if not person.is_active(day):
         problems.append(f"{person.id} is not on the team on {day}")
     absence = person.absence_on(day)
     if absence is not None:
         problems.append(f"{person.id} is away on {day} ({absence})")
+    if not person.works_during(day, end):
+        when = f"on {day:%A}s" if day == end else f"any day of {day}..{end}"
+        problems.append(f"{person.id} does not work {when} "
+                        f"(days: {', '.join(person.day_codes)})")
     problems.extend(_qualification_gaps(person, duty))
     return problems
 
@@ -697,8 +844,100 @@ def rotation_stats(plan: Plan, rotation: Rotation, start: date, end: date) -> li
     return stats
 
 
+def load_stats(plan: Plan, rotation: Rotation, start: date, end: date) -> LoadStats:
+    """How the weighted load of all duties was shared over ``start..end``.
+
+    Recomputes the team's account that build_rotation keeps, from the plan and the
+    rotation: every slot that starts in the period is shared, weighted, among the
+    people qualified for some duty, available for it and not busy on another duty
+    then (given out earlier, by start day then duty id, and still running).
+    """
+    weights = {duty_id: duty.weight for duty_id, duty in plan.duties.items()}
+    slots = all_slots(plan, end)
+    starts = [slot.start for slot in slots]
+    ends = [slot.end for slot in slots]
+    first = bisect_left(starts, start)
+    duties = list(plan.duties.values())
+    ranges: dict[str, list[tuple[int, int]]] = {}
+    pool_change = [0] * (len(slots) + 1)
+    for person in plan.roster:
+        if any(qualifies(person, duty) for duty in duties):
+            mine = _member_ranges(person, _merged_absences(person), starts, ends)
+            ranges[person.id] = mine
+            for low, high in mine:
+                pool_change[low] += 1
+                pool_change[high] -= 1
+    pool = sum(pool_change[:first])
+    ordered = rotation.assignments  # by start day, then duty id: the order slots are walked
+    holders = {(a.start, a.duty): a.people for a in ordered}
+    entitlement: dict[str, int] = {}  # in 1/SCALE units
+    cumulative = [0] * (len(slots) + 1)
+    running: list[Assignment] = []
+    cursor = 0
+    for index in range(first, len(slots)):
+        slot = slots[index]
+        pool += pool_change[index]
+        while cursor < len(ordered) and (ordered[cursor].start, ordered[cursor].duty) < (
+            slot.start, slot.duty
+        ):
+            running.append(ordered[cursor])
+            cursor += 1
+        running = [a for a in running if a.end >= slot.start]
+        taken = holders.get((slot.start, slot.duty), ())
+        busy = set() if plan.double_duty else {
+            person_id
+            for a in running
+            if a.duty != slot.duty
+            for person_id in a.people
+            if person_id not in taken and _in_ranges(ranges.get(person_id, ()), index)
+        }
+        entitled = pool - len(busy)
+        if entitled <= 0:
+            continue
+        share = weights[slot.duty] * _share(slot.people, entitled)
+        cumulative[index + 1] = share
+        for person_id in busy:
+            entitlement[person_id] = entitlement.get(person_id, 0) - share
+    for index in range(first, len(slots)):
+        cumulative[index + 1] += cumulative[index]
+    for person_id, mine in ranges.items():
+        for low, high in mine:
+            low = max(low, first)
+            if low < high:
+                entitlement[person_id] = (
+                    entitlement.get(person_id, 0) + cumulative[high] - cumulative[low]
+                )
+    held: dict[str, int] = {}
+    counts: dict[str, dict[str, int]] = {}
+    for a in ordered:
+        if start <= a.start <= end:
+            for person_id in a.people:
+                held[person_id] = held.get(person_id, 0) + weights[a.duty]
+                tally = counts.setdefault(person_id, {})
+                tally[a.duty] = tally.get(a.duty, 0) + 1
+    people = []
+    for person in plan.roster:
+        weighted = held.get(person.id, 0)
+        if not weighted and not (person.id in ranges and _overlaps_window(person, start, end)):
+            continue
+        fair = entitlement.get(person.id, 0) / SCALE
+        people.append(PersonLoad(
+            person.id, dict(sorted(counts.get(person.id, {}).items())), weighted,
+            round(fair, 6), round(weighted - fair, 6),
+        ))
+    return LoadStats(
+        weights=weights,
+        units=sum(held.values()),
+        people=tuple(people),
+        balance=balance_score(p.weighted / p.fair_share for p in people if p.fair_share > 0),
+        largest_difference=max((abs(p.difference) for p in people), default=0.0),
+    )
+
+
 def _in_ranges(ranges: Sequence[tuple[int, int]], index: int) -> bool:
-    return any(low <= index < high for low, high in ranges)
+    """Whether ``index`` is in one of the sorted, disjoint half-open ``ranges``."""
+    at = bisect_right(ranges, index, key=itemgetter(0)) - 1
+    return at >= 0 and index < ranges[at][1]
 
 
 def balance_score(loads: Iterable[float]) -> float:
@@ -736,8 +975,16 @@ def _available_days(person: Person, start: date, end: date) -> int:
     last = min(end, person.active_until or end)
     if last < first:
         return 0
+    away = _merged_absences(person)
+    if person.days is not None:
+        return sum(
+            1
+            for n in range((last - first).days + 1)
+            if person.works_on(day := first + timedelta(days=n))
+            and not any(low <= day <= high for low, high in away)
+        )
     days = (last - first).days + 1
-    for away_start, away_end in _merged_absences(person):
+    for away_start, away_end in away:
         low, high = max(away_start, first), min(away_end, last)
         if low <= high:
             days -= (high - low).days + 1

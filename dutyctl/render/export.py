@@ -69,7 +69,14 @@ def render(result, kind: str, format: str, out: IO[str]) -> None:
             if result.stats is None:
                 write_json(slots, out)
             else:
-                write_json({"slots": slots, "stats": jsonable(result.stats)}, out)
+                write_json(
+                    {
+                        "slots": slots,
+                        "stats": jsonable(result.stats),
+                        "load": jsonable(result.load),
+                    },
+                    out,
+                )
         elif format == "csv":
             write_csv(
                 ["duty", "start", "end", "people", "override"],
@@ -100,7 +107,7 @@ def render(result, kind: str, format: str, out: IO[str]) -> None:
                 explain=result.explain,
             )
             if result.stats is not None:
-                r.stats_table(result.plan, result.stats)
+                r.stats_table(result.plan, result.stats, result.load)
     elif kind == "today":
         from dutyctl.render.text import today_text
 

@@ -36,6 +36,8 @@ def show_plan(view: dict[str, Any]) -> None:
             status = f"[yellow]away {escape(p['away_now'])}[/]"
         else:
             status = "[green]available[/]"
+        if p.get("days"):
+            status += escape(f", works {', '.join(p['days'])}")
         roster.add_row(
             *map(escape, (p["id"], p["name"], p["department"] or "", ", ".join(p["skills"]),
                           ", ".join(p["channels"]), p["budget"] or "")),
@@ -50,8 +52,9 @@ def show_plan(view: dict[str, Any]) -> None:
         kpi = ", ".join(f"{m} {b}" for m, b in d["kpi"].items())
         if d["kpi"] and d["kpi_per"] == "person":
             kpi += " (each person)"
+        people = str(d["people"]) + (f", weight {d['weight']}" if d["weight"] != 1 else "")
         duties.add_row(
-            *map(escape, (f"{d['id']} ({d['name']})", d["every"], str(d["people"]),
+            *map(escape, (f"{d['id']} ({d['name']})", d["every"], people,
                           ", ".join(d["requires"]), ", ".join(d["channels"]), kpi,
                           ", ".join(d["due"]))),
         )

@@ -6,7 +6,7 @@ from datetime import date
 
 from dutyctl.core.agenda import weeks
 from dutyctl.core.model import Plan
-from dutyctl.core.rotation import Assignment, DutyStats
+from dutyctl.core.rotation import Assignment, DutyStats, LoadStats
 from dutyctl.render import console, escape, table, visible
 from dutyctl.render.text import today_text  # noqa: F401  (kept importable from here)
 
@@ -71,7 +71,14 @@ def rotation_table(
     out.print(grid)
 
 
-def stats_table(plan: Plan, stats: list[DutyStats]) -> None:
+def _person(plan: Plan, person_id: str) -> str:
+    """The person's id, and a part-timer's working days."""
+    person = plan.people.get(person_id)
+    works = f" ({', '.join(person.day_codes)})" if person and person.days else ""
+    return escape(person_id + works)
+
+
+def stats_table(plan: Plan, stats: list[DutyStats], load: LoadStats | None = None) -> None:
     out = console()
     for duty in stats:
         grid = table(
@@ -86,9 +93,33 @@ def stats_table(plan: Plan, stats: list[DutyStats]) -> None:
         for p in duty.people:
             colour = "green" if abs(p.difference) < 1 else "yellow"
             grid.add_row(
-                escape(p.person),
+                _person(plan, p.person),
                 str(p.assigned),
                 str(p.available_days),
+                f"{p.fair_share:.2f}",
+                f"[{colour}]{p.difference:+.2f}[/]",
+            )
+        out.print(grid)
+    if load is not None and len(plan.duties) > 1:
+        weights = ", ".join(
+            f"{plan.duties[duty_id].name} {weight}" for duty_id, weight in load.weights.items()
+        )
+        grid = table(
+            "person",
+            "slots",
+            "weighted",
+            "fair share",
+            "difference",
+            title=f"Load across duties (weights: {escape(weights)}): balance "
+            f"{load.balance:.2f}, largest difference {load.largest_difference:.2f}",
+        )
+        bound = max(load.weights.values()) + 1
+        for p in load.people:
+            colour = "green" if abs(p.difference) < bound else "yellow"
+            grid.add_row(
+                _person(plan, p.person),
+                escape(", ".join(f"{plan.duties[d].name} {n}" for d, n in p.slots.items())),
+                str(p.weighted),
                 f"{p.fair_share:.2f}",
                 f"[{colour}]{p.difference:+.2f}[/]",
             )

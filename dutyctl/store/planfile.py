@@ -84,8 +84,10 @@ TOP_KEYS = {
     "overrides": "one-off replacements in the rotation",
     "rotation": "rotation settings",
 }
-PERSON_KEYS = ("id name email department skills channels budget away from until note").split()
-DUTY_KEYS = ("name every people channels requires kpi kpi_per due department description").split()
+PERSON_KEYS = ("id name email department skills channels budget away from until days note").split()
+DUTY_KEYS = (
+    "name every people weight channels requires kpi kpi_per due department description"
+).split()
 METRIC_KEYS = ["kind", "points", "unit", "description"]
 CHANNEL_KEYS = ["name", "owner"]
 DEPARTMENT_KEYS = ["name", "coordinator"]
@@ -936,7 +938,23 @@ def _read_person(reader: _Reader, roster: list, index: int, seen: dict) -> Perso
         away=tuple(sorted(away)),
         active_from=reader.parsed(body, "from", f"{path}.from", parse_date),
         active_until=reader.parsed(body, "until", f"{path}.until", parse_date),
+        days=_working_days(reader, body, path),
     )
+
+
+def _working_days(reader: _Reader, body: dict, path: str) -> tuple[int, ...] | None:
+    """``days: [MO, TU, WE]``: the weekdays a part-timer works; absent means every day."""
+    if "days" not in body:
+        return None
+    before = len(reader.problems)
+    days = reader.parsed_list(body, "days", f"{path}.days", parse_weekday)
+    if not days and len(reader.problems) == before:
+        reader.error(
+            reader.at(body, "days"),
+            f"{path}.days lists no weekday",
+            "list the weekdays they work, such as [MO, TU, WE], or leave days out",
+        )
+    return tuple(sorted(set(days))) or None
 
 
 def _read_duties(reader: _Reader, top: dict, start: date | None) -> dict[str, Duty]:
@@ -954,6 +972,7 @@ def _read_duties(reader: _Reader, top: dict, start: date | None) -> dict[str, Du
             body, "every", f"{path}.every", lambda v: parse_cadence(v, start), required=True
         )
         people = reader.parsed(body, "people", f"{path}.people", _positive_int)
+        weight = reader.parsed(body, "weight", f"{path}.weight", _weight)
         kpi: dict[str, Bound] = {}
         raw_kpi = body.get("kpi")
         if raw_kpi is not None:
@@ -988,6 +1007,7 @@ def _read_duties(reader: _Reader, top: dict, start: date | None) -> dict[str, Du
             due_on_holiday=due_on_holiday,
             department=reader.ident(body, "department", f"{path}.department"),
             description=reader.text(body, "description", f"{path}.description"),
+            weight=weight or 1,
         )
     return duties
 
@@ -1024,6 +1044,16 @@ def _positive_int(value: Any) -> int:
     if value > 10_000:
         raise InputError(
             f"{value} is more people than a slot can need", hint="use a smaller number"
+        )
+    return value
+
+
+def _weight(value: Any) -> int:
+    """``weight:``: how many units of load one slot of a duty is, a whole number."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
+        raise InputError(
+            f"expected a whole number from 1 to 1000, found '{value}'",
+            hint="weight: 3 makes one slot of this duty count as three slots of a weight-1 duty",
         )
     return value
 
