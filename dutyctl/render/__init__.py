@@ -175,3 +175,17 @@ def print_problem(problem: Problem, out: Console | None = None) -> None:
     if problem.hint:
         out.print(f"  hint: {escape(problem.hint)}", soft_wrap=True)
 
+
+def print_log_problems(problems, out: Console | None = None) -> None:
+    """A command's warnings about the log, then one line that sends the reader to doctor."""
+    if not problems:
+        return
+    out = out or console(stderr=True)
+    for problem in problems:
+        print_problem(problem, out)
+    count = len(problems)
+    out.print(
+        f"{count} problem{'s' if count != 1 else ''} in the log: `dutyctl doctor` checks "
+        "every file and says what to do",
+        soft_wrap=True,
+    )

@@ -17,7 +17,16 @@ from dutyctl.app.log import (
 )
 from dutyctl.core.entries import HEADER
 from dutyctl.errors import Problem
-from dutyctl.render import console, escape, print_problem, quiet, table, write_csv, write_json
+from dutyctl.render import (
+    console,
+    escape,
+    print_log_problems,
+    print_problem,
+    quiet,
+    table,
+    write_csv,
+    write_json,
+)
 
 ENTRY_COLUMNS = HEADER  # the log's own columns, in its order
 
@@ -182,7 +191,7 @@ def logged(result: LogResult, format: str) -> None:
 
 def entries_list(result: EntriesResult, format: str, out: IO[str]) -> None:
     """Active entries as a table, JSON (the log's columns) or spreadsheet-safe CSV."""
-    _warn(result.warnings)
+    print_log_problems(result.warnings)  # read problems only
     if format == "json":
         write_json([entry_record(e) for e in result.entries], out)
         return

@@ -73,12 +73,9 @@ body {{{{
 
 def emit(result, kind: str, format: str, output: Path | None) -> None:
     """Warnings about the log on stderr, then the report in ``format`` to stdout or a file."""
-    from dutyctl.render import console, print_problem
+    from dutyctl.render import console, print_log_problems
 
-    if result.problems:
-        err = console(stderr=True)
-        for problem in result.problems:
-            print_problem(problem, err)
+    print_log_problems(result.problems)
     format = str(format)
     if format == "table" and output is None:
         out = console()
