@@ -756,57 +756,8 @@ def rotation_stats(plan: Plan, rotation: Rotation, start: date, end: date) -> li
         starts = [slot.start for slot in slots]
         ends = [slot.end for slot in slots]
         first = bisect_left(starts, start)
-        ranges: dict[str, list[tuple[int, int]]] = {}
-        pool_change = [0] * (len(slots) + 1)
-        for person in plan.roster:
-            if qualifies(person, duty):
-                mine = _member_ranges(person, absences[person.id], starts, ends)
-                ranges[person.id] = mine
-                for low, high in mine:
-                    pool_change[low] += 1
-                    pool_change[high] -= 1
-        pool = sum(pool_change[:first])
-        holders = {a.start: a.people for a in rotation.for_duty(duty_id)}
-        entitlement: dict[str, int] = {}  # in 1/SCALE units
-        cumulative = [0] * (len(slots) + 1)  # shares, then running totals from ``first``
-        running: list[Assignment] = []
-        cursor = 0
-        for index in range(first, len(slots)):
-            slot = slots[index]
-            pool += pool_change[index]
-            # The same rule as build_rotation: busy = holding another duty's slot that
-            # was given out earlier (by start day, then duty id) and is still running.
-            while cursor < len(ordered_all) and (
-                (ordered_all[cursor].start, ordered_all[cursor].duty) < (slot.start, duty_id)
-            ):
-                running.append(ordered_all[cursor])
-                cursor += 1
-            running = [a for a in running if a.end >= slot.start]
-            taken = holders.get(slot.start, ())
-            busy = set() if plan.double_duty else {
-                person_id
-                for a in running
-                if a.duty != duty_id
-                for person_id in a.people
-                if person_id not in taken and _in_ranges(ranges.get(person_id, ()), index)
-            }
-            entitled = pool - len(busy)
-            if entitled <= 0:
-                continue
-            share = _share(slot.people, entitled)
-            cumulative[index + 1] = share
-            for person_id in busy:  # in the pool, yet not entitled to this one
-                entitlement[person_id] = entitlement.get(person_id, 0) - share
-        for index in range(first, len(slots)):
-            cumulative[index + 1] += cumulative[index]
-        for person_id, mine in ranges.items():
-            for low, high in mine:
-                low = max(low, first)
-                if low < high:
-                    entitlement[person_id] = (
-                        entitlement.get(person_id, 0) + cumulative[high] - cumulative[low]
-                    )
-
+        ranges = _slot_ranges(plan, [duty], absences, starts, ends)
+        entitlement = _entitlements(plan, slots, first, ranges, ordered_all, {duty_id: 1})
         held: dict[str, int] = {}
         short = 0
         window = [a for a in rotation.for_duty(duty_id) if start <= a.start <= end]
@@ -857,56 +808,10 @@ def load_stats(plan: Plan, rotation: Rotation, start: date, end: date) -> LoadSt
     starts = [slot.start for slot in slots]
     ends = [slot.end for slot in slots]
     first = bisect_left(starts, start)
-    duties = list(plan.duties.values())
-    ranges: dict[str, list[tuple[int, int]]] = {}
-    pool_change = [0] * (len(slots) + 1)
-    for person in plan.roster:
-        if any(qualifies(person, duty) for duty in duties):
-            mine = _member_ranges(person, _merged_absences(person), starts, ends)
-            ranges[person.id] = mine
-            for low, high in mine:
-                pool_change[low] += 1
-                pool_change[high] -= 1
-    pool = sum(pool_change[:first])
+    absences = {person.id: _merged_absences(person) for person in plan.roster}
+    ranges = _slot_ranges(plan, list(plan.duties.values()), absences, starts, ends)
     ordered = rotation.assignments  # by start day, then duty id: the order slots are walked
-    holders = {(a.start, a.duty): a.people for a in ordered}
-    entitlement: dict[str, int] = {}  # in 1/SCALE units
-    cumulative = [0] * (len(slots) + 1)
-    running: list[Assignment] = []
-    cursor = 0
-    for index in range(first, len(slots)):
-        slot = slots[index]
-        pool += pool_change[index]
-        while cursor < len(ordered) and (ordered[cursor].start, ordered[cursor].duty) < (
-            slot.start, slot.duty
-        ):
-            running.append(ordered[cursor])
-            cursor += 1
-        running = [a for a in running if a.end >= slot.start]
-        taken = holders.get((slot.start, slot.duty), ())
-        busy = set() if plan.double_duty else {
-            person_id
-            for a in running
-            if a.duty != slot.duty
-            for person_id in a.people
-            if person_id not in taken and _in_ranges(ranges.get(person_id, ()), index)
-        }
-        entitled = pool - len(busy)
-        if entitled <= 0:
-            continue
-        share = weights[slot.duty] * _share(slot.people, entitled)
-        cumulative[index + 1] = share
-        for person_id in busy:
-            entitlement[person_id] = entitlement.get(person_id, 0) - share
-    for index in range(first, len(slots)):
-        cumulative[index + 1] += cumulative[index]
-    for person_id, mine in ranges.items():
-        for low, high in mine:
-            low = max(low, first)
-            if low < high:
-                entitlement[person_id] = (
-                    entitlement.get(person_id, 0) + cumulative[high] - cumulative[low]
-                )
+    entitlement = _entitlements(plan, slots, first, ranges, ordered, weights)
     held: dict[str, int] = {}
     counts: dict[str, dict[str, int]] = {}
     for a in ordered:
@@ -989,3 +894,74 @@ def _available_days(person: Person, start: date, end: date) -> int:
         if low <= high:
             days -= (high - low).days + 1
     return days
+
+
+def _slot_ranges(
+    plan: Plan, duties: list, absences: dict, starts: list[date], ends: list[date]
+) -> dict[str, list[tuple[int, int]]]:
+    """For each person qualified for one of ``duties``, the runs of slot indexes in
+    which they are on the team and available."""
+    return {
+        person.id: _member_ranges(person, absences[person.id], starts, ends)
+        for person in plan.roster
+        if any(qualifies(person, duty) for duty in duties)
+    }
+
+
+def _entitlements(
+    plan: Plan,
+    slots: list,
+    first: int,
+    ranges: dict[str, list[tuple[int, int]]],
+    ordered: Sequence[Assignment],
+    weights: dict[str, int],
+) -> dict[str, int]:
+    """Each person's fair share (in 1/SCALE units, times the duty's weight) of the slots
+    from index ``first``: every slot is shared among the people of ``ranges`` available
+    for it and not busy on another duty then (given out earlier, by start day then duty
+    id, and still running), the same rule build_rotation keeps."""
+    pool_change = [0] * (len(slots) + 1)
+    for mine in ranges.values():
+        for low, high in mine:
+            pool_change[low] += 1
+            pool_change[high] -= 1
+    pool = sum(pool_change[:first])
+    holders = {(a.start, a.duty): a.people for a in ordered}
+    entitlement: dict[str, int] = {}
+    cumulative = [0] * (len(slots) + 1)  # shares, then running totals from ``first``
+    running: list[Assignment] = []
+    cursor = 0
+    for index in range(first, len(slots)):
+        slot = slots[index]
+        pool += pool_change[index]
+        while cursor < len(ordered) and (ordered[cursor].start, ordered[cursor].duty) < (
+            slot.start, slot.duty
+        ):
+            running.append(ordered[cursor])
+            cursor += 1
+        running = [a for a in running if a.end >= slot.start]
+        taken = holders.get((slot.start, slot.duty), ())
+        busy = set() if plan.double_duty else {
+            person_id
+            for a in running
+            if a.duty != slot.duty
+            for person_id in a.people
+            if person_id not in taken and _in_ranges(ranges.get(person_id, ()), index)
+        }
+        entitled = pool - len(busy)
+        if entitled <= 0:
+            continue
+        share = weights[slot.duty] * _share(slot.people, entitled)
+        cumulative[index + 1] = share
+        for person_id in busy:  # in the pool, yet not entitled to this one
+            entitlement[person_id] = entitlement.get(person_id, 0) - share
+    for index in range(first, len(slots)):
+        cumulative[index + 1] += cumulative[index]
+    for person_id, mine in ranges.items():
+        for low, high in mine:
+            low = max(low, first)
+            if low < high:
+                entitlement[person_id] = (
+                    entitlement.get(person_id, 0) + cumulative[high] - cumulative[low]
+                )
+    return entitlement
