@@ -31,6 +31,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from dutyctl.core.dates import months_between
 from dutyctl.core.entries import Entry, format_recorded_at, restore
 from dutyctl.errors import (
     EXIT_PROBLEMS,
@@ -414,15 +415,6 @@ def standing_text(standing: Standing) -> str:
         f"{item.metric} {_num(item.done)}/{item.bound.text} {item.status}"
         for item in standing.items
     )
-
-
-def months_between(start: date, end: date) -> set[str]:
-    months = set()
-    year, month = start.year, start.month
-    while (year, month) <= (end.year, end.month):
-        months.add(f"{year:04d}-{month:02d}")
-        year, month = (year, month + 1) if month < 12 else (year + 1, 1)
-    return months
 
 
 # -- entries -------------------------------------------------------------------------------

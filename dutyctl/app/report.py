@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from dutyctl.core.dates import months_between
 from dutyctl.core.model import Plan, Span
 from dutyctl.errors import Problem, UsageError, unknown
 
@@ -88,15 +89,6 @@ def _check(kind: str, value: str | None, known) -> None:
         raise UsageError(message, hint=hint)
 
 
-def _months(first: date, last: date) -> set[str]:
-    months = set()
-    year, month = first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        months.add(f"{year:04d}-{month:02d}")
-        year, month = (year, month + 1) if month < 12 else (year + 1, 1)
-    return months
-
-
 def _load(repo, rev, department: str | None):
     from dutyctl.app.load import load, plan_today
 
@@ -153,7 +145,7 @@ def leaderboard(
             plan, rotation, index.sums(first, last, ("date", "person", "duty", "metric")),
             span, today, label=label, department=department,
         )
-        problems = _warnings(index, _months(min(first, span.start), max(last, span.end)))
+        problems = _warnings(index, months_between(min(first, span.start), max(last, span.end)))
     return ReportResult(plan, board, problems)
 
 
@@ -177,7 +169,7 @@ def month(
             index.sums(plan.start, span.end, ("metric", "channel")),
             _best(index, plan, span, keep), period.label, span, today, department=department,
         )
-        problems = _warnings(index, _months(min(first, span.start), last))
+        problems = _warnings(index, months_between(min(first, span.start), last))
     return ReportResult(plan, report, problems)
 
 
@@ -216,7 +208,7 @@ def week(
     rotation, first, last = _rotation_for(found, plan, period.span, today)
     with _index(found) as index:
         entries = list(index.entries(first, last))
-        problems = _warnings(index, _months(first, last))
+        problems = _warnings(index, months_between(first, last))
     report = reports.week_report(
         plan, rotation, entries, period.label, period.span, today, department=department
     )
@@ -246,5 +238,5 @@ def person(
             plan, rotation, index.sums(first, last, ("date", "person", "duty", "metric")),
             _best(index, plan, span, {person_id}), person_id, span, today,
         )
-        problems = _warnings(index, _months(first, last))
+        problems = _warnings(index, months_between(first, last))
     return ReportResult(plan, report, problems)

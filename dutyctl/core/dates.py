@@ -108,3 +108,13 @@ def parse_number(value: object, *, what: str = "number") -> float:
     if number > MAX_NUMBER:
         raise InputError(f"{what} '{value}' is too large", hint="use a number below 10^12")
     return number
+
+
+def months_between(first: date, last: date) -> set[str]:
+    """The months ``YYYY-MM`` from ``first``'s to ``last``'s, both included (log file names)."""
+    months = set()
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        months.add(f"{year:04d}-{month:02d}")
+        year, month = (year, month + 1) if month < 12 else (year + 1, 1)
+    return months
