@@ -366,7 +366,15 @@ def parse_yaml(text: str, source: str, *, pure: bool = False) -> Any:
     read by the pure-Python parser, whose errors and positions are the reference.
     """
     if not pure:
-        data = _parse_libyaml(text)
+        try:
+            data = _parse_libyaml(text)
+        except _TooDeep as exc:
+            # The pure composer recurses: it would take seconds to fail, without a place.
+            raise InputError(
+                f"the YAML is nested too deeply (more than {_MAX_DEPTH} levels)",
+                location=Location(source, exc.mark.line + 1, exc.mark.column + 1),
+                hint="flatten the file",
+            ) from None
         if data is not _USE_PURE:
             return data
     from ruamel.yaml import YAML
@@ -439,8 +447,9 @@ def _plan_constructor() -> type:
 #   key with only blank lines between (ruamel places those at that key: done here);
 # - tags, '%' directives, a reused anchor, more than one document, a document that
 #   is a lone scalar;
-# - nesting deeper than _MAX_DEPTH, where the pure composer may hit the recursion limit;
-# - any error at all, so that every message and location is the pure parser's.
+# - any error at all, so that every message and location is the pure parser's, except
+#   nesting deeper than _MAX_DEPTH: an error here, where the pure composer would recurse
+#   for seconds before it failed without a place.
 # A test compares both paths on random edits of the example plan.
 
 _USE_PURE = object()
@@ -500,6 +509,8 @@ def _parse_libyaml(text: str) -> Any:
         constructor = _plan_constructor()(loader=loader)
         constructor.allow_duplicate_keys = False
         return constructor.construct_document(node)
+    except _TooDeep:
+        raise
     except Exception:
         return _USE_PURE
 
@@ -587,7 +598,7 @@ def _compose(text: str, parser: Any, resolver: Any, parts: tuple) -> Any:
                 anchors[anchor] = node
             if kind is not scalar:
                 if len(stack) >= _MAX_DEPTH:
-                    return _USE_PURE
+                    raise _TooDeep(event.start_mark)
                 if stack:
                     _attach(stack[-1], node)
                 stack.append([node, _NO_KEY])
@@ -605,6 +616,14 @@ def _compose(text: str, parser: Any, resolver: Any, parts: tuple) -> Any:
 
 
 _NO_KEY = object()
+
+
+class _TooDeep(Exception):
+    """Nesting deeper than _MAX_DEPTH, at ``mark``: no plan is, and no parser is asked."""
+
+    def __init__(self, mark: Any) -> None:
+        super().__init__(mark)
+        self.mark = mark
 
 
 def _blank_between(lines: list[str], start: Any, end: Any) -> bool:
