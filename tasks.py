@@ -2,7 +2,9 @@
 """Developer tasks with nothing but Python 3.11+ and git: a venv, an install, a run.
 
 python3 tasks.py demo    install into .venv and run dutyctl on examples/
-python3 tasks.py test    install into .venv and run ruff, mypy and every test
+python3 tasks.py test    install into .venv and run ruff, mypy and every test, one
+                         worker per CPU (pytest-xdist; pytest options pass through,
+                         `-n 0` for one process)
 python3 tasks.py test --on 2027-12-31 [--at 23:30]
                          the same with the clock of every test process set to that
                          day (libfaketime: apt-get install faketime)
@@ -71,6 +73,9 @@ def test() -> None:
     install()
     run(BIN / "ruff", "check", "dutyctl", "tests", "bench", "tasks.py")
     run(BIN / "mypy")  # the pure core, as listed in pyproject.toml
+    if not any(arg.startswith(("-n", "--numprocesses")) for arg in args):
+        # One worker per CPU (pytest-xdist); `-n 0` runs every test in this process.
+        args = ["-n", "auto", "--durations=10", *args]
     if clock is None:
         run(BIN / "python", "-m", "pytest", *args)
         return

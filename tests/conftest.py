@@ -13,6 +13,12 @@ import pytest
 from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The runner's terminal size is not the test's: pytest-xdist's workers, for one, run with
+# COLUMNS=80 LINES=24, which would make Rich wrap what the tests read, in this process
+# and in every dutyctl process a test starts.
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
 EXAMPLE_PLAN = ROOT / "examples" / "plan.yaml"
 
 
