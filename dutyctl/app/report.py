@@ -113,6 +113,14 @@ def _index(found):
     return LogIndex(found.root)
 
 
+def _judge(index, plan: Plan, rotation, slots, today: date, attribution=None):
+    """The ``slots`` judged from the index: one look-up per day and person of a slot."""
+    from dutyctl.core.compliance import Attribution, judge_sums, slot_days
+
+    attribution = attribution or Attribution(rotation.assignments)
+    return judge_sums(plan, slots, index.slot_sums(slot_days(attribution, slots)), today)
+
+
 def _best(index, plan: Plan, span: Span, people, count: int = 0):
     from dutyctl.core import reports
 
@@ -134,6 +142,7 @@ def leaderboard(
     progress=None,
 ) -> ReportResult:
     from dutyctl.core import reports
+    from dutyctl.core.compliance import judged_slots
 
     found, plan, today = _load(repo, rev, department)
     label, span = choose_period(
@@ -142,8 +151,9 @@ def leaderboard(
     rotation, first, last = _rotation_for(found, plan, span, today)
     with _index(found) as index:
         board = reports.leaderboard_of(
-            plan, rotation, index.sums(first, last, ("date", "person", "duty", "metric")),
-            span, today, label=label, department=department,
+            plan, _judge(index, plan, rotation, judged_slots(rotation, span, today), today),
+            index.sums(span.start, span.end, ("person", "metric")),
+            span, label=label, department=department,
         )
         problems = _warnings(index, months_between(min(first, span.start), max(last, span.end)))
     return ReportResult(plan, board, problems)
@@ -153,6 +163,7 @@ def month(
     repo: str | Path | None, rev: str | None, month_text: str | None, department: str | None
 ) -> ReportResult:
     from dutyctl.core import reports
+    from dutyctl.core.compliance import Attribution, judged_slots
     from dutyctl.core.syntax import parse_month
 
     found, plan, today = _load(repo, rev, department)
@@ -163,10 +174,19 @@ def month(
     first, last = min(first, previous.start), max(last, span.end)
     keep = None if department is None else {
         p.id for p in plan.roster if p.department == department}
+    attribution = Attribution(rotation.assignments)
     with _index(found) as index:
+        results, before = (
+            _judge(index, plan, rotation, judged_slots(rotation, s, today), today, attribution)
+            for s in (span, previous)
+        )
+        people, channels, days = (
+            index.sums(span.start, span.end, (key, "metric"), keep)
+            for key in reports.MONTH_KEYS
+        )
         report = reports.month_report_of(
-            plan, rotation, index.sums(first, last),
-            index.sums(plan.start, span.end, ("metric", "channel")),
+            plan, results, before, people, channels, days,
+            index.values(plan.start, span.end, reports.goal_wanted(plan)),
             _best(index, plan, span, keep), period.label, span, today, department=department,
         )
         problems = _warnings(index, months_between(min(first, span.start), last))
@@ -233,9 +253,11 @@ def person(
         plan, today, month=month, quarter=quarter, year=year, all_time=all_time, default="all"
     )
     rotation, first, last = _rotation_for(found, plan, span, today)
+    slots = reports.person_slots(rotation, person_id, span, today)
     with _index(found) as index:
         report = reports.person_report_of(
-            plan, rotation, index.sums(first, last, ("date", "person", "duty", "metric")),
+            plan, _judge(index, plan, rotation, slots, today),
+            index.sums(span.start, span.end, ("date", "metric"), {person_id}),
             _best(index, plan, span, {person_id}), person_id, span, today,
         )
         problems = _warnings(index, months_between(first, last))

@@ -29,15 +29,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from dutyctl.core.entries import Entry, Sum, active_entries
+from dutyctl.core.entries import Entry, active_entries
 from dutyctl.core.model import Plan, Span
 from dutyctl.core.rotation import Assignment, Rotation
 
 _ONE_DAY = timedelta(days=1)
 
-# (person, ISO day) -> (duty inferred that day, {duty: start of the slot it counts for}),
-# as Attribution.slot_table gives it.
-SlotTable = dict[tuple[str, str], tuple[str, dict[str, date]]]
+# (ISO day, person, duty as written, slot number): an entry of that day, person and
+# written duty ("": none written, the duty inferred) counts for that slot (slot_days).
+SlotDay = tuple[str, str, str, int]
+# (slot number, person, metric, summed value): what counts for a slot (sums_per_slot).
+SlotSum = tuple[int, str, str, float]
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,6 @@ class Attribution:
         self._held: dict[str, list[Assignment]] = {}
         self._slots: dict[tuple[str, str], tuple[list[date], list[Assignment]]] = {}
         self._on_day: dict[tuple[str, date], str] | None = None
-        self._table: SlotTable | None = None
         for a in sorted(assignments, key=lambda a: (a.start, a.duty)):
             for person in a.people:
                 self._held.setdefault(person, []).append(a)
@@ -128,36 +129,6 @@ class Attribution:
                         day_of += _ONE_DAY
         return self._on_day
 
-    def slot_table(self) -> SlotTable:
-        """:meth:`slot_for` as plain data, for a process without the rotation:
-        (person, ISO day) -> (the duty inferred that day, {duty: start of the slot an
-        entry written for that duty counts for}); see :func:`slot_in`. Its keys are every
-        day someone holds a slot: slot_for finds nothing on any other.
-
-        Built as slot_for decides: of a person's slots of a duty, a day belongs to the
-        one with the latest start on or before it, if that one covers it."""
-        if self._table is not None:
-            return self._table
-        on_day = self._duties_by_day()
-        iso: dict[date, str] = {}  # one isoformat() per day, not one per person and day
-        table: SlotTable = {}
-        for (person, day), inferred in on_day.items():
-            text = iso.get(day)
-            if text is None:
-                text = iso[day] = day.isoformat()
-            table[person, text] = (inferred, {})
-        for (person, duty), (starts, slots) in self._slots.items():
-            for index, slot in enumerate(slots):
-                last = slot.end
-                if index + 1 < len(slots):
-                    last = min(last, starts[index + 1] - _ONE_DAY)
-                start = day = slot.start
-                while day <= last:  # a day of a slot the person holds: in on_day
-                    table[person, iso[day]][1][duty] = start
-                    day += _ONE_DAY
-        self._table = table
-        return table
-
     def slot_for(self, person: str, written_duty: str, day: date) -> Assignment | None:
         """The slot an entry of ``person`` on ``day`` for ``written_duty`` counts for."""
         inferred = self._duties_by_day().get((person, day))
@@ -174,19 +145,6 @@ class Attribution:
         if index >= 0 and slots[index].covers(day):
             return slots[index]
         return None
-
-
-def slot_in(table: SlotTable, person: str, day: str, written_duty: str) -> tuple[str, date] | None:
-    """(duty, start) of :meth:`Attribution.slot_for` from its :meth:`~Attribution.slot_table`
-    (``day`` in ISO form)."""
-    found = table.get((person, day))
-    if found is None:
-        return None
-    duty = written_duty or found[0]
-    if not duty:
-        return None
-    start = found[1].get(duty)
-    return None if start is None else (duty, start)
 
 
 def judged_slots(rotation: Rotation, period: Span, today: date) -> list[Assignment]:
@@ -228,40 +186,71 @@ def judge_slots(
     return [judge_one(plan, a, counted[(a.duty, a.start)], today) for a in slots]
 
 
+def slot_numbers(slots: Sequence[Assignment]) -> dict[tuple[str, date], int]:
+    """A number per distinct (duty, start) of ``slots``, in their order: how
+    :data:`SlotDay` and :data:`SlotSum` name a slot."""
+    numbers: dict[tuple[str, date], int] = {}
+    for a in slots:
+        numbers.setdefault((a.duty, a.start), len(numbers))
+    return numbers
+
+
+def slot_days(attribution: Attribution, slots: Sequence[Assignment]) -> list[SlotDay]:
+    """Which entries count for each of ``slots``, as plain rows for the log index: an
+    entry counts for slot ``n`` when a row names its day, person and duty as written
+    (``""``: inferred), as :meth:`Attribution.slot_for` decides. One row per day of a
+    slot and person on it (two when the duty can also be inferred that day)."""
+    numbers = slot_numbers(slots)
+    on_day = attribution._duties_by_day()
+    rows: set[SlotDay] = set()
+    for a in slots:
+        number = numbers[(a.duty, a.start)]
+        day = a.start
+        while day <= a.end:
+            text = day.isoformat()
+            for person in a.people:
+                found = attribution.slot_for(person, a.duty, day)
+                if found is not None and (found.duty, found.start) == (a.duty, a.start):
+                    rows.add((text, person, a.duty, number))
+                    if on_day.get((person, day)) == a.duty:
+                        rows.add((text, person, "", number))
+            day += _ONE_DAY
+    return sorted(rows)
+
+
+def sums_per_slot(
+    attribution: Attribution, slots: Sequence[Assignment], entries: Iterable[Entry]
+) -> list[SlotSum]:
+    """The active ``entries`` that count for ``slots``, summed per slot, person and metric
+    (what the log index answers from :func:`slot_days`)."""
+    numbers = slot_numbers(slots)
+    found: dict[tuple[int, str, str], float] = {}
+    for entry in entries:
+        slot = attribution.slot_of(entry)
+        number = numbers.get((slot.duty, slot.start)) if slot is not None else None
+        if number is not None:
+            key = (number, entry.person, entry.metric)
+            found[key] = found.get(key, 0.0) + entry.value
+    return [(*key, value) for key, value in found.items()]
+
+
 def judge_sums(
-    plan: Plan,
-    rotation: Rotation,
-    sums: Iterable[Sum],
-    period: Span,
-    today: date,
-    *,
-    attribution: Attribution | None = None,
+    plan: Plan, slots: Sequence[Assignment], sums: Iterable[SlotSum], today: date
 ) -> list[SlotResult]:
-    """:func:`judge_slots` from the active entries summed per date, person, duty (as
-    written) and metric (:class:`~dutyctl.entries.Sum`); the results list no entry ids."""
-    if attribution is None:
-        attribution = Attribution(rotation.assignments)
-    slots = judged_slots(rotation, period, today)
-    found: dict[tuple[str, date], dict[str, dict[str, float]]] = {
-        (a.duty, a.start): {} for a in slots
-    }
-    first = min((a.start for a in slots), default=None)
-    last = max((a.end for a in slots), default=None)
-    for item in sums:
-        if first is None or last is None or not first <= item.date <= last:
-            continue
-        slot = attribution.slot_for(item.person, item.duty, item.date)
-        people = found.get((slot.duty, slot.start)) if slot is not None else None
-        if people is not None:
-            own = people.setdefault(item.person, {})
-            own[item.metric] = own.get(item.metric, 0.0) + item.value
+    """:func:`judge_slots` of ``slots`` from what counts for them summed per slot, person
+    and metric (:func:`sums_per_slot`); the results list no entry ids."""
+    numbers = slot_numbers(slots)
+    found: list[dict[str, dict[str, float]]] = [{} for _ in numbers]
+    for number, person, metric, value in sums:
+        own = found[number].setdefault(person, {})
+        own[metric] = own.get(metric, 0.0) + value
     results = []
     for a in slots:
         totals: dict[str, float] = {}
         by_person: dict[str, dict[str, float]] = {p: {} for p in a.people}
-        for person, own in found[(a.duty, a.start)].items():
+        for person, own in sorted(found[numbers[(a.duty, a.start)]].items()):
             mine = by_person.setdefault(person, {})
-            for metric, value in own.items():
+            for metric, value in sorted(own.items()):
                 totals[metric] = totals.get(metric, 0.0) + value
                 mine[metric] = mine.get(metric, 0.0) + value
         results.append(judge_totals(plan, a, totals, by_person, (), today))

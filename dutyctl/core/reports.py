@@ -17,7 +17,7 @@ Counting rules, the same in every report:
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -28,12 +28,14 @@ from dutyctl.core.compliance import (
     entry_points,
     judge_slots,
     judge_sums,
+    judged_slots,
     metric_kind,
     person_compliance,
+    sums_per_slot,
 )
 from dutyctl.core.entries import Entry, Sum, active_entries, sums_of
 from dutyctl.core.model import Person, Plan, Span
-from dutyctl.core.rotation import Rotation
+from dutyctl.core.rotation import Assignment, Rotation
 from dutyctl.core.syntax import month_span
 from dutyctl.core.workdays import Moved
 
@@ -208,45 +210,40 @@ def leaderboard(
 
     Ranked by points, then compliance (no slots ranks below 0%), then id.
     """
-    return leaderboard_of(plan, rotation, sums_of(active_entries(entries), _DAY_KEYS), period,
-                          today, label=label, department=department)
+    entries = active_entries(entries)
+    results = judge_entries(plan, rotation, judged_slots(rotation, period, today), entries, today)
+    dated = [e for e in entries if period.start <= e.date <= period.end]
+    return leaderboard_of(plan, results, sums_of(dated, ("person", "metric")), period,
+                          label=label, department=department)
 
 
-_DAY_KEYS = ("date", "person", "duty", "metric")
+def judge_entries(
+    plan: Plan,
+    rotation: Rotation,
+    slots: Sequence[Assignment],
+    entries: Iterable[Entry],
+    today: date,
+    attribution: Attribution | None = None,
+) -> list[SlotResult]:
+    """``slots`` judged from the active ``entries``, as a report judges them from the log
+    index (:func:`~dutyctl.core.compliance.judge_sums`: no entry ids)."""
+    attribution = attribution or Attribution(rotation.assignments)
+    return judge_sums(plan, slots, sums_per_slot(attribution, slots, entries), today)
 
 
 def leaderboard_of(
     plan: Plan,
-    rotation: Rotation,
+    results: list[SlotResult],
     sums: Iterable[Sum],
     period: Span,
-    today: date,
     *,
     label: str = "",
     department: str | None = None,
 ) -> Leaderboard:
-    """:func:`leaderboard` from the active entries summed per date, person, duty and
-    metric: those dated in the period and in its judged slots. One pass over them."""
+    """:func:`leaderboard` from the judged slots of the period and the active entries
+    dated in it summed per person and metric."""
     keep = _in_department(plan, department)
-    mine: dict[tuple[str, str], list] = {}
-
-    def dated(items: Iterable[Sum]) -> Iterator[Sum]:
-        for item in items:  # the people's totals gathered on the way to the slots
-            if period.start <= item.date <= period.end and keep(item.person):
-                found = mine.get((item.person, item.metric))
-                if found is None:
-                    mine[(item.person, item.metric)] = [item.value, item.entries, item.minutes]
-                else:
-                    found[0] += item.value
-                    found[1] += item.entries
-                    found[2] += item.minutes
-            yield item
-
-    results = judge_sums(plan, rotation, dated(sums), period, today)
-    by_person = sum_totals_by(
-        plan, [Sum(date.min, p, "", m, "", *total) for (p, m), total in mine.items()],
-        lambda s: s.person,
-    )
+    by_person = sum_totals_by(plan, [s for s in sums if keep(s.person)], lambda s: s.person)
     return rank_leaderboard(plan, by_person, results, period, label=label, department=department)
 
 
@@ -443,17 +440,31 @@ def month_report(
     """The monthly review."""
     keep = _in_department(plan, department)
     entries = active_entries(entries)
-    goals = [e for e in entries if plan.start <= e.date <= span.end]
-    best = best_entries(plan, [e for e in in_span(entries, span) if keep(e.person)])
-    return month_report_of(plan, rotation, sums_of(entries), sums_of(goals, ("metric", "channel")),
-                           best, month, span, today, department=department)
+    attribution = Attribution(rotation.assignments)
+    results, before = (
+        judge_entries(plan, rotation, judged_slots(rotation, s, today), entries, today,
+                      attribution)
+        for s in (span, previous_month(span))
+    )
+    dated = [e for e in in_span(entries, span) if keep(e.person)]
+    goals = goal_values(plan, [e for e in entries if plan.start <= e.date <= span.end])
+    people, channels, days = (sums_of(dated, (key, "metric")) for key in MONTH_KEYS)
+    return month_report_of(plan, results, before, people, channels, days, goals,
+                           best_entries(plan, dated), month, span, today, department=department)
+
+
+# The month's entries are summed per metric and each of these, for month_report_of.
+MONTH_KEYS = ("person", "channel", "date")
 
 
 def month_report_of(
     plan: Plan,
-    rotation: Rotation,
-    sums: Iterable[Sum],
-    goal_sums: Iterable[Sum],
+    results: list[SlotResult],
+    before: list[SlotResult],
+    people: Iterable[Sum],
+    channels: Iterable[Sum],
+    days: Iterable[Sum],
+    goals: Sequence[float],
     best: Sequence[BestEntry],
     month: str,
     span: Span,
@@ -461,24 +472,16 @@ def month_report_of(
     *,
     department: str | None = None,
 ) -> MonthReport:
-    """:func:`month_report` from the active entries summed per every key (those of the
-    month, the previous month and the slots judged in them), summed per metric and
-    channel (those dated from the plan's start to the month's end: the goals) and the
-    month's best entries."""
+    """:func:`month_report` from the judged slots of the month and of the month before,
+    the active entries of the department's people dated in the month summed per metric
+    and person, channel and date (:data:`MONTH_KEYS`), the goals' actual values
+    (:func:`goal_values`) and the month's best entries."""
     from dutyctl.core.agenda import next_review_move
 
     keep = _in_department(plan, department)
     review = next_review_move(plan, today)
-    sums = list(sums)
-    attribution = Attribution(rotation.assignments)
-    results = _filter_slots(
-        judge_sums(plan, rotation, sums, span, today, attribution=attribution), keep
-    )
-    before = _filter_slots(
-        judge_sums(plan, rotation, sums, previous_month(span), today, attribution=attribution),
-        keep,
-    )
-    dated = [s for s in sums if span.start <= s.date <= span.end and keep(s.person)]
+    results = _filter_slots(results, keep)
+    before = _filter_slots(before, keep)
 
     met = sum(r.met for r in results)
     rate = met / len(results) if results else None
@@ -491,14 +494,14 @@ def month_report_of(
         previous=previous,
         change=rate - previous if rate is not None and previous is not None else None,
     )
-    people = _person_rows(plan, results, dated, span, keep)
-    by_channel = sum_totals_by(plan, dated, lambda s: s.channel)
-    channels = tuple(
+    people_rows = _person_rows(plan, results, [s for s in people if keep(s.person)], span, keep)
+    by_channel = sum_totals_by(plan, channels, lambda s: s.channel)
+    channel_rows = tuple(
         ChannelRow(cid, plan.channels[cid].name if cid in plan.channels else cid or "(none)", t)
         for cid, t in by_channel.items()
     )
     daily: dict[date, float] = {day: 0.0 for day in span}
-    for item in dated:
+    for item in days:
         if metric_kind(plan, item.metric) == "output":
             daily[item.date] += item.value
     return MonthReport(
@@ -510,11 +513,11 @@ def month_report_of(
         headline=headline,
         slots=tuple(results),
         duties=tuple(_duty_rows(plan, results)),
-        people=tuple(people),
-        channels=channels,
+        people=tuple(people_rows),
+        channels=channel_rows,
         best=tuple(best),
-        goals=tuple(goal_rows(plan, goal_sums)),
-        award=award(plan, people, department),
+        goals=tuple(goal_rows(plan, goals)),
+        award=award(plan, people_rows, department),
         next_review=review.day if review else None,
         daily_output=tuple(sorted(daily.items())),
         next_review_move=review if review and review.moved else None,
@@ -592,19 +595,27 @@ def _person_rows(
     return rows
 
 
-def goal_rows(plan: Plan, sums: Iterable[Sum]) -> list[GoalRow]:
-    """Each goal: its metric summed (on its channel, if given) over ``sums``, the active
-    entries dated from the plan's start summed per metric and channel."""
-    sums = list(sums)
-    rows = []
-    for goal in plan.goals:
-        actual = sum(
-            s.value
-            for s in sums
-            if s.metric == goal.metric and (goal.channel is None or s.channel == goal.channel)
-        )
-        rows.append(GoalRow(goal.text, goal.metric, goal.channel, goal.target, actual, goal.by))
-    return rows
+def goal_rows(plan: Plan, values: Sequence[float]) -> list[GoalRow]:
+    """Each goal with its actual value (``values``, in the order of the plan's goals)."""
+    return [
+        GoalRow(goal.text, goal.metric, goal.channel, goal.target, actual, goal.by)
+        for goal, actual in zip(plan.goals, values, strict=True)
+    ]
+
+
+def goal_wanted(plan: Plan) -> list[tuple[str, str | None]]:
+    """What each goal sums: its metric, on its channel (None: any)."""
+    return [(goal.metric, goal.channel) for goal in plan.goals]
+
+
+def goal_values(plan: Plan, entries: Iterable[Entry]) -> list[float]:
+    """Each goal's metric summed (on its channel, if given) over the active ``entries``
+    (those dated from the plan's start to the end of the report's month)."""
+    sums = sums_of(entries, ("metric", "channel"))
+    return [
+        sum(s.value for s in sums if s.metric == metric and channel in (None, s.channel))
+        for metric, channel in goal_wanted(plan)
+    ]
 
 
 _CRITERIA = {
@@ -799,35 +810,34 @@ def person_report(
 ) -> PersonReport:
     """One person's slots, compliance and points month by month, and best entries."""
     entries = active_entries(entries)
+    slots = person_slots(rotation, person_id, period, today)
     mine = [e for e in in_span(entries, period) if e.person == person_id]
-    return person_report_of(plan, rotation, sums_of(entries, ("date", "person", "duty", "metric")),
-                            best_entries(plan, mine), person_id, period, today)
+    return person_report_of(
+        plan, judge_entries(plan, rotation, slots, entries, today),
+        sums_of(mine, ("date", "metric")), best_entries(plan, mine), person_id, period, today,
+    )
+
+
+def person_slots(
+    rotation: Rotation, person_id: str, period: Span, today: date
+) -> list[Assignment]:
+    """The judged slots of the period that the person holds."""
+    return [a for a in judged_slots(rotation, period, today) if person_id in a.people]
 
 
 def person_report_of(
     plan: Plan,
-    rotation: Rotation,
-    sums: Iterable[Sum],
+    results: list[SlotResult],
+    mine: Iterable[Sum],
     best: Sequence[BestEntry],
     person_id: str,
     period: Span,
     today: date,
 ) -> PersonReport:
-    """:func:`person_report` from the active entries summed per date, person, duty and
-    metric (the person's dated in the period and everyone's in the slots judged in it)
-    and the person's best entries."""
-    mine: list[Sum] = []
-
-    def theirs(items: Iterable[Sum]) -> Iterator[Sum]:
-        for item in items:  # the person's sums kept on the way to the slots
-            if item.person == person_id and period.start <= item.date <= period.end:
-                mine.append(item)
-            yield item
-
-    results = [
-        r for r in judge_sums(plan, rotation, theirs(sums), period, today)
-        if person_id in r.people
-    ]
+    """:func:`person_report` from the person's judged slots (:func:`person_slots`), the
+    person's active entries dated in the period summed per date and metric, and the
+    person's best entries."""
+    mine = list(mine)
     months = []
     for span in _months(period):
         judged = [r for r in results if span.start <= r.start <= span.end]

@@ -22,13 +22,17 @@ of the rows sharing an id the first (by file name, then line) is ``first``; a ro
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dutyctl.core.entries import SUM_KEYS, Entry, Sum
 from dutyctl.errors import DutyctlError, Location, Problem
 from dutyctl.store import logfile
+
+if TYPE_CHECKING:
+    from dutyctl.core.compliance import SlotDay, SlotSum
 
 VERSION = 1
 NAME = "log-index.sqlite3"
@@ -272,18 +276,54 @@ class LogIndex:
 
     # -- queries ---------------------------------------------------------------------------
 
-    def sums(self, first: date, last: date, by: Iterable[str] = SUM_KEYS) -> Iterator[Sum]:
-        """The counted entries dated from ``first`` to ``last``, summed per the keys ``by``
-        (of :data:`~dutyctl.entries.SUM_KEYS`), as :func:`~dutyctl.entries.sums_of` sums."""
+    def sums(self, first: date, last: date, by: Iterable[str] = SUM_KEYS,
+             people: Iterable[str] | None = None) -> Iterator[Sum]:
+        """The counted entries dated from ``first`` to ``last`` (of ``people``, if given),
+        summed per the keys ``by`` (of :data:`~dutyctl.entries.SUM_KEYS`), as
+        :func:`~dutyctl.entries.sums_of` sums."""
         by = [key for key in SUM_KEYS if key in set(by)]
         columns = ", ".join(key if key in by else "''" for key in SUM_KEYS)
         query = f"""SELECT {columns}, sum(value), count(*), total(minutes) FROM rows
-            INDEXED BY rows_sums WHERE counted = 1 AND date BETWEEN ? AND ?
+            INDEXED BY rows_sums WHERE counted = 1 AND date BETWEEN ?1 AND ?2 AND
+            (?3 IS NULL OR person IN (SELECT value FROM json_each(?3)))
             GROUP BY {", ".join(by)}"""
+        chosen = None
+        if people is not None:
+            import json  # not at the top: a warm `log` imports no json
+
+            chosen = json.dumps(sorted(people))
         days: dict[str, date] = {"": date.min}
-        for row in self.db.execute(query, (first.isoformat(), last.isoformat())):
+        for row in self.db.execute(query, (first.isoformat(), last.isoformat(), chosen)):
             day = days.get(row[0]) or days.setdefault(row[0], date.fromisoformat(row[0]))
             yield Sum(day, *row[1:])
+
+    def slot_sums(self, days: Iterable[SlotDay]) -> Iterator[SlotSum]:
+        """The counted entries that count for slots, summed per slot, person and metric:
+        ``days`` says which (:func:`~dutyctl.core.compliance.slot_days`), and each of its
+        rows is one look-up in the index, whatever the length of the log."""
+        db = self.db
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS slot_days (date TEXT, person TEXT,"
+                   " duty TEXT, slot INT)")
+        db.execute("DELETE FROM slot_days")
+        db.executemany("INSERT INTO slot_days VALUES (?, ?, ?, ?)", days)
+        yield from db.execute("""SELECT d.slot, r.person, r.metric, sum(r.value) FROM
+            slot_days AS d CROSS JOIN rows AS r INDEXED BY rows_sums WHERE r.counted = 1 AND
+            r.date = d.date AND r.person = d.person AND r.duty = d.duty
+            GROUP BY d.slot, r.person, r.metric""")
+
+    def values(self, first: date, last: date,
+               wanted: Sequence[tuple[str, str | None]]) -> list[float]:
+        """The counted values dated from ``first`` to ``last`` summed per (metric, channel
+        or None for any) of ``wanted``, in one pass and without sorting."""
+        if not wanted:
+            return []
+        columns = ", ".join("total(value) FILTER (WHERE metric = ? AND (? IS NULL OR "
+                            "channel = ?))" for _ in wanted)
+        args = [a for metric, channel in wanted for a in (metric, channel, channel)]
+        query = f"""SELECT {columns} FROM rows INDEXED BY rows_sums WHERE counted = 1 AND
+            date BETWEEN ? AND ?"""
+        return list(self.db.execute(query, (*args, first.isoformat(), last.isoformat()))
+                    .fetchone())
 
     def entries(self, first: date | None = None, last: date | None = None, *,
                 person: str | None = None, duty: str | None = None,
@@ -315,7 +355,11 @@ class LogIndex:
             AS p ON p.metric = r.metric WHERE r.counted = 1 AND r.date BETWEEN ?1 AND ?2 AND
             (?3 IS NULL OR r.person IN (SELECT value FROM json_each(?3)))) WHERE o > 0 OR
             pt > 0 ORDER BY o DESC, pt DESC, date, id LIMIT ?4"""
-        chosen = None if people is None else json.dumps(sorted(people))
+        chosen = None
+        if people is not None:
+            import json  # not at the top: a warm `log` imports no json
+
+            chosen = json.dumps(sorted(people))
         found = db.execute(query, (first.isoformat(), last.isoformat(), chosen, count))
         return [entry_of(row) for row in found]
 
