@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from dutyctl.core.dates import months_between
 from dutyctl.core.entries import Entry
 from dutyctl.core.model import Plan, Span
 from dutyctl.core.rotation import Assignment, Rotation
@@ -157,12 +158,7 @@ def log_months(plan: Plan, rotation: Rotation, day: date) -> set[str]:
     first = previous_month(day).start
     for slot in ended_slots(plan, rotation, day):
         first = min(first, slot.start)
-    months = set()
-    year, month = first.year, first.month
-    while (year, month) <= (day.year, day.month):
-        months.add(f"{year:04d}-{month:02d}")
-        year, month = (year, month + 1) if month < 12 else (year + 1, 1)
-    return months
+    return months_between(first, day)
 
 
 # --- Building -----------------------------------------------------------------------------
