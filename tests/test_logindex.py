@@ -392,3 +392,37 @@ def test_rows_after_a_line_too_long_keep_their_numbers_across_appends(repo: Path
     for entry in logged[2:]:
         append_entries(repo, [entry])
         check(repo)
+
+
+def test_sums_agree_whichever_index_answers(repo: Path):
+    """Short spans are summed from the date index, long ones (most of the rows) from the
+    people index, a people filter always from the people index: every way gives what
+    summing the careful reader's entries gives, and each way is taken."""
+    from dutyctl.core.entries import sums_of
+
+    rng = random.Random(11)
+    append_entries(repo, entries(rng, 400, date(2025, 11, 1), date(2026, 11, 24)))
+    logged = active_entries(read_log(repo).all_entries())
+    spans = [(date(2026, 11, 1), date(2026, 11, 30)), (date(2025, 1, 1), date(2026, 12, 31)),
+             (date(2026, 3, 5), date(2026, 3, 5)), (date(2025, 11, 20), date(2026, 10, 2))]
+    chosen = set()
+    with LogIndex(repo) as index:
+        for first, last in spans:
+            for by in (["person"], ["person", "metric"], ["date", "metric"],
+                       ["person", "duty", "metric"]):
+                chosen.add(index._index_for(first, last, by))
+                for people in (None, {"anna"}, {"bruno", "emma", "nobody"}):
+                    inside = [e for e in logged if first <= e.date <= last
+                              and (people is None or e.person in people)]
+
+                    def key(s):
+                        return (s.date, s.person, s.duty, s.metric, s.channel)
+
+                    got = sorted(index.sums(first, last, by, people), key=key)
+                    want = sorted(sums_of(inside, by), key=key)
+                    assert [s[:5] + (s.entries,) for s in got] == \
+                        [s[:5] + (s.entries,) for s in want], (first, last, by, people)
+                    for g, w in zip(got, want, strict=True):
+                        assert g.value == pytest.approx(w.value)
+                        assert g.minutes == pytest.approx(w.minutes)
+    assert chosen == {"rows_sums", "rows_people"}

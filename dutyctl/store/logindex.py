@@ -34,7 +34,7 @@ from dutyctl.store import logfile
 if TYPE_CHECKING:
     from dutyctl.core.compliance import SlotDay, SlotSum
 
-VERSION = 1
+VERSION = 2
 NAME = "log-index.sqlite3"
 _SCHEMA = """
 CREATE TABLE files (file TEXT PRIMARY KEY, size INT, mtime_ns INT, ino INT,
@@ -50,10 +50,21 @@ CREATE INDEX rows_voids ON rows (voids) WHERE voids != '';
 CREATE INDEX rows_sums ON rows (counted, date, person, duty, metric, channel, value,
     minutes);
 CREATE INDEX rows_later ON rows (id) WHERE NOT first;
+CREATE INDEX rows_people ON rows (counted, person, metric, date, duty, channel, value,
+    minutes);
 CREATE INDEX problems_at ON problems (file, line);
 """
 ENTRY = "id, recorded_at, date, person, duty, channel, metric, value, minutes, url, note, voids"
 _BATCH = 2000  # rows inserted at a time: memory stays small, whatever the file
+
+
+_SCAN_PER_SORTED = 0.4  # see LogIndex._index_for
+
+
+def _json_list(items: Iterable[str]) -> str:
+    import json  # not at the top: a warm `log` imports no json
+
+    return json.dumps(sorted(items))
 
 
 def entry_of(row: tuple) -> Entry:
@@ -283,19 +294,32 @@ class LogIndex:
         :func:`~dutyctl.entries.sums_of` sums."""
         by = [key for key in SUM_KEYS if key in set(by)]
         columns = ", ".join(key if key in by else "''" for key in SUM_KEYS)
-        query = f"""SELECT {columns}, sum(value), count(*), total(minutes) FROM rows
-            INDEXED BY rows_sums WHERE counted = 1 AND date BETWEEN ?1 AND ?2 AND
-            (?3 IS NULL OR person IN (SELECT value FROM json_each(?3)))
-            GROUP BY {", ".join(by)}"""
-        chosen = None
+        args: list = [first.isoformat(), last.isoformat()]
+        where, index = "", self._index_for(first, last, by)
         if people is not None:
-            import json  # not at the top: a warm `log` imports no json
-
-            chosen = json.dumps(sorted(people))
+            where, index = " AND person IN (SELECT value FROM json_each(?3))", "rows_people"
+            args.append(_json_list(people))
+        query = f"""SELECT {columns}, sum(value), count(*), total(minutes) FROM rows
+            INDEXED BY {index} WHERE counted = 1 AND date BETWEEN ?1 AND ?2{where}
+            GROUP BY {", ".join(by)}"""
         days: dict[str, date] = {"": date.min}
-        for row in self.db.execute(query, (first.isoformat(), last.isoformat(), chosen)):
+        for row in self.db.execute(query, args):
             day = days.get(row[0]) or days.setdefault(row[0], date.fromisoformat(row[0]))
             yield Sum(day, *row[1:])
+
+    def _index_for(self, first: date, last: date, by: list[str]) -> str:
+        """The index that sums the span's rows per ``by`` fastest. ``rows_sums`` reads only
+        the span but GROUP BY sorts what it reads; ``rows_people`` reads every counted row
+        already in (person, metric) order. Measured on 1,000,000 rows, the scan costs
+        :data:`_SCAN_PER_SORTED` of sorting as many: so the scan, when the span holds a
+        larger share of the rows than that (counted from the files' months and lines)."""
+        if by not in (["person"], ["person", "metric"]):
+            return "rows_sums"
+        inside, total = self.db.execute(
+            "SELECT total(lines) FILTER (WHERE substr(file, 6, 7) BETWEEN ?1 AND ?2),"
+            " total(lines) FROM files", (first.isoformat()[:7], last.isoformat()[:7])
+        ).fetchone()
+        return "rows_people" if inside > _SCAN_PER_SORTED * total else "rows_sums"
 
     def slot_sums(self, days: Iterable[SlotDay]) -> Iterator[SlotSum]:
         """The counted entries that count for slots, summed per slot, person and metric:
@@ -342,25 +366,24 @@ class LogIndex:
              people: Iterable[str] | None, count: int) -> list[Entry]:
         """The ``count`` counted entries with the highest outcome, then points (``points``:
         metric -> (points, is an outcome)), ties by date and id: ``reports.best_entries``."""
-        import json
-
         db = self.db
         db.execute("CREATE TEMP TABLE IF NOT EXISTS points (metric TEXT PRIMARY KEY, points"
                    " REAL, outcome INT)")
         db.execute("DELETE FROM points")
         db.executemany("INSERT INTO points VALUES (?, ?, ?)",
                        [(m, p, int(o)) for m, (p, o) in points.items()])
-        query = f"""SELECT {ENTRY} FROM (SELECT r.*, CASE WHEN p.outcome THEN r.value ELSE 0
-            END AS o, r.value * coalesce(p.points, 0) AS pt FROM rows AS r LEFT JOIN points
-            AS p ON p.metric = r.metric WHERE r.counted = 1 AND r.date BETWEEN ?1 AND ?2 AND
-            (?3 IS NULL OR r.person IN (SELECT value FROM json_each(?3)))) WHERE o > 0 OR
-            pt > 0 ORDER BY o DESC, pt DESC, date, id LIMIT ?4"""
-        chosen = None
+        where, index = "", "rows_sums"
         if people is not None:
-            import json  # not at the top: a warm `log` imports no json
-
-            chosen = json.dumps(sorted(people))
-        found = db.execute(query, (first.isoformat(), last.isoformat(), chosen, count))
+            where, index = " AND r.person IN (SELECT value FROM json_each(?4))", "rows_people"
+        query = f"""SELECT {ENTRY} FROM (SELECT r.*, CASE WHEN p.outcome THEN r.value ELSE 0
+            END AS o, r.value * coalesce(p.points, 0) AS pt FROM rows AS r INDEXED BY {index}
+            LEFT JOIN points AS p ON p.metric = r.metric WHERE r.counted = 1 AND r.date
+            BETWEEN ?1 AND ?2{where}) WHERE o > 0 OR pt > 0 ORDER BY o DESC, pt DESC, date,
+            id LIMIT ?3"""
+        args = [first.isoformat(), last.isoformat(), count]
+        if people is not None:
+            args.append(_json_list(people))
+        found = db.execute(query, args)
         return [entry_of(row) for row in found]
 
     def find(self, entry_id: str) -> list[tuple[Entry, Location]]:
@@ -410,14 +433,12 @@ class LogIndex:
         """The first rows of their ids that ``doctor`` may find wrong, in log order: naming
         a person, metric or duty not in these sets, dated before ``start`` or after
         ``today``, and every void row, with whether it voids an id the log does not hold."""
-        import json
-
         lost = "voids != '' AND NOT EXISTS (SELECT 1 FROM rows AS t WHERE t.id = rows.voids"
         query = f"""SELECT {ENTRY}, file, line, {lost} AND t.first) FROM rows WHERE first AND
             (person NOT IN (SELECT value FROM json_each(?1)) OR (voids = '' AND metric NOT IN
             (SELECT value FROM json_each(?2))) OR (duty != '' AND duty NOT IN (SELECT value
             FROM json_each(?3))) OR voids != '' OR date < ?4 OR date > ?5) ORDER BY file, line"""
-        args = [json.dumps(sorted(known)) for known in (people, metrics, duties)]
+        args = [_json_list(known) for known in (people, metrics, duties)]
         for row in self.db.execute(query, [*args, start.isoformat(), today.isoformat()]):
             yield entry_of(row), Location(row[12], row[13]), bool(row[14])
 
