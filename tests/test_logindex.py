@@ -30,6 +30,7 @@ from dutyctl.core import reports
 from dutyctl.core.entries import Entry, active_entries, new_entry_id
 from dutyctl.core.model import Span
 from dutyctl.store.logfile import (
+    HEADER_LINE,
     MAX_LINE,
     _decode_cells,
     append_entries,
@@ -426,3 +427,25 @@ def test_sums_agree_whichever_index_answers(repo: Path):
                         assert g.value == pytest.approx(w.value)
                         assert g.minutes == pytest.approx(w.minutes)
     assert chosen == {"rows_sums", "rows_people"}
+
+
+def test_a_refresh_reading_more_than_the_index_holds_sorts_the_rows_in_after(repo: Path):
+    """The first build, and a refresh that reads more than the index already holds, drop
+    the row indexes, write the rows and build the indexes again in the same transaction:
+    the answers are the careful reader's, across files, and every index is back."""
+    rng = random.Random(8)
+    november = entries(rng, 10, date(2026, 11, 1), date(2026, 11, 24))
+    append_entries(repo, november)
+    check(repo)  # the first build
+    path = repo / "logs" / "2026-10.csv"
+    older = entries(rng, 200, date(2026, 10, 1), date(2026, 10, 31))
+    path.write_bytes(b"".join(
+        [HEADER_LINE, encode_entries(older), encode_entries([void(november[0], rng)]),
+         encode_entries([november[1]])]))  # a void of a row held, and an id held
+    check(repo)  # reads 20 times what it holds
+    append_entries(repo, entries(rng, 1, date(2026, 11, 1), date(2026, 11, 24)))
+    check(repo)  # reads less than it holds: the indexes are kept up to date row by row
+    with sqlite3.connect(repo / ".dutyctl-cache" / NAME) as db:
+        names = {name for (name,) in db.execute("SELECT name FROM sqlite_master"
+                                                " WHERE type = 'index'")}
+    assert {"rows_id", "rows_voids", "rows_sums", "rows_later", "rows_people"} <= names
