@@ -206,18 +206,22 @@ def row_to_entry(row: list[str]) -> Entry:
             hint="expected a time like 2026-11-24T08:15:03.123Z",
         )
     minutes = minutes.strip()
+    texts = person + duty + channel + metric + url + note
+    if "\\" in texts or "'" in texts:  # one look for the six: most rows have neither
+        person, duty, channel, metric, url, note = map(
+            decode_text, (person, duty, channel, metric, url, note))
     return Entry(
         entry_id,
         recorded_at,
         _row_date(day),
-        decode_text(person),
-        decode_text(duty),
-        decode_text(channel),
-        decode_text(metric),
+        person,
+        duty,
+        channel,
+        metric,
         _row_number(value, "value"),
         None if minutes == "" else _row_number(minutes, "minutes"),
-        decode_text(url),
-        decode_text(note),
+        url,
+        note,
         voids,
     )
 
