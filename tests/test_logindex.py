@@ -152,7 +152,7 @@ def indexed(root: Path) -> dict:
     answers["month sales"] = reporting.month(root, None, "2026-11", "sales").report
     answers["person"] = reporting.person(root, None, "anna", all_time=True).report
     answers["week"] = reporting.week(root, None, "2026-W47", None).report
-    answers["entries"] = kpilog.list_entries(root, all_months=True).entries
+    answers["entries"] = list(kpilog.list_entries(root, all_months=True).entries)
     with LogIndex(root) as index:
         answers["problems"] = index.problems()
     doctor = kpilog.doctor(root)

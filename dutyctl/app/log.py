@@ -26,7 +26,7 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -122,7 +122,7 @@ class LogResult(NamedTuple):
 class EntriesResult(NamedTuple):
     plan: Plan
     label: str  # "2026-11" or "all"
-    entries: list[Entry]
+    entries: Iterator[Entry]  # streamed from the index: read once
     warnings: list[Problem]
 
 
@@ -448,11 +448,22 @@ def list_entries(
         period = parse_month(month or "this", plan_today(plan))
         label, months = period.label, {period.label}
         first, last = period.span.start, period.span.end
-    with LogIndex(found.root) as index:
-        entries = list(index.entries(first, last, person=person, duty=duty,
-                                     order="date, recorded_at, id"))
+    index = LogIndex(found.root)
+    try:
         problems = index.problems(months)
-    return EntriesResult(plan, label, entries, problems)
+    except BaseException:
+        index.close()
+        raise
+    entries = index.entries(first, last, person=person, duty=duty,
+                            order="date, recorded_at, id")
+    return EntriesResult(plan, label, _closing(index, entries), problems)
+
+
+def _closing(index, entries: Iterator[Entry]) -> Iterator[Entry]:
+    """``entries`` as they come from the index (one month of 300,000 rows is never held),
+    then the index closed."""
+    with index:
+        yield from entries
 
 
 def entry_record(entry: Entry) -> dict:

@@ -26,6 +26,7 @@ from dutyctl.render import (
     table,
     write_csv,
     write_json,
+    write_json_array,
 )
 
 ENTRY_COLUMNS = HEADER  # the log's own columns, in its order
@@ -193,7 +194,7 @@ def entries_list(result: EntriesResult, format: str, out: IO[str]) -> None:
     """Active entries as a table, JSON (the log's columns) or spreadsheet-safe CSV."""
     print_log_problems(result.warnings)  # read problems only
     if format == "json":
-        write_json([entry_record(e) for e in result.entries], out)
+        write_json_array((entry_record(e) for e in result.entries), out)
         return
     if format == "csv":
         write_csv(
@@ -220,7 +221,8 @@ def entries_list(result: EntriesResult, format: str, out: IO[str]) -> None:
         return
     where = "the whole log" if result.label == "all" else result.label
     rich = console(file=out)
-    if not result.entries:
+    entries = list(result.entries)  # a table is laid out whole: for a terminal, not a pipe
+    if not entries:
         rich.print(f"No entries in {where}.")
         return
     grid = table(
@@ -233,12 +235,12 @@ def entries_list(result: EntriesResult, format: str, out: IO[str]) -> None:
         "min",
         "channel",
         "note",
-        title=f"{escape(result.plan.team)}: {len(result.entries)} entries in {where}",
+        title=f"{escape(result.plan.team)}: {len(entries)} entries in {where}",
     )
     for column in grid.columns[:-1]:
         column.no_wrap = True
     grid.columns[0].min_width = 26
-    for e in result.entries:
+    for e in entries:
         note = e.note.replace("\r", " ").replace("\n", " ")
         note = note if len(note) <= 40 else note[:39] + "…"
         grid.add_row(
