@@ -192,8 +192,7 @@ def test_warm_log_reads_the_cached_view_not_the_plan(example_repo: Path) -> None
     assert _loaded(modules, tuple(m for m in LOG_HEAVY if m != "json")) == []
 
 
-# What only reports need. A log on a day without a duty prints a warning (Rich), so the
-# checks that must hold on every day name these, not the whole of LOG_HEAVY.
+# What only reports need.
 REPORT_MACHINERY = (
     "dutyctl.cli.report",
     "dutyctl.cli.rotation",
@@ -218,7 +217,24 @@ def test_warm_log_imports_no_report_machinery_on_any_kind_of_day(
     assert run_process(*args, env=env).returncode == 0  # fills the cache for that day
     out, modules = _modules(args, env)
     assert out.startswith("Logged 1 entry for Farid Haddad"), out
-    assert _loaded(modules, REPORT_MACHINERY) == []
+    assert _loaded(modules, LOG_HEAVY) == []  # a warning on a pipe is written without Rich
+
+
+def test_log_warnings_on_a_pipe_are_what_rich_writes(example_repo: Path) -> None:
+    """Off duty, `log` warns on stderr. On a pipe it writes the lines itself; with a
+    variable that changes Rich's output (COLUMNS, which run_process sets) Rich writes
+    them: the same text."""
+    env = {"DUTYCTL_TODAY": "2026-11-25"}  # farid is off duty
+    args = ["--repo", str(example_repo), "log", "photo=1", "--person", "farid"]
+    with_rich = run_process(*args, env=env)
+    assert "COLUMNS" not in os.environ
+    plain = subprocess.run(
+        [sys.executable, "-m", "dutyctl", *args], capture_output=True, text=True, timeout=60,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("DUTYCTL_")},
+             "NO_COLOR": "1", **env}, check=False)
+    assert with_rich.returncode == plain.returncode == 0
+    assert "warning: farid is not on duty that day" in plain.stderr
+    assert plain.stderr == with_rich.stderr
 
 
 def test_warm_log_on_the_clock_imports_no_reports(example_repo: Path) -> None:

@@ -40,22 +40,28 @@ _RICH_ENV = (
 _PLAIN_WIDTH = 99  # below the width Rich wraps at on a pipe (100)
 
 
-def _print_lines(lines: list[list[str | tuple[str, str]]]) -> None:
-    """Print lines of segments (text, or (text, style)) with Rich, or, when Rich would
-    write exactly the text (a pipe, no variable that changes Rich's output, short lines
-    of printable ASCII without markup), as plain text without importing Rich."""
-    plain = ["".join(s if isinstance(s, str) else s[0] for s in line) for line in lines]
-    stream = sys.stdout
+def _plain(stream: IO[str], texts: list[str]) -> bool:
+    """Whether Rich would write exactly ``texts`` to ``stream``: a pipe, no variable that
+    changes Rich's output, short lines of printable ASCII without markup. Then they are
+    written as they are, without importing Rich (`dutyctl log` runs from scripts)."""
     try:
-        tty = stream.isatty()
+        if stream.isatty():
+            return False
     except (AttributeError, ValueError):
-        tty = True
-    if not tty and not any(name in os.environ for name in _RICH_ENV) and all(
+        return False
+    return not any(name in os.environ for name in _RICH_ENV) and all(
         len(text) <= _PLAIN_WIDTH and text.isascii() and text.isprintable()
         and "[" not in text and text == text.rstrip()
-        for text in plain
-    ):
-        stream.write("".join(text + "\n" for text in plain))
+        for text in texts
+    )
+
+
+def _print_lines(lines: list[list[str | tuple[str, str]]]) -> None:
+    """Print lines of segments (text, or (text, style)) with Rich, or as plain text when
+    Rich would write exactly the text (:func:`_plain`)."""
+    plain = ["".join(s if isinstance(s, str) else s[0] for s in line) for line in lines]
+    if _plain(sys.stdout, plain):
+        sys.stdout.write("".join(text + "\n" for text in plain))
         return
     out = console()
     for line in lines:
@@ -66,6 +72,15 @@ def _print_lines(lines: list[list[str | tuple[str, str]]]) -> None:
 
 def _warn(problems: list[Problem]) -> None:
     if not problems:
+        return
+    plain = []
+    for problem in problems:  # as print_problem writes them
+        head = f"{problem.location}: " if problem.location else ""
+        plain.append(f"{head}{problem.severity}: {problem.message}")
+        if problem.hint:
+            plain.append(f"  hint: {problem.hint}")
+    if _plain(sys.stderr, plain):
+        sys.stderr.write("".join(text + "\n" for text in plain))
         return
     err = console(stderr=True)
     for problem in problems:
