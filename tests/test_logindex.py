@@ -449,3 +449,23 @@ def test_a_refresh_reading_more_than_the_index_holds_sorts_the_rows_in_after(rep
         names = {name for (name,) in db.execute("SELECT name FROM sqlite_master"
                                                 " WHERE type = 'index'")}
     assert {"rows_id", "rows_voids", "rows_sums", "rows_later", "rows_people"} <= names
+
+
+def test_best_entries_that_tie_at_the_cut_are_ranked_by_id(repo: Path):
+    """The index ranks the best entries from its covering index and reads only those at
+    least as good as the count-th: when dozens tie with it (the same day, metric and
+    value), the ones shown are the reference's, chosen by id."""
+    rng = random.Random(9)
+    day = date(2026, 11, 10)
+    tied = [e._replace(date=day, metric="photo", value=1.0, voids="")
+            for e in entries(rng, 40, day, day)]
+    better = [e._replace(date=day, metric="photo", value=3.0)
+              for e in entries(rng, 2, day, day)]
+    rng.shuffle(tied)
+    append_entries(repo, [*tied[:20], *better, *tied[20:]])
+    check(repo)
+    month = reporting.month(repo, None, "2026-11", None).report
+    shown = [best.entry.id for best in month.best]
+    assert shown[:2] == sorted(e.id for e in better)
+    assert shown[2:] == sorted(e.id for e in tied)[: len(shown) - 2]
+    assert len(shown) > 2
