@@ -469,3 +469,16 @@ def test_best_entries_that_tie_at_the_cut_are_ranked_by_id(repo: Path):
     assert shown[:2] == sorted(e.id for e in better)
     assert shown[2:] == sorted(e.id for e in tied)[: len(shown) - 2]
     assert len(shown) > 2
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000), st.integers(0, 60),
+       st.sampled_from([("person", "metric"), ("channel", "metric"), ("date", "metric"),
+                        ("person",), ()]))
+def test_sums_per_every_key_summed_again_are_the_sums_per_fewer(seed: int, count: int,
+                                                                by: tuple) -> None:
+    """A month report adds its three groupings up from one pass per every key."""
+    from dutyctl.core.entries import SUM_KEYS, resum, sums_of
+
+    logged = entries(random.Random(seed), count, date(2026, 11, 1), date(2026, 11, 30))
+    assert sorted(resum(sums_of(logged, SUM_KEYS), by)) == sorted(sums_of(logged, by))

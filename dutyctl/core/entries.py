@@ -360,6 +360,24 @@ class Sum(NamedTuple):
     minutes: float
 
 
+def resum(sums: Iterable[Sum], by: Iterable[str]) -> list[Sum]:
+    """Sums per more keys summed again per the keys ``by``: what :func:`sums_of` gives
+    per ``by`` of the same entries."""
+    wanted = [key in set(by) for key in SUM_KEYS]
+    groups: dict[tuple, list] = {}
+    for item in sums:
+        key = tuple(value if keep else empty for value, keep, empty in zip(
+            item[:5], wanted, _EMPTY, strict=True))
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [item.value, item.entries, item.minutes]
+        else:
+            group[0] += item.value
+            group[1] += item.entries
+            group[2] += item.minutes
+    return [Sum(*key, *group) for key, group in groups.items()]
+
+
 def sums_of(entries: Iterable[Entry], by: Iterable[str] = SUM_KEYS) -> list[Sum]:
     """The entries (active ones: see :func:`active_entries`) summed per the keys ``by``."""
     wanted = [key in set(by) for key in SUM_KEYS]
