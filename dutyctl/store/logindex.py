@@ -389,27 +389,29 @@ class LogIndex:
         where, index = "", "rows_sums"
         if people is not None:
             where, index = " AND r.person IN (SELECT value FROM json_each(?4))", "rows_people"
-        # Ranked from the covering index alone: only the rows that make the top are read
-        # from the table (on one month of 300,000 rows, 378 ms -> about 150 ms). First
-        # the count-th best (outcome, points, date); then every row at least as good,
-        # which differ from it by id alone when they tie.
-        ranked = f"""SELECT CASE WHEN p.outcome THEN r.value ELSE 0 END AS o, r.value *
-            coalesce(p.points, 0) AS pt, r.date AS day, r.file AS f, r.line AS l FROM rows
-            AS r INDEXED BY {index} LEFT JOIN points AS p ON p.metric = r.metric WHERE
-            r.counted = 1 AND r.date BETWEEN ?1 AND ?2{where}"""
-        args = [first.isoformat(), last.isoformat(), count]
-        if people is not None:
-            args.append(_json_list(people))
-        cut = db.execute(f"""SELECT o, pt, day FROM ({ranked}) WHERE o > 0 OR pt > 0
-            ORDER BY o DESC, pt DESC, day LIMIT 1 OFFSET ?3 - 1""", args).fetchone()
-        better = ""
-        if cut is not None:
-            better = """ AND (o > ?5 OR (o = ?5 AND (pt > ?6 OR (pt = ?6 AND
-                day <= ?7))))"""
-            args += [None] * (4 - len(args)) + list(cut)
+        # Ranked from the covering index alone, and only the rows shown are read from the
+        # table: the best ``count`` by (outcome, points, date), then, since ties are broken
+        # by id, every row that ties with the last of them, which are all of its day.
+        ranked = f"""SELECT r.file, r.line, o, pt, r.date FROM (SELECT *, CASE WHEN p.outcome THEN
+            r.value ELSE 0 END AS o, r.value * coalesce(p.points, 0) AS pt FROM rows AS r
+            INDEXED BY {index} LEFT JOIN points AS p ON p.metric = r.metric WHERE
+            r.counted = 1 AND r.date BETWEEN ?1 AND ?2{where}) AS r WHERE (o > 0 OR pt > 0)"""
+        people_arg = [] if people is None else [_json_list(people)]
+        top = db.execute(f"{ranked} ORDER BY o DESC, pt DESC, r.date LIMIT ?3", [
+            first.isoformat(), last.isoformat(), count, *people_arg]).fetchall()
+        if len(top) == count and count > 0:
+            cut = top[-1][2:]
+            o, pt, day = cut
+            tied = db.execute(f"{ranked} AND o = ?5 AND pt = ?6", [
+                day, day, -1, people_arg[0] if people_arg else None, o, pt]).fetchall()
+            top = [row for row in top if row[2:] != cut] + tied
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS best (file TEXT, line INT, o REAL, pt REAL,"
+                   " date TEXT)")
+        db.execute("DELETE FROM best")
+        db.executemany("INSERT INTO best VALUES (?, ?, ?, ?, ?)", top)
         found = db.execute(f"""SELECT {", ".join(f"t.{c}" for c in ENTRY.split(", "))}
-            FROM ({ranked}) AS b JOIN rows AS t ON t.file = b.f AND t.line = b.l WHERE
-            (o > 0 OR pt > 0){better} ORDER BY o DESC, pt DESC, day, t.id LIMIT ?3""", args)
+            FROM best AS b JOIN rows AS t ON t.file = b.file AND t.line = b.line
+            ORDER BY b.o DESC, b.pt DESC, t.date, t.id LIMIT ?""", (count,))
         return [entry_of(row) for row in found]
 
     def find(self, entry_id: str) -> list[tuple[Entry, Location]]:
