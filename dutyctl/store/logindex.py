@@ -34,7 +34,7 @@ from dutyctl.store import logfile
 if TYPE_CHECKING:
     from dutyctl.core.compliance import SlotDay, SlotSum
 
-VERSION = 2
+VERSION = 3
 # The indexes of the rows. A refresh that reads more than the index holds (the first
 # build) drops them and sorts the rows into them afterwards, as SQLite loads in bulk:
 # on 1,000,000 rows that is twice as fast as keeping them up to date row by row, and
@@ -54,8 +54,8 @@ CREATE TABLE files (file TEXT PRIMARY KEY, size INT, mtime_ns INT, ino INT,
     read_to INT, lines INT, header INT, digest BLOB);
 CREATE TABLE rows (file TEXT, line INT, id TEXT, recorded_at TEXT, date TEXT,
     person TEXT, duty TEXT, channel TEXT, metric TEXT, value REAL, minutes REAL,
-    url TEXT, note TEXT, voids TEXT, first INT, counted INT, PRIMARY KEY (file, line))
-    WITHOUT ROWID;
+    url TEXT, note TEXT, voids TEXT, first INT, counted INT);
+CREATE UNIQUE INDEX rows_at ON rows (file, line);
 CREATE TABLE problems (file TEXT, line INT, message TEXT, hint TEXT, severity TEXT,
     misplaced INT);
 CREATE INDEX problems_at ON problems (file, line);
@@ -294,13 +294,13 @@ class LogIndex:
             db.executemany("INSERT OR IGNORE INTO touched VALUES (?)", ((i,) for i in touched))
         db.execute("INSERT OR IGNORE INTO touched SELECT voids FROM rows"
                    " WHERE voids != '' AND id IN touched")
-        db.execute("""UPDATE rows SET first = w.n = 1 FROM (SELECT file AS f, line AS l,
+        db.execute("""UPDATE rows SET first = w.n = 1 FROM (SELECT rowid AS r,
             row_number() OVER (PARTITION BY id ORDER BY file, line) AS n FROM rows
-            WHERE id IN touched) AS w WHERE (file, line) = (w.f, w.l) AND first != (w.n = 1)""")
-        db.execute("""UPDATE rows SET counted = w.c FROM (SELECT file AS f, line AS l, (first
-            AND voids = '' AND NOT EXISTS (SELECT 1 FROM rows AS v WHERE v.voids = rows.id
-            AND v.voids != '' AND v.first)) AS c FROM rows WHERE id IN touched) AS w
-            WHERE (file, line) = (w.f, w.l) AND counted != w.c""")
+            WHERE id IN touched) AS w WHERE rows.rowid = w.r AND first != (w.n = 1)""")
+        db.execute("""UPDATE rows SET counted = w.c FROM (SELECT rowid AS r, (first AND
+            voids = '' AND NOT EXISTS (SELECT 1 FROM rows AS v WHERE v.voids = rows.id AND
+            v.voids != '' AND v.first)) AS c FROM rows WHERE id IN touched) AS w
+            WHERE rows.rowid = w.r AND counted != w.c""")
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -395,25 +395,25 @@ class LogIndex:
         # Ranked from the covering index alone, and only the rows shown are read from the
         # table: the best ``count`` by (outcome, points, date), then, since ties are broken
         # by id, every row that ties with the last of them, which are all of its day.
-        ranked = f"""SELECT r.file, r.line, o, pt, r.date FROM (SELECT *, CASE WHEN p.outcome THEN
-            r.value ELSE 0 END AS o, r.value * coalesce(p.points, 0) AS pt FROM rows AS r
+        ranked = f"""SELECT r.rid, o, pt, r.date FROM (SELECT r.rowid AS rid, r.date, CASE
+            WHEN p.outcome THEN r.value ELSE 0 END AS o, r.value * coalesce(p.points, 0) AS pt
+            FROM rows AS r
             INDEXED BY {index} LEFT JOIN points AS p ON p.metric = r.metric WHERE
             r.counted = 1 AND r.date BETWEEN ?1 AND ?2{where}) AS r WHERE (o > 0 OR pt > 0)"""
         people_arg = [] if people is None else [_json_list(people)]
         top = db.execute(f"{ranked} ORDER BY o DESC, pt DESC, r.date LIMIT ?3", [
             first.isoformat(), last.isoformat(), count, *people_arg]).fetchall()
         if len(top) == count and count > 0:
-            cut = top[-1][2:]
+            cut = top[-1][1:]
             o, pt, day = cut
             tied = db.execute(f"{ranked} AND o = ?5 AND pt = ?6", [
                 day, day, -1, people_arg[0] if people_arg else None, o, pt]).fetchall()
-            top = [row for row in top if row[2:] != cut] + tied
-        db.execute("CREATE TEMP TABLE IF NOT EXISTS best (file TEXT, line INT, o REAL, pt REAL,"
-                   " date TEXT)")
+            top = [row for row in top if row[1:] != cut] + tied
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS best (rid INT, o REAL, pt REAL, date TEXT)")
         db.execute("DELETE FROM best")
-        db.executemany("INSERT INTO best VALUES (?, ?, ?, ?, ?)", top)
+        db.executemany("INSERT INTO best VALUES (?, ?, ?, ?)", top)
         found = db.execute(f"""SELECT {", ".join(f"t.{c}" for c in ENTRY.split(", "))}
-            FROM best AS b JOIN rows AS t ON t.file = b.file AND t.line = b.line
+            FROM best AS b JOIN rows AS t ON t.rowid = b.rid
             ORDER BY b.o DESC, b.pt DESC, t.date, t.id LIMIT ?""", (count,))
         return [entry_of(row) for row in found]
 
