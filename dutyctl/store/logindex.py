@@ -37,8 +37,8 @@ if TYPE_CHECKING:
 VERSION = 3
 # The indexes of the rows. A refresh that reads more than the index holds (the first
 # build) drops them and sorts the rows into them afterwards, as SQLite loads in bulk:
-# on 1,000,000 rows that is twice as fast as keeping them up to date row by row, and
-# needs no large page cache.
+# on 1,000,000 rows the inserts took 13.6 s instead of 20 s with the indexes kept up to
+# date row by row, and need no large page cache.
 _ROW_INDEXES = (
     "CREATE INDEX rows_id ON rows (id)",
     "CREATE INDEX rows_voids ON rows (voids) WHERE voids != ''",
@@ -397,8 +397,7 @@ class LogIndex:
         # by id, every row that ties with the last of them, which are all of its day.
         ranked = f"""SELECT r.rid, o, pt, r.date FROM (SELECT r.rowid AS rid, r.date, CASE
             WHEN p.outcome THEN r.value ELSE 0 END AS o, r.value * coalesce(p.points, 0) AS pt
-            FROM rows AS r
-            INDEXED BY {index} LEFT JOIN points AS p ON p.metric = r.metric WHERE
+            FROM rows AS r INDEXED BY {index} LEFT JOIN points AS p ON p.metric = r.metric WHERE
             r.counted = 1 AND r.date BETWEEN ?1 AND ?2{where}) AS r WHERE (o > 0 OR pt > 0)"""
         people_arg = [] if people is None else [_json_list(people)]
         top = db.execute(f"{ranked} ORDER BY o DESC, pt DESC, r.date LIMIT ?3", [
