@@ -182,9 +182,9 @@ def month(
             for s in (span, previous)
         )
         # One pass in the index's own order, no sort, whatever the month's size; the three
-        # groupings are added up from it.
-        detail = list(index.sums(span.start, span.end, SUM_KEYS, keep))
-        people, channels, days = (resum(detail, (key, "metric")) for key in reports.MONTH_KEYS)
+        # groupings are added up as it streams.
+        people, channels, days = resum(index.sums(span.start, span.end, SUM_KEYS, keep),
+                                       *((key, "metric") for key in reports.MONTH_KEYS))
         report = reports.month_report_of(
             plan, results, before, people, channels, days,
             index.values(plan.start, span.end, reports.goal_wanted(plan)),

@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from typing import NamedTuple
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from dutyctl.core.dates import parse_date  # not syntax: `dutyctl log` needs no plan model
 from dutyctl.errors import InputError
@@ -360,22 +361,39 @@ class Sum(NamedTuple):
     minutes: float
 
 
-def resum(sums: Iterable[Sum], by: Iterable[str]) -> list[Sum]:
-    """Sums per more keys summed again per the keys ``by``: what :func:`sums_of` gives
-    per ``by`` of the same entries."""
-    wanted = [key in set(by) for key in SUM_KEYS]
-    groups: dict[tuple, list] = {}
+def resum(sums: Iterable[Sum], *groupings: Iterable[str]) -> tuple[list[Sum], ...]:
+    """Sums per more keys summed again per the keys of each grouping: for each, what
+    :func:`sums_of` gives per those keys of the same entries. One pass, and ``sums`` is
+    never held: a month's sums per every key are as many as its entries."""
+    plans: list[tuple[list[int], Callable[[Sum], Any], dict[Any, list]]] = []
+    for by in groupings:
+        picks = [i for i, key in enumerate(SUM_KEYS) if key in set(by)]
+        plans.append((picks, itemgetter(*picks) if picks else _NO_KEY, {}))
     for item in sums:
-        key = tuple(value if keep else empty for value, keep, empty in zip(
-            item[:5], wanted, _EMPTY, strict=True))
-        group = groups.get(key)
-        if group is None:
-            groups[key] = [item.value, item.entries, item.minutes]
-        else:
-            group[0] += item.value
-            group[1] += item.entries
-            group[2] += item.minutes
-    return [Sum(*key, *group) for key, group in groups.items()]
+        for _, pick, groups in plans:
+            key = pick(item)
+            group = groups.get(key)
+            if group is None:
+                groups[key] = [item.value, item.entries, item.minutes]
+            else:
+                group[0] += item.value
+                group[1] += item.entries
+                group[2] += item.minutes
+    return tuple([Sum(*_full(picks, key), *group) for key, group in groups.items()]
+                 for picks, _, groups in plans)
+
+
+def _NO_KEY(item: Sum) -> tuple:
+    return ()
+
+
+def _full(picks: list[int], key: Any) -> list:
+    """A grouping's key (what itemgetter gives: one value for one key) as a Sum's five
+    keys, the ones not grouped by empty."""
+    values = list(_EMPTY)
+    for i, value in zip(picks, key if len(picks) != 1 else (key,), strict=True):
+        values[i] = value
+    return values
 
 
 def sums_of(entries: Iterable[Entry], by: Iterable[str] = SUM_KEYS) -> list[Sum]:
