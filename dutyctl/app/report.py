@@ -114,7 +114,8 @@ def _index(found):
 
 
 def _judge(index, plan: Plan, rotation, slots, today: date, attribution=None):
-    """The ``slots`` judged from the index: one look-up per day and person of a slot."""
+    """The ``slots`` judged from the index, one at a time (one look-up per day and person
+    of a slot): read them before the next query of the index."""
     from dutyctl.core.compliance import Attribution, judge_sums, slot_days
 
     attribution = attribution or Attribution(rotation.assignments)
@@ -178,7 +179,8 @@ def month(
     attribution = Attribution(rotation.assignments)
     with _index(found) as index:
         results, before = (
-            _judge(index, plan, rotation, judged_slots(rotation, s, today), today, attribution)
+            list(_judge(index, plan, rotation, judged_slots(rotation, s, today), today,
+                        attribution))
             for s in (span, previous)
         )
         # One pass in the index's own order, no sort, whatever the month's size; the three
@@ -257,7 +259,7 @@ def person(
     slots = reports.person_slots(rotation, person_id, span, today)
     with _index(found) as index:
         report = reports.person_report_of(
-            plan, _judge(index, plan, rotation, slots, today),
+            plan, list(_judge(index, plan, rotation, slots, today)),
             index.sums(span.start, span.end, ("date", "metric"), {person_id}),
             _best(index, plan, span, {person_id}), person_id, span, today,
         )

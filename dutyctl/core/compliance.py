@@ -25,7 +25,7 @@ Which slots are judged
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -236,15 +236,16 @@ def sums_per_slot(
 
 def judge_sums(
     plan: Plan, slots: Sequence[Assignment], sums: Iterable[SlotSum], today: date
-) -> list[SlotResult]:
+) -> Iterator[SlotResult]:
     """:func:`judge_slots` of ``slots`` from what counts for them summed per slot, person
-    and metric (:func:`sums_per_slot`); the results list no entry ids."""
+    and metric (:func:`sums_per_slot`), one at a time (a leaderboard over years of a
+    large team's slots keeps only what it ranks by); the results list no entry ids.
+    ``sums`` is read whole at the first result."""
     numbers = slot_numbers(slots)
     found: list[dict[str, dict[str, float]]] = [{} for _ in numbers]
     for number, person, metric, value in sums:
         own = found[number].setdefault(person, {})
         own[metric] = own.get(metric, 0.0) + value
-    results = []
     for a in slots:
         totals: dict[str, float] = {}
         by_person: dict[str, dict[str, float]] = {p: {} for p in a.people}
@@ -253,8 +254,7 @@ def judge_sums(
             for metric, value in sorted(own.items()):
                 totals[metric] = totals.get(metric, 0.0) + value
                 mine[metric] = mine.get(metric, 0.0) + value
-        results.append(judge_totals(plan, a, totals, by_person, (), today))
-    return results
+        yield judge_totals(plan, a, totals, by_person, (), today)
 
 
 def judge_one(plan: Plan, slot: Assignment, entries: Sequence[Entry], today: date) -> SlotResult:
@@ -326,10 +326,14 @@ def judge_totals(
 
 def person_compliance(results: Iterable[SlotResult]) -> dict[str, PersonCompliance]:
     """Each person's slots, slots met (for them) and current streak, over ``results``."""
+    # Only what a streak needs is kept of each slot, in the order judged slots come in
+    # (a stable sort by start and duty): ``results`` may stream years of them.
+    kept = sorted(((r.start, r.duty, r.people, r.met_by) for r in results),
+                  key=lambda slot: slot[:2])
     history: dict[str, list[bool]] = {}
-    for result in sorted(results, key=lambda r: (r.start, r.duty)):
-        for person in result.people:
-            history.setdefault(person, []).append(person in result.met_by)
+    for _, _, people, met_by in kept:
+        for person in people:
+            history.setdefault(person, []).append(person in met_by)
     out = {}
     for person, outcomes in history.items():
         streak = 0

@@ -228,12 +228,12 @@ def judge_entries(
     """``slots`` judged from the active ``entries``, as a report judges them from the log
     index (:func:`~dutyctl.core.compliance.judge_sums`: no entry ids)."""
     attribution = attribution or Attribution(rotation.assignments)
-    return judge_sums(plan, slots, sums_per_slot(attribution, slots, entries), today)
+    return list(judge_sums(plan, slots, sums_per_slot(attribution, slots, entries), today))
 
 
 def leaderboard_of(
     plan: Plan,
-    results: list[SlotResult],
+    results: Iterable[SlotResult],
     sums: Iterable[Sum],
     period: Span,
     *,
@@ -250,7 +250,7 @@ def leaderboard_of(
 def rank_leaderboard(
     plan: Plan,
     by_person: dict[str, Totals],
-    results: list[SlotResult],
+    results: Iterable[SlotResult],
     period: Span,
     *,
     label: str = "",
@@ -259,8 +259,7 @@ def rank_leaderboard(
     """The leaderboard from each person's totals (entries dated in the period, in the
     department) and the judged slots of the period (see :func:`leaderboard`)."""
     keep = _in_department(plan, department)
-    results = _filter_slots(results, keep)
-    compliance = person_compliance(results)
+    compliance = person_compliance(r for r in results if any(keep(p) for p in r.people))
     people = {p.id for p in plan.roster if active_in(p, period, plan.start) and keep(p.id)}
     people |= set(by_person) | {p for p in compliance if keep(p)}
     rows = [_leader_row(plan, pid, by_person.get(pid), compliance.get(pid)) for pid in people]
