@@ -365,12 +365,12 @@ def resum(sums: Iterable[Sum], *groupings: Iterable[str]) -> tuple[list[Sum], ..
     """Sums per more keys summed again per the keys of each grouping: for each, what
     :func:`sums_of` gives per those keys of the same entries. One pass, and ``sums`` is
     never held: a month's sums per every key are as many as its entries."""
-    plans: list[tuple[list[int], Callable[[Sum], Any], dict[Any, list]]] = []
+    groupers: list[tuple[list[int], Callable[[Sum], Any], dict[Any, list]]] = []
     for by in groupings:
         picks = [i for i, key in enumerate(SUM_KEYS) if key in set(by)]
-        plans.append((picks, itemgetter(*picks) if picks else _NO_KEY, {}))
+        groupers.append((picks, itemgetter(*picks) if picks else _no_key, {}))
     for item in sums:
-        for _, pick, groups in plans:
+        for _, pick, groups in groupers:
             key = pick(item)
             group = groups.get(key)
             if group is None:
@@ -380,10 +380,10 @@ def resum(sums: Iterable[Sum], *groupings: Iterable[str]) -> tuple[list[Sum], ..
                 group[1] += item.entries
                 group[2] += item.minutes
     return tuple([Sum(*_full(picks, key), *group) for key, group in groups.items()]
-                 for picks, _, groups in plans)
+                 for picks, _, groups in groupers)
 
 
-def _NO_KEY(item: Sum) -> tuple:
+def _no_key(item: Sum) -> tuple:
     return ()
 
 
