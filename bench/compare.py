@@ -57,6 +57,8 @@ def figures(row: Row | None) -> list[str]:
 
     span = f"{number('min_ms')}-{number('max_ms')}" if row.get("min_ms") is not None else ""
     ratio = "" if row.get("ratio") is None else f"{row['ratio']:.2f}x"
+    if row.get("cpu_ratio") is not None:
+        ratio += f" (CPU {row['cpu_ratio']:.2f}x)"
     return [number("median_ms"), span, number("peak_mb"), ratio, str(row["verdict"])]
 
 
@@ -100,7 +102,10 @@ def render(before: dict[str, object], after: dict[str, object] | None = None) ->
         f"{before['today']}; `today` and `log` at start-up on the clock. Cold: no "
         ".dutyctl-cache; warm: the same command ran before; after one `log`: one entry "
         "appended with `dutyctl log` since the command last ran. The machine is shared "
-        "(2 CPUs, other agents at work): compare ratios, not milliseconds.",
+        "(2 CPUs, other agents at work): compare ratios, not milliseconds. Where a case "
+        "and its reference are both single-threaded (not DuckDB), the ratio of their "
+        "median CPU times (user + system) follows in brackets: the steadier figure when "
+        "other work shares the machine; the verdict is on wall time.",
         "",
         *(_about(label, run) for label, run in runs),
         "",

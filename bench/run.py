@@ -79,6 +79,7 @@ class Case:
     same_as: str | None = None  # a derived row: the figures of that case, another reference
     times: list[float] = field(default_factory=list)
     rss: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # user + system ms of the command
     status: str = "ok"  # ok, timeout, error
     detail: str = ""
 
@@ -99,17 +100,18 @@ class Runner:
             # The last run's writes (a cold build writes hundreds of MB) reach the disk
             # now, not in the background during this run.
             os.sync()
-            elapsed, rss = self.measure(case.argv, case.clock, case.ok_codes)
+            elapsed, rss, cpu = self.measure(case.argv, case.clock, case.ok_codes)
         except BenchError as error:
             case.status, case.detail = str(error).split(":", 1)[0], str(error)
             return
         if timed:
             case.times.append(elapsed)
             case.rss.append(rss)
+            case.cpu.append(cpu)
 
     def measure(self, argv: list[str], clock: bool = False,
-                ok_codes: tuple[int, ...] = (0,)) -> tuple[float, float]:
-        """Wall ms and peak RSS MiB of one run of ``argv``."""
+                ok_codes: tuple[int, ...] = (0,)) -> tuple[float, float, float]:
+        """Wall ms, peak RSS MiB and CPU ms of one run of ``argv``."""
         env = self.env
         if clock:
             env = {k: v for k, v in env.items() if k != "DUTYCTL_TODAY"}
@@ -138,14 +140,15 @@ class Runner:
                 words = result.read().split()
             if killed.is_set():
                 raise BenchError(f"timeout: over {self.timeout:g} s")
-            if len(words) != 3:
+            if len(words) != 4:
                 raise BenchError(f"error: the launcher failed (exit {child.returncode})")
-            elapsed, rss, code = float(words[0]), int(words[1]), int(words[2])
+            elapsed, rss, code, cpu = float(words[0]), int(words[1]), int(words[2]), float(
+                words[3])
             if code not in ok_codes:
                 errors.seek(0)
                 tail = errors.read().decode("utf-8", "replace").strip().splitlines()[-3:]
                 raise BenchError(f"error: exit {code}: {' | '.join(tail)}")
-        return elapsed, rss / 1024  # KiB on Linux
+        return elapsed, rss / 1024, cpu  # KiB on Linux
 
 
 # -- the repositories a group works on ---------------------------------------------------------
@@ -293,7 +296,7 @@ def run_group(cases: list[Case], runner: Runner, loads: list[float], warm_up: bo
     for case in cases:
         if case.same_as:
             source = by_id[case.same_as]
-            case.times, case.rss = source.times, source.rss
+            case.times, case.rss, case.cpu = source.times, source.rss, source.cpu
             case.status, case.detail = source.status, source.detail
 
 
@@ -312,8 +315,13 @@ def results(cases: list[Case], data: Path, dutyctl: str) -> list[dict[str, objec
         median = statistics.median(case.times) if case.times else None
         reference = by_id.get(case.reference or "")
         ratio = None
+        cpu_ratio = None
         if median is not None and reference is not None and reference.times:
             ratio = median / statistics.median(reference.times)
+            # CPU time is steadier than wall time on a shared machine, but DuckDB spends
+            # it on both cores: a CPU ratio only between two single-threaded commands.
+            if case.cpu and reference.cpu and "DuckDB" not in reference.name:
+                cpu_ratio = statistics.median(case.cpu) / statistics.median(reference.cpu)
         row: dict[str, object] = {
             "id": case.id, "group": case.group, "name": case.name,
             "argv": [tidy(a) for a in case.argv], "same_as": case.same_as,
@@ -327,6 +335,8 @@ def results(cases: list[Case], data: Path, dutyctl: str) -> list[dict[str, objec
             "max_ms": round(max(case.times), 1) if case.times else None,
             "peak_mb": round(max(case.rss), 1) if case.rss else None,
             "ratio": None if ratio is None else round(ratio, 3),
+            "cpu_ms": [round(c, 1) for c in case.cpu],
+            "cpu_ratio": None if cpu_ratio is None else round(cpu_ratio, 3),
         }
         row["verdict"] = compare.verdict(row)
         rows.append(row)

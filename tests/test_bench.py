@@ -143,6 +143,7 @@ def test_the_bench_runs_end_to_end_and_renders_before_and_after(tmp_path: Path) 
     assert [c for c in cases.values() if c["status"] != "ok"] == []
     for case in cases.values():
         assert len(case["times_ms"]) == 1 and case["times_ms"][0] > 0
+        assert len(case["cpu_ms"]) == 1 and case["cpu_ms"][0] > 0
         assert case["peak_mb"] > 1
         assert case["verdict"] in ("pass", "FAIL", "")
     for command in ("report leaderboard --all", "report month", "report person",
@@ -155,6 +156,9 @@ def test_the_bench_runs_end_to_end_and_renders_before_and_after(tmp_path: Path) 
     assert (sum(1 for i in cases if "DuckDB" in i) == 3) == duckdb
     assert "startup: dutyctl log (8 people)" in cases
     assert cases["d: report month, warm"]["ratio"] is not None or not duckdb
+    # A CPU ratio between two dutyctl runs, none against DuckDB (it uses both cores).
+    assert cases["d: report month, after one `log`"]["cpu_ratio"] > 0
+    assert cases["d: report month, warm"]["cpu_ratio"] is None
     page = (tmp_path / "results.md").read_text(encoding="utf-8")
     assert "| case | target | to | before ms |" in page and "after ms" in page
     assert "## d. " + SHAPES["d"].title in page
