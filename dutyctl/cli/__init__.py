@@ -164,4 +164,10 @@ def main() -> None:
             stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
         except (AttributeError, ValueError):
             pass  # not a text file (a test's capture), or already closed
-    _only(_command_name(sys.argv[1:]))(prog_name="dutyctl")
+    try:
+        _only(_command_name(sys.argv[1:]))(prog_name="dutyctl")
+    finally:
+        # At exit Python collects cycles once more, over everything alive (the modules
+        # of Typer, Click and dutyctl): 11 ms of a 100 ms `dutyctl log`. Frozen objects
+        # are left out of it; the process ends and frees them anyway.
+        gc.freeze()
