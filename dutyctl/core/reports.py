@@ -17,7 +17,7 @@ Counting rules, the same in every report:
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -140,8 +140,13 @@ def _in_department(plan: Plan, department: str | None) -> Callable[[str], bool]:
     )
 
 
-def _filter_slots(results: list[SlotResult], keep: Callable[[str], bool]) -> list[SlotResult]:
-    return [r for r in results if any(keep(p) for p in r.people)]
+def _slots_of(results: Iterable[SlotResult], keep: Callable[[str], bool]) -> Iterator[SlotResult]:
+    """The slots held by someone ``keep`` keeps, one at a time."""
+    return (r for r in results if any(keep(p) for p in r.people))
+
+
+def _filter_slots(results: Iterable[SlotResult], keep: Callable[[str], bool]) -> list[SlotResult]:
+    return list(_slots_of(results, keep))
 
 
 @dataclass(frozen=True)
@@ -259,7 +264,7 @@ def rank_leaderboard(
     """The leaderboard from each person's totals (entries dated in the period, in the
     department) and the judged slots of the period (see :func:`leaderboard`)."""
     keep = _in_department(plan, department)
-    compliance = person_compliance(r for r in results if any(keep(p) for p in r.people))
+    compliance = person_compliance(_slots_of(results, keep))
     people = {p.id for p in plan.roster if active_in(p, period, plan.start) and keep(p.id)}
     people |= set(by_person) | {p for p in compliance if keep(p)}
     rows = [_leader_row(plan, pid, by_person.get(pid), compliance.get(pid)) for pid in people]
