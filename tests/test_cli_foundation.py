@@ -266,3 +266,58 @@ def test_plan_show_says_which_dates_moved_off_holidays(example_repo: Path):
     blog = next(d for d in data["duties"] if d["id"] == "blog")
     assert blog["due_on_holiday"] == "earlier"
     assert [m["date"] for m in blog["due_moves"]] == ["2026-12-23", "2026-12-30"]
+
+
+def _read_one_line_and_close(*args: str, cwd: Path) -> tuple[int, str, str]:
+    """Run the real CLI into a pipe whose reader stops after one line, as `| head -1`."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DUTYCTL_")}
+    env.update(NO_COLOR="1", DUTYCTL_TODAY="2026-11-30")
+    child = subprocess.Popen([sys.executable, "-m", "dutyctl", *args], cwd=cwd, env=env,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    assert child.stdout is not None and child.stderr is not None
+    first = child.stdout.readline()
+    child.stdout.close()
+    stderr = child.stderr.read()
+    return child.wait(timeout=60), first, stderr
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(example_repo: Path):
+    """`dutyctl entries | head -1`: exit 0 and nothing on stderr, however much is left
+    unwritten (far more than a pipe holds), in every format."""
+    from datetime import UTC, date, datetime
+
+    from dutyctl.core.entries import Entry, format_recorded_at
+    from dutyctl.store.logfile import append_entries, next_entry_id
+
+    stamp = format_recorded_at(datetime.now(UTC))
+    append_entries(example_repo, [
+        Entry(next_entry_id(), stamp, date(2026, 11, 2 + i % 25), "anna", "", "", "photo",
+              1.0, None, "", f"entry {i}", "") for i in range(3000)])
+    cases = [
+        ("entries", "--month", "2026-11", "--format", "csv"),
+        ("entries", "--month", "2026-11", "--format", "json"),
+        ("rotate", "--from", "2026-01-05", "--to", "2030-12-31", "--format", "csv"),
+    ]
+    for args in cases:
+        code, first, stderr = _read_one_line_and_close(*args, cwd=example_repo)
+        assert first, args
+        assert (code, stderr) == (0, ""), args
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_output_to_a_full_disk_is_an_error_not_a_traceback(example_repo: Path):
+    for args in (("--help",), ("rotate", "--format", "csv")):
+        with open("/dev/full", "w") as full:
+            import subprocess
+            import sys
+
+            child = subprocess.run([sys.executable, "-m", "dutyctl", *args], cwd=example_repo,
+                                   stdout=full, stderr=subprocess.PIPE, text=True, timeout=60,
+                                   env={**os.environ, "DUTYCTL_TODAY": "2026-11-30"})
+        assert child.returncode == 2, args
+        assert "No space left on device" in child.stderr, args
+        assert "Traceback" not in child.stderr, args

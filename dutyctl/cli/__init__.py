@@ -20,7 +20,7 @@ from typing import Annotated
 import typer
 
 from dutyctl import __version__
-from dutyctl.cli.common import RepoOption, RevOption, root_options, typer_app
+from dutyctl.cli.common import RepoOption, RevOption, root_options, stdout_gone, typer_app
 
 _root = typer_app(
     "Share out social-media and blog duties in a small team, and measure them.\n\n"
@@ -152,6 +152,18 @@ def _only(name: str | None) -> typer.Typer:
     return _root
 
 
+def _output_failed(error: OSError) -> None:
+    """Standard output could not be written: quietly done when its reader went away
+    (`dutyctl rotate | head`), else an error and exit status 2 (a full disk)."""
+    stdout_gone()
+    if not isinstance(error, BrokenPipeError):
+        from dutyctl.errors import InputError
+        from dutyctl.render import print_error
+
+        print_error(InputError(f"cannot write the output: {error.strerror or error}"))
+        raise SystemExit(2)
+
+
 def main() -> None:
     # One command is a short run over acyclic data (frozen dataclasses, tuples, dicts):
     # the cyclic garbage collector would only walk, again and again, what is alive. A
@@ -166,7 +178,15 @@ def main() -> None:
             pass  # not a text file (a test's capture), or already closed
     try:
         _only(_command_name(sys.argv[1:]))(prog_name="dutyctl")
+    except OSError as error:  # writing outside any command: `dutyctl --help > /dev/full`
+        _output_failed(error)
     finally:
+        try:
+            sys.stdout.flush()  # here, where a failure is caught, not in Python's exit
+        except OSError as error:
+            _output_failed(error)
+        except ValueError:
+            pass  # closed
         # At exit Python collects cycles once more, over everything alive (the modules
         # of Typer, Click and dutyctl): 11 ms of a 100 ms `dutyctl log`. Frozen objects
         # are left out of it; the process ends and frees them anyway.

@@ -1,6 +1,7 @@
 """Options every command shares, defined once so they mean the same thing everywhere."""
 
 import os
+import sys
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -25,6 +26,11 @@ class DutyctlGroup(TyperGroup):
 
             print_error(exc)
             ctx.exit(exc.exit_code)
+        except BrokenPipeError:
+            # The reader of our output went away (`dutyctl entries | head`): it has what it
+            # wanted. Stop quietly, as cat and git do, not with "error: Broken pipe".
+            stdout_gone()
+            ctx.exit(0)
         except OSError as exc:
             # A file system refusal we did not foresee still gets a message, not a traceback.
             from dutyctl.errors import InputError
@@ -50,6 +56,17 @@ class DutyctlGroup(TyperGroup):
                 )
             )
             ctx.exit(INTERNAL_ERROR)
+
+
+def stdout_gone() -> None:
+    """Point standard output at /dev/null once its reader has closed the pipe, so that
+    nothing (Python's last flush at exit included) writes to the closed pipe again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass  # not a real file (a test's capture): nothing is flushed to a pipe at exit
 
 
 def typer_app(help: str, **options) -> typer.Typer:
