@@ -104,12 +104,6 @@ class RepoNotFound(DutyctlError):
     """No duty repository where one was looked for."""
 
 
-class CheckFailed(DutyctlError):
-    """A check ran and found problems (exit 1, not a usage error)."""
-
-    exit_code = EXIT_PROBLEMS
-
-
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """A "did you mean" suggestion for a misspelt id, or None when nothing is close."""
     matches = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)

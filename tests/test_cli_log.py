@@ -410,17 +410,20 @@ def test_doctor_names_unknown_people_metrics_and_duties(example_repo):
         handle.write(
             "01KHANDEDITED0000000000000,2026-11-24T08:00:00.000Z,2026-11-24,"
             "anne,socal,,phot,1,,,,\n"
+            "01KHANDEDITED0000000000001,2026-11-24T08:01:00.000Z,2026-11-24,"
+            "anna,,,,0,,,typo,01KNOTINTHELOG000000000000\n"
         )
     result = cli(example_repo, "doctor")
     assert result.exit_code == 1
     for text in (
-        "unknown person 'anne'",
+        "logs/2026-11.csv:3: error: unknown person 'anne'",
         "did you mean 'anna'?",
-        "unknown metric 'phot'",
-        "unknown duty 'socal'",
+        "logs/2026-11.csv:3: error: unknown metric 'phot'",
+        "logs/2026-11.csv:3: error: unknown duty 'socal'",
+        "logs/2026-11.csv:4: warning: void row 01KHANDEDITED0000000000001 cancels "
+        "01KNOTINTHELOG000000000000, which is not in the log",
     ):
         assert text in result.stdout
-    assert "logs/2026-11.csv:3:" in result.stdout
     fixed = cli(example_repo, "doctor", "--fix")  # readable rows are never moved
     assert fixed.exit_code == 1 and "Nothing to move to quarantine" in fixed.stdout
 

@@ -24,7 +24,6 @@ from dutyctl.store.logfile import (
     LogUnsafe,
     LogWriteFailed,
     append_entries,
-    check_log,
     iter_log,
     log_path,
     next_entry_id,
@@ -289,28 +288,6 @@ def test_empty_and_missing_logs(root: Path) -> None:
     append_entries(root, [entry])
     assert log_path(root, NOV).read_text().startswith(HEADER_TEXT)
     assert read_log(root).all_entries() == [entry]
-
-
-def test_check_log_names_unknown_ids_and_dangling_voids(root: Path) -> None:
-    kept = make()
-    void = make(metric="", value=0.0, minutes=None, note="typo", voids="01NOTHERE0000000000000000")
-    append_entries(root, [kept, make(person="bob", metric="tweet", duty="newsletr"), void])
-    found = messages(
-        check_log(
-            root,
-            known_people={"anna", "ben"},
-            known_metrics={"post"},
-            known_duties={"blog", "newsletter"},
-        )
-    )
-    assert "logs/2026-11.csv:3: unknown person 'bob'" in found
-    assert "logs/2026-11.csv:3: unknown metric 'tweet'" in found
-    assert "logs/2026-11.csv:3: unknown duty 'newsletr'" in found
-    assert any(f.startswith("logs/2026-11.csv:4: void row") for f in found)
-    assert len(found) == 4
-
-
-# -- spreadsheet safety --------------------------------------------------------------------
 
 
 def test_no_cell_a_spreadsheet_opens_starts_a_formula(root: Path) -> None:

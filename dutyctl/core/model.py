@@ -133,9 +133,6 @@ class Person:
     def is_away(self, day: date) -> bool:
         return any(day in span for span in self.away)
 
-    def is_available(self, day: date) -> bool:
-        return self.is_active(day) and not self.is_away(day)
-
     def absence_on(self, day: date) -> Span | None:
         return next((span for span in self.away if day in span), None)
 
@@ -285,8 +282,3 @@ class Plan:
 
     def is_holiday(self, day: date) -> bool:
         return day in self.holiday_dates
-
-    def department_people(self, department: str | None) -> tuple[Person, ...]:
-        if department is None:
-            return self.roster
-        return tuple(p for p in self.roster if p.department == department)

@@ -172,10 +172,6 @@ def write_csv(
         writer.writerow([cell(v) for v in row])
 
 
-def problem_text(problem: Problem) -> str:
-    return str(problem)
-
-
 def print_error(exc: DutyctlError) -> None:
     """Every problem an error carries, then the error itself, on stderr."""
     err = console(stderr=True)

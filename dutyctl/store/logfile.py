@@ -44,7 +44,7 @@ from dutyctl.core.entries import (
     row_to_entry,
     timestamp_ms,
 )
-from dutyctl.errors import DutyctlError, InputError, Location, Problem, UsageError, unknown
+from dutyctl.errors import DutyctlError, InputError, Location, Problem, UsageError
 
 if TYPE_CHECKING:
     from dutyctl.core.spreadsheet import Resaved
@@ -785,50 +785,6 @@ def read_log(
         else:
             result.entries.append(item)
     return result
-
-
-def check_log(
-    root: Path,
-    known_people: set[str] | None = None,
-    known_metrics: set[str] | None = None,
-    known_duties: set[str] | None = None,
-    progress: Progress | None = None,
-) -> list[Problem]:
-    """Everything wrong with the log, for ``dutyctl doctor``."""
-    return check_read(read_log(root, progress=progress), known_people, known_metrics,
-                      known_duties)
-
-
-def check_read(
-    read: LogRead,
-    known_people: set[str] | None = None,
-    known_metrics: set[str] | None = None,
-    known_duties: set[str] | None = None,
-) -> list[Problem]:
-    """Everything wrong with a log already read: its read problems and unknown ids."""
-    problems = list(read.problems)
-    ids = {logged.entry.id for logged in read.entries}
-    for logged in read.entries:
-        entry, where = logged.entry, logged.location
-        checks = [("person", entry.person, known_people)]
-        if not entry.is_void:
-            checks.append(("metric", entry.metric, known_metrics))
-        if entry.duty:
-            checks.append(("duty", entry.duty, known_duties))
-        for kind, word, known in checks:
-            if known is not None and word not in known:
-                message, hint = unknown(kind, word, known)
-                problems.append(Problem(where, message, hint))
-        if entry.is_void and entry.voids not in ids:
-            problems.append(
-                Problem(
-                    where,
-                    f"void row {entry.id} cancels {entry.voids}, which is not in the log",
-                    hint="check the id; the entry may be in a file not yet merged",
-                    severity="warning",
-                )
-            )
-    return problems
 
 
 # -- quarantine ----------------------------------------------------------------------------

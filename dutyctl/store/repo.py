@@ -36,10 +36,6 @@ class Repo(NamedTuple):
         return self.root / PLAN_FILE
 
     @property
-    def logs_dir(self) -> Path:
-        return self.root / LOGS_DIR
-
-    @property
     def cache_dir(self) -> Path:
         return self.root / CACHE_DIR
 
