@@ -404,6 +404,24 @@ def test_doctor_exit_codes_and_fix(example_repo):
     assert cli(example_repo, "doctor").exit_code == 0
 
 
+def test_log_refuses_a_file_whose_header_is_gone_and_writes_nothing(example_repo):
+    """The rows would be logged and never counted, and `doctor --fix` could quarantine
+    them with the file's own."""
+    log_json(example_repo, "photo=1", "--person", "anna")
+    path = example_repo / "logs" / "2026-11.csv"
+    path.write_bytes(path.read_bytes().split(b"\n", 1)[1])  # the header line deleted
+    before = path.read_bytes()
+    result = cli(example_repo, "log", "photo=1", "--person", "anna")
+    assert result.exit_code == 2, result.output
+    assert ("error: logs/2026-11.csv:1: wrong header: no row of this file is read, so "
+            "nothing was written") in result.stderr
+    assert "put the header line back: id,recorded_at,date," in result.stderr
+    assert path.read_bytes() == before
+    result = cli(example_repo, "log", "--void", before[:26].decode(), "--person", "anna")
+    assert result.exit_code == 2, result.output
+    assert path.read_bytes() == before
+
+
 def test_doctor_names_unknown_people_metrics_and_duties(example_repo):
     log_json(example_repo, "photo=1", "--person", "anna")
     with open(example_repo / "logs" / "2026-11.csv", "a", encoding="utf-8") as handle:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from dutyctl.core.entries import Entry, format_recorded_at
-from dutyctl.errors import DutyctlError
+from dutyctl.errors import DutyctlError, InputError
 from dutyctl.store import logfile
 from dutyctl.store.logfile import (
     EntryIdGenerator,
@@ -223,6 +223,42 @@ def test_wrong_header_is_reported_and_rows_not_guessed(root: Path) -> None:
         "logs/2026-11.csv:1: wrong header: the rows of this file are not read"
     ]
     assert "id,recorded_at,date" in read.problems[0].hint
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        good_line() + good_line(),  # the header line deleted
+        "id,date,person\n" + good_line(),  # another header
+        HEADER_TEXT.replace(",", ";") + good_line().replace(",", ";"),  # a spreadsheet's
+        HEADER_TEXT[:10] + "\n" + good_line(),  # a torn header that rows followed
+    ],
+)
+def test_append_to_a_file_whose_rows_are_not_read_writes_nothing(root: Path, data: str) -> None:
+    """Rows appended there would be written and never counted, and the new row could
+    end in quarantine with the file's own: refuse, name the line, keep every byte."""
+    path = write_log(root, data.encode())
+    with pytest.raises(InputError, match="wrong header: no row of this file is read, so "
+                       "nothing was written") as raised:
+        append_entries(root, [make()])
+    assert raised.value.location is not None and raised.value.location.file == "logs/2026-11.csv"
+    assert path.read_bytes() == data.encode()
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        HEADER_TEXT,
+        "\ufeff" + HEADER_TEXT.replace("\n", "\r\n"),  # BOM and CRLF, as checked out
+        ",".join(f'"{cell}"' for cell in HEADER_TEXT.strip().split(",")) + "\n",  # quoted
+        HEADER_TEXT[:10] + "\n" + HEADER_TEXT,  # a torn header, then a whole one
+    ],
+)
+def test_append_to_a_file_the_reader_reads_goes_ahead(root: Path, header: str) -> None:
+    write_log(root, (header + good_line(note="old")).encode())
+    entry = make(note="new")
+    append_entries(root, [entry])
+    assert read_log(root).all_entries()[-1] == entry
 
 
 def test_bad_rows_are_reported_with_line_and_skipped(root: Path) -> None:

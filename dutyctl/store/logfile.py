@@ -330,6 +330,8 @@ def _append_locked(root: Path, path: Path, fd: int, block: bytes, rel: str) -> P
     # O_RDWR rather than O_WRONLY only so this descriptor can pread the file's end.
     size = os.fstat(fd).st_size
     repaired: Problem | None = None
+    if size:
+        _refuse_unread(fd, size, rel)
     if size == 0:
         # The header goes in the same write as the first rows: a new month's file
         # never exists with rows but no header, whoever creates it first.
@@ -376,6 +378,24 @@ def _append_locked(root: Path, path: Path, fd: int, block: bytes, rel: str) -> P
     if size == 0:
         _fsync_dir(path.parent)
     return repaired
+
+
+def _refuse_unread(fd: int, size: int, rel: str) -> None:
+    """Refuse to append to a file whose rows the reader does not read (a wrong header, a
+    spreadsheet's re-save): the new rows would be written and never counted."""
+    head = os.pread(fd, min(size, 8192), 0)  # the header is one short line
+    for line in _scan(_lines(io.BytesIO(head), len(head)), rel):
+        if line.kind == "header":
+            return
+        if line.kind == "stop" and line.problem is not None:
+            raise InputError(
+                "wrong header: no row of this file is read, so nothing was written",
+                line.problem.location,
+                hint="`dutyctl doctor` says what is wrong with it, and `dutyctl doctor --fix` "
+                "writes a file a spreadsheet re-saved in the log's format again; else put "
+                "the header line back: " + ",".join(HEADER),
+            )
+    # No whole header yet: a header cut short, which the append completes.
 
 
 def _count_lines(fd: int, size: int) -> int:
