@@ -404,6 +404,29 @@ def test_doctor_exit_codes_and_fix(example_repo):
     assert cli(example_repo, "doctor").exit_code == 0
 
 
+def test_voiding_settles_what_doctor_found_in_a_row(example_repo):
+    """No row is ever edited, so voiding one is how its mistake is settled: doctor is
+    clean again, and the void row (which copies the entry's date and duty) is not
+    reported for them."""
+    log_json(example_repo, "photo=1", "--person", "anna")
+    with open(example_repo / "logs" / "2026-11.csv", "a", encoding="utf-8") as handle:
+        handle.write("01KHANDEDITED0000000000000,2026-11-24T08:00:00.000Z,2026-11-24,"
+                     "anne,socal,,phot,1,,,,\n")
+    (example_repo / "logs" / "2025-12.csv").write_text(
+        "id,recorded_at,date,person,duty,channel,metric,value,minutes,url,note,voids\n"
+        "01KHANDEDITED0000000000001,2026-11-24T08:00:00.000Z,2025-12-01,anna,blog,,photo,1,"
+        ",,,\n")
+    found = cli(example_repo, "doctor")
+    assert found.exit_code == 1
+    assert "unknown person 'anne'" in found.stdout and "before the plan's start" in found.stdout
+    for entry_id in ("01KHANDEDITED0000000000000", "01KHANDEDITED0000000000001"):
+        voided = cli(example_repo, "log", "--void", entry_id, "--person", "anna")
+        assert voided.exit_code == 0, voided.output
+    settled = cli(example_repo, "doctor")
+    assert settled.exit_code == 0, settled.output
+    assert "The log is clean" in settled.stdout
+
+
 def test_log_refuses_a_file_whose_header_is_gone_and_writes_nothing(example_repo):
     """The rows would be logged and never counted, and `doctor --fix` could quarantine
     them with the file's own."""

@@ -109,8 +109,11 @@ def careful(root: Path) -> dict:
     answers["problems"] = read.problems
     from dutyctl.core.logchecks import check_entries
 
-    doctor = _check_read(read, set(plan.people), set(plan.metrics), set(plan.duties))
-    doctor += check_entries(((e.entry, e.location) for e in read.entries), start=plan.start,
+    # A voided row counts for nothing, and doctor leaves it out.
+    voided = {e.entry.voids for e in read.entries if e.entry.is_void}
+    settled = [e for e in read.entries if e.entry.is_void or e.entry.id not in voided]
+    doctor = _check_read(read, settled, set(plan.people), set(plan.metrics), set(plan.duties))
+    doctor += check_entries(((e.entry, e.location) for e in settled), start=plan.start,
                             today=today)
     doctor += unread_files(root)
     answers["doctor"] = sorted(doctor, key=lambda p: (p.location.file or "",
@@ -119,19 +122,20 @@ def careful(root: Path) -> dict:
     return answers
 
 
-def _check_read(read, people, metrics, duties):
-    """What ``doctor`` finds, as the careful reader sees the log."""
+def _check_read(read, rows, people, metrics, duties):
+    """What ``doctor`` finds, as the careful reader sees the log (``rows``: its rows but
+    those voided)."""
     from dutyctl.errors import Problem, unknown
 
     problems = list(read.problems)
     ids = {logged.entry.id for logged in read.entries}
-    for logged in read.entries:
+    for logged in rows:
         entry, where = logged.entry, logged.location
         checks = [("person", entry.person, people)]
         if not entry.is_void:
             checks.append(("metric", entry.metric, metrics))
-        if entry.duty:
-            checks.append(("duty", entry.duty, duties))
+            if entry.duty:
+                checks.append(("duty", entry.duty, duties))
         for kind, word, known in checks:
             if word not in known:
                 message, hint = unknown(kind, word, known)
@@ -182,6 +186,14 @@ def test_every_answer_equals_the_careful_reader_across_changes(repo: Path):
     append_entries(repo, [void(november[0], rng)])  # a void in the same file
     with open(repo / "logs" / "2026-10.csv", "ab") as handle:  # and one in another file
         handle.write(encode_entries([void(november[1], rng)]))
+    check(repo)
+
+    # Voiding settles a row doctor names: a metric the plan lacks, a day before its start.
+    rest = [e for e in logged if e not in november[:2]]
+    named = ([e for e in rest if e.metric == "unknown"][:1]
+             + [e for e in rest if e.date < date(2026, 1, 5) and e.metric != "unknown"][:1])
+    assert len(named) == 2
+    append_entries(repo, [void(e, rng) for e in named])
     check(repo)
 
     # An id in two files: an identical copy (a merge) and one with other content.

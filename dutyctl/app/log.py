@@ -539,13 +539,14 @@ def doctor(repo, fix: bool = False, progress=None) -> DoctorResult:
 
 def _known_rows(rows, plan: Plan, problems: list[Problem]):
     """The rows, on their way to the checks of what they mean, checked first against the
-    plan's people, metrics and duties, and for a void of an id the log does not hold."""
+    plan's people, metrics and duties, and for a void of an id the log does not hold. A
+    void row's duty is its entry's, copied: the entry is where a wrong one is named."""
     for entry, where, lost in rows:
         checks = [("person", entry.person, plan.people)]
         if not entry.is_void:
             checks.append(("metric", entry.metric, plan.metrics))
-        if entry.duty:
-            checks.append(("duty", entry.duty, plan.duties))
+            if entry.duty:
+                checks.append(("duty", entry.duty, plan.duties))
         for kind, word, known in checks:
             if word not in known:
                 message, hint = unknown(kind, word, known)

@@ -34,7 +34,8 @@ def check_entries(
     # A team that brought years of history sees one line per file for it, not a million.
     dated_out: dict[tuple[str, str], int] = {}  # (file, "before"/"after") -> rows
     for entry, where in logged:
-        side = "before" if entry.date < start else "after" if entry.date > today else None
+        side = ("before" if entry.date < start else "after" if entry.date > today else None
+                ) if not entry.is_void else None  # a void row's date is its entry's
         if side is not None:
             key = (where.file if where else "", side)
             shown = dated_out.get(key, 0)

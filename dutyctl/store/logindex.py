@@ -462,12 +462,15 @@ class LogIndex:
                  today: date) -> Iterator[tuple[Entry, Location, bool]]:
         """The first rows of their ids that ``doctor`` may find wrong, in log order: naming
         a person, metric or duty not in these sets, dated before ``start`` or after
-        ``today``, and every void row, with whether it voids an id the log does not hold."""
+        ``today``, and every void row, with whether it voids an id the log does not hold.
+        A voided row counts for nothing and is left out: voiding is how a mistake is
+        settled, since no row is ever edited."""
         lost = "voids != '' AND NOT EXISTS (SELECT 1 FROM rows AS t WHERE t.id = rows.voids"
         query = f"""SELECT {ENTRY}, file, line, {lost} AND t.first) FROM rows WHERE first AND
-            (person NOT IN (SELECT value FROM json_each(?1)) OR (voids = '' AND metric NOT IN
-            (SELECT value FROM json_each(?2))) OR (duty != '' AND duty NOT IN (SELECT value
-            FROM json_each(?3))) OR voids != '' OR date < ?4 OR date > ?5) ORDER BY file, line"""
+            (counted OR voids != '') AND (person NOT IN (SELECT value FROM json_each(?1)) OR
+            (voids = '' AND metric NOT IN (SELECT value FROM json_each(?2))) OR (duty != ''
+            AND duty NOT IN (SELECT value FROM json_each(?3))) OR voids != '' OR date < ?4
+            OR date > ?5) ORDER BY file, line"""
         args = [_json_list(known) for known in (people, metrics, duties)]
         for row in self.db.execute(query, [*args, start.isoformat(), today.isoformat()]):
             yield entry_of(row), Location(row[12], row[13]), bool(row[14])
