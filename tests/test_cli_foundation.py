@@ -301,6 +301,7 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(example_repo: Path):
         ("entries", "--month", "2026-11", "--format", "csv"),
         ("entries", "--month", "2026-11", "--format", "json"),
         ("rotate", "--from", "2026-01-05", "--to", "2030-12-31", "--format", "csv"),
+        ("rotate", "--weeks", "260", "--stats"),  # a Rich table, which would exit 1 itself
     ]
     for args in cases:
         code, first, stderr = _read_one_line_and_close(*args, cwd=example_repo)

@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import cache
 from typing import IO, TYPE_CHECKING, Any
 
 from dutyctl.errors import DutyctlError, Problem
@@ -60,12 +61,24 @@ def quiet() -> bool:
     return bool(_settings["quiet"])
 
 
-def console(*, stderr: bool = False, file: IO[str] | None = None, record: bool = False) -> Console:
+@cache
+def _console_class() -> type[Console]:
     from rich.console import Console
 
+    class OneRuleForBrokenPipes(Console):
+        def on_broken_pipe(self) -> None:
+            # Rich would exit 1 itself; the CLI ends every command the same way when its
+            # reader goes away (`| head`), quietly and with 0 (cli.common).
+            self.quiet = True
+            raise BrokenPipeError
+
+    return OneRuleForBrokenPipes
+
+
+def console(*, stderr: bool = False, file: IO[str] | None = None, record: bool = False) -> Console:
     no_color = not _settings["color"] or "NO_COLOR" in os.environ
     stream = file or (sys.stderr if stderr else sys.stdout)
-    return Console(
+    return _console_class()(
         file=stream,
         no_color=no_color,
         highlight=False,
