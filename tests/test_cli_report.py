@@ -281,6 +281,10 @@ def test_week_and_person_reports(repo: Path):
         (("week", "2026-W60"), "is not a week of 2026"),
         (("leaderboard", "--month", "this", "--week", "this"),
          "--month and --week cannot be used together"),
+        (("leaderboard", "--month", "this", "--year", "2026"),
+         "give one period: --month M, --week W, --quarter Q, --year Y or --all"),
+        (("person", "anna", "--month", "this", "--year", "2026"),  # it has no --week
+         "give one period: --month M, --quarter Q, --year Y or --all"),
         (("leaderboard", "--year", "20x6"), "'20x6' is not a year"),
         (("leaderboard", "--quarter", "2026-Q5"), "'2026-Q5' is not a quarter"),
         (("person", "annna"), "did you mean 'anna'?"),

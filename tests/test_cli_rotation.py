@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import init_git, run_cli
+from tests.conftest import git, init_git, run_cli
 
 TODAY = {"DUTYCTL_TODAY": "2026-11-24"}
 
@@ -195,6 +195,11 @@ def test_who_by_argument_environment_and_git_email(example_repo: Path):
     assert json.loads(by_git.stdout)["person"] == "anna"
     unknown = run_cli("who", "emmma", "--repo", str(example_repo), env=TODAY)
     assert unknown.exit_code == 2 and "did you mean 'emma'?" in unknown.stderr
+    git(example_repo, "config", "user.email", "nobody@example.com")
+    stranger = run_cli("who", "--repo", str(example_repo), env=TODAY)
+    assert stranger.exit_code == 2
+    assert "say who you are with a person id (dutyctl who ID)" in stranger.stderr
+    assert "--person" not in stranger.stderr  # `who` has no such option
 
 
 def on_social(repo: Path, day: str) -> str:

@@ -120,6 +120,9 @@ CASES = [
     ("coordinator: anna}", "coordinator: zed}", "unknown person 'zed'", 12, 28),
     ("metric: followers", "metric: follower", "unknown metric 'follower'", 22, 27),
     ("channel: instagram", "channel: insta", "unknown channel 'insta'", 22, 54),
+    ("channels: [twitter, instagram, blog]", "channels: twitter",
+     "channels must be a list of channel ids or a mapping of id -> settings, found "
+     "'twitter'", 4, 11),
     ("by: points", "by: pointz", "'pointz' is not a ranking", 21, 33),
     ("min_compliance: 0.8", "min_compliance: 1.5", "more than 100%", 21, 61),
     ("due: [TU, TH]", "due: [TU, XX]", "'XX' is not a weekday", 19, 70),

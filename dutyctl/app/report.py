@@ -37,8 +37,10 @@ def choose_period(
     year: str | None = None,
     all_time: bool = False,
     default: str = "month",
+    week_ok: bool = True,
 ) -> tuple[str, Span]:
-    """One period from --month/--week/--quarter/--year/--all (label, days)."""
+    """One period from --month/--week/--quarter/--year/--all (label, days); ``week_ok``:
+    whether the command has --week, for the hint."""
     from dutyctl.core.syntax import parse_month, parse_quarter, parse_week, parse_year
 
     given = [
@@ -55,7 +57,10 @@ def choose_period(
     if len(given) > 1:
         raise UsageError(
             " and ".join(name for name, _ in given) + " cannot be used together",
-            hint="give one period: --month M, --week W, --quarter Q, --year Y or --all",
+            hint="give one period: " + ", ".join(
+                option for option, given in (("--month M", True), ("--week W", week_ok),
+                                             ("--quarter Q", True), ("--year Y", True))
+                if given) + " or --all",
         )
     if not given:
         if default == "all":
@@ -253,7 +258,8 @@ def person(
     found, plan, today = _load(repo, rev, None)
     _check("person", person_id, plan.people)
     _, span = choose_period(
-        plan, today, month=month, quarter=quarter, year=year, all_time=all_time, default="all"
+        plan, today, month=month, quarter=quarter, year=year, all_time=all_time, default="all",
+        week_ok=False,
     )
     rotation, first, last = _rotation_for(found, plan, span, today)
     slots = reports.person_slots(rotation, person_id, span, today)

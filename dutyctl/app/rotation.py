@@ -180,7 +180,7 @@ def next_duties(repo, rev, person: str | None, count: int, day_text: str | None)
     from dutyctl.store.identity import person_id
 
     found, plan = load(repo, rev)
-    pid = person_id(plan, found, person)
+    pid = person_id(plan, found, person, how="a person id (dutyctl who ID)")
     day = parse_day(day_text, plan_today(plan)) if day_text else plan_today(plan)
     # Far enough ahead for anyone's next few turns, however large the team.
     horizon = day + timedelta(days=max(62, 7 * count * max(1, len(plan.roster) // 2)))

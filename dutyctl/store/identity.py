@@ -25,8 +25,10 @@ if TYPE_CHECKING:  # for the type checker only: `dutyctl log` runs this without 
         def people(self) -> Mapping[str, _Emailed]: ...
 
 
-def person_id(plan: Roster, repo: Repo, given: str | None = None) -> str:
-    """The roster id of the person meant: given, from the environment, or from git."""
+def person_id(plan: Roster, repo: Repo, given: str | None = None, *,
+              how: str = "--person ID") -> str:
+    """The roster id of the person meant: given, from the environment, or from git.
+    ``how`` is how the command is told a person, for the hints."""
     if given:
         return check_person(plan, given)
     env = os.environ.get("DUTYCTL_PERSON")
@@ -40,11 +42,11 @@ def person_id(plan: Roster, repo: Repo, given: str | None = None) -> str:
         raise UsageError(
             f"your git e-mail <{email}> is not in the roster",
             hint="add 'email: " + email + "' to your entry in plan.yaml, "
-            "or say who you are with --person ID or DUTYCTL_PERSON=ID",
+            f"or say who you are with {how} or DUTYCTL_PERSON=ID",
         )
     raise UsageError(
-        "cannot tell who you are: no --person, no DUTYCTL_PERSON and no git user.email",
-        hint="pass --person ID, or set DUTYCTL_PERSON=ID, or 'git config user.email ...'",
+        "cannot tell who you are: no person given, no DUTYCTL_PERSON and no git user.email",
+        hint=f"give {how}, or set DUTYCTL_PERSON=ID, or 'git config user.email ...'",
     )
 
 

@@ -804,6 +804,14 @@ def _entries(reader: _Reader, top: dict, key: str, what: str):
             if item_id is not None:
                 yield item_id, None, f"{key}.{item_id}", reader.at(raw, index), raw, index
         return
+    if not isinstance(raw, dict) and not _tagged(raw):
+        reader.error(
+            location,
+            f"{key} must be a list of {what} ids or a mapping of id -> settings, found "
+            f"{_kind(raw)}",
+            f"write a list, even of one: {key}: [{raw if isinstance(raw, str) else 'id'}]",
+        )
+        return
     section = reader.mapping(raw, key, location)
     if section is None:
         return
