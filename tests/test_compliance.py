@@ -3,6 +3,7 @@ number is worked out in the comments."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 
 import pytest
@@ -192,9 +193,12 @@ def test_person_compliance_and_streak(results):
     people = person_compliance(results.values())
     assert (people["ann"].slots, people["ann"].slots_met, people["ann"].streak) == (3, 2, 1)
     assert people["ann"].compliance == pytest.approx(2 / 3)
-    assert (people["ben"].slots, people["ben"].slots_met, people["ben"].streak) == (3, 1, 0)
+    # B2 is still running: cat has met it (counted), ben not yet (in progress: not counted)
+    assert (people["ben"].slots, people["ben"].slots_met, people["ben"].streak) == (2, 1, 0)
     assert (people["cat"].slots, people["cat"].slots_met, people["cat"].compliance) == (2, 2, 1.0)
     assert people["cat"].streak == 2
+    ended = person_compliance(dataclasses.replace(r, running=False) for r in results.values())
+    assert (ended["ben"].slots, ended["ben"].slots_met) == (3, 1)  # once B2 ends, missed
 
 
 def test_points_and_inference(plan):

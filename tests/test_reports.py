@@ -49,7 +49,8 @@ def test_leaderboard_numbers(plan):
     assert (rows["ann"].entries, rows["ben"].entries, rows["cat"].entries) == (5, 4, 5)
     assert (rows["ann"].minutes, rows["ben"].minutes, rows["cat"].minutes) == (75, 110, 25)
     assert (rows["ann"].slots, rows["ann"].slots_met, rows["ann"].streak) == (3, 2, 1)
-    assert rows["cat"].compliance == 1.0 and rows["ben"].compliance == pytest.approx(1 / 3)
+    # ben: B1 met, S2 missed, B2 running and not met yet (in progress, not counted)
+    assert rows["cat"].compliance == 1.0 and rows["ben"].compliance == pytest.approx(1 / 2)
 
 
 def test_leaderboard_ties_go_to_compliance_then_id(plan):
@@ -76,7 +77,8 @@ def march(plan, log=LOG):
 def test_month_headline_duties_and_missed(plan):
     report = march(plan)
     h = report.headline
-    assert (h.slots, h.met, h.missed, h.compliance) == (6, 3, 3, 0.5)
+    # B2 is still running and not met: in progress, neither met nor missed
+    assert (h.slots, h.met, h.missed, h.in_progress, h.compliance) == (6, 3, 2, 1, 0.6)
     assert h.previous is None and h.change is None  # February had no slots
     social, blog = report.duties
     # social S1..S4: photo 1 each -> 4 vs 1+2+1+1 = 5; repost 2 each -> 8 vs 0+1+3+2 = 6
@@ -127,12 +129,15 @@ def test_month_channels_roi_best_goals(plan):
 
 def test_award_winner_and_tie_break(plan):
     result = march(plan).award
-    # ben (1/3) is below 50%; ann 21 points (2/3), cat 18 (2/2)
-    assert result.winner.person == "ann" and result.tie_break is None
-    assert [c.person for c in result.runners_up] == ["cat"] and result.qualified == 2
-    tied = march(plan, LOG + [entry("E16", "2026-03-06", "cat", "", "insta", "repost", 3)])
+    # ben 37 points at 1/2 (B2, running, is not held against him yet), ann 21 (2/3), cat 18
+    assert result.winner.person == "ben" and result.tie_break is None
+    assert [c.person for c in result.runners_up] == ["ann", "cat"] and result.qualified == 3
+    tied = march(plan, LOG + [entry("E16", "2026-03-06", "cat", "", "insta", "repost", 19)])
     assert tied.award.winner.person == "cat"
-    assert tied.award.tie_break == "tie on 21 points broken by compliance 100% vs 67%"
+    assert tied.award.tie_break == "tie on 37 points broken by compliance 100% vs 50%"
+    # Once B2 has ended unmet, ben is at 1/3, below the 50% the award asks
+    later = month_report(plan, ROTATION, LOG, "2026-03", MARCH, date(2026, 3, 16)).award
+    assert "ben" not in {later.winner.person, *(c.person for c in later.runners_up)}
 
 
 def test_award_by_entries_and_compliance(plan):

@@ -325,15 +325,19 @@ def judge_totals(
 
 
 def person_compliance(results: Iterable[SlotResult]) -> dict[str, PersonCompliance]:
-    """Each person's slots, slots met (for them) and current streak, over ``results``."""
+    """Each person's slots, slots met (for them) and current streak, over ``results``.
+
+    A slot still running that a person has not met yet is not counted for them: it is
+    in progress, neither met nor missed, until it is met or it ends."""
     # Only what a streak needs is kept of each slot, in the order judged slots come in
     # (a stable sort by start and duty): ``results`` may stream years of them.
-    kept = sorted(((r.start, r.duty, r.people, r.met_by) for r in results),
+    kept = sorted(((r.start, r.duty, r.people, r.met_by, r.running) for r in results),
                   key=lambda slot: slot[:2])
     history: dict[str, list[bool]] = {}
-    for _, _, people, met_by in kept:
+    for _, _, people, met_by, running in kept:
         for person in people:
-            history.setdefault(person, []).append(person in met_by)
+            if person in met_by or not running:
+                history.setdefault(person, []).append(person in met_by)
     out = {}
     for person, outcomes in history.items():
         streak = 0

@@ -319,8 +319,9 @@ class Target:
 class Headline:
     slots: int
     met: int
-    missed: int
-    compliance: float | None
+    missed: int  # ended and not met
+    in_progress: int  # still running and not met yet: neither met nor missed
+    compliance: float | None  # met / (met + missed)
     previous: float | None  # the previous month's compliance
     change: float | None  # compliance - previous, as a share (0.05 = 5 points)
 
@@ -488,12 +489,14 @@ def month_report_of(
     before = _filter_slots(before, keep)
 
     met = sum(r.met for r in results)
-    rate = met / len(results) if results else None
-    previous = sum(r.met for r in before) / len(before) if before else None
+    in_progress = sum(r.running and not r.met for r in results)
+    rate = _rate(results)
+    previous = _rate(before)
     headline = Headline(
         slots=len(results),
         met=met,
-        missed=len(results) - met,
+        missed=len(results) - met - in_progress,
+        in_progress=in_progress,
         compliance=rate,
         previous=previous,
         change=rate - previous if rate is not None and previous is not None else None,
@@ -550,6 +553,12 @@ def _duty_rows(plan: Plan, results: list[SlotResult]) -> list[DutyRow]:
             )
         )
     return rows
+
+
+def _rate(results: Sequence[SlotResult]) -> float | None:
+    """Slots met over slots decided: a running slot not met yet is neither."""
+    decided = [r for r in results if r.met or not r.running]
+    return sum(r.met for r in decided) / len(decided) if decided else None
 
 
 def _person_rows(

@@ -445,6 +445,7 @@ def month_json(plan: Plan, report: MonthReport) -> dict:
             "slots": h.slots,
             "met": h.met,
             "missed": h.missed,
+            "in_progress": h.in_progress,
             "compliance": num(h.compliance),
             "previous_compliance": num(h.previous),
             "change": num(h.change),
@@ -508,6 +509,10 @@ def _next_review_text(report: MonthReport) -> str:
     return report.next_review.isoformat() + (f" ({note})" if note else "")
 
 
+def _in_progress(headline) -> str:
+    return f", {headline.in_progress} in progress" if headline.in_progress else ""
+
+
 def _change_text(report: MonthReport) -> str:
     h = report.headline
     if h.change is None:
@@ -551,7 +556,8 @@ def month_markdown(plan: Plan, report: MonthReport) -> str:
     out = [
         f"# {md_escape(plan.team)}: monthly review {report.month}{scope}",
         "",
-        f"**{h.slots} slots**, {h.met} met, {h.missed} missed: **{pct(h.compliance)} "
+        f"**{h.slots} slots**, {h.met} met, {h.missed} missed{_in_progress(h)}: "
+        f"**{pct(h.compliance)} "
         f"compliance** ({_change_text(report)}).",
         "",
         "## Duties",
@@ -644,7 +650,7 @@ def draw_month(plan: Plan, report: MonthReport, out: Console, fancy: bool) -> No
     out.print(Text(visible(f"{plan.team}: monthly review {report.month}{scope}"), style="bold"))
     colour = status(h.compliance) if h.slots else "grey"
     out.print(
-        f"{h.slots} slots, {h.met} met, {h.missed} missed: "
+        f"{h.slots} slots, {h.met} met, {h.missed} missed{_in_progress(h)}: "
         f"{_coloured(pct(h.compliance) + ' compliance', colour)} ({escape(_change_text(report))})"
     )
     out.print()
