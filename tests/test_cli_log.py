@@ -404,6 +404,23 @@ def test_doctor_exit_codes_and_fix(example_repo):
     assert cli(example_repo, "doctor").exit_code == 0
 
 
+def test_doctor_finds_a_logs_that_is_a_file_and_a_month_that_does_not_exist(example_repo):
+    (example_repo / "logs").rmdir()
+    (example_repo / "logs").write_text("not a folder")
+    result = cli(example_repo, "doctor")
+    assert result.exit_code == 1, result.output
+    assert "logs: error: logs is not a folder: no log is read" in result.stdout
+    (example_repo / "logs").unlink()
+    (example_repo / "logs").mkdir()
+    (example_repo / "logs" / "2026-13.csv").write_text(
+        "id,recorded_at,date,person,duty,channel,metric,value,minutes,url,note,voids\n")
+    result = cli(example_repo, "doctor")
+    assert result.exit_code == 0, result.output
+    assert ("logs/2026-13.csv: warning: file name is not YYYY-MM.csv, so its dates cannot be "
+            "checked") in result.stdout
+    assert "The log is readable, with 1 warning (0 entries in 1 file)" in result.stdout
+
+
 def test_voiding_settles_what_doctor_found_in_a_row(example_repo):
     """No row is ever edited, so voiding one is how its mistake is settled: doctor is
     clean again, and the void row (which copies the entry's date and duty) is not

@@ -164,7 +164,7 @@ def test_disk_full_while_logging(logged_repo: Path, monkeypatch: pytest.MonkeyPa
     assert "free some disk space" in result.stderr
     assert snapshot(logged_repo) == before  # the earlier entry is intact, no torn row
     after = run_cli("doctor", "--repo", str(logged_repo), env=TODAY)
-    assert after.exit_code == 0 and "1 entries" in after.stdout
+    assert after.exit_code == 0 and "1 entry in 1 file" in after.stdout
 
 
 @needs_proc

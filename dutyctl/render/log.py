@@ -315,7 +315,7 @@ def doctor_report(result: DoctorResult, format: str) -> None:
         print_problem(problem, out)
     errors, warnings = len(result.errors), len(result.problems) - len(result.errors)
     files = f"{len(result.files)} file{'s' if len(result.files) != 1 else ''}"
-    summary = f"{result.entries} entries in {files}"
+    summary = f"{result.entries} entr{'ies' if result.entries != 1 else 'y'} in {files}"
     if errors:
         out.print(
             f"[bold red]{errors} problem{'s' if errors != 1 else ''}[/]"
@@ -323,7 +323,8 @@ def doctor_report(result: DoctorResult, format: str) -> None:
             + f" in the log ({summary})"
         )
     elif warnings:
-        out.print(f"The log is readable, with {warnings} warning(s) ({summary})")
+        out.print(f"The log is readable, with {warnings} warning{'s' if warnings != 1 else ''}"
+                  f" ({summary})")
     else:
         out.print(f"The log is clean: {summary}")
 

@@ -60,7 +60,7 @@ FILE_MODE = 0o644
 RESAVED_MAX_BYTES = 64 << 20
 
 _BOM = b"\xef\xbb\xbf"
-_MONTH_FILE_RE = re.compile(r"^(\d{4})-(\d{2})\.csv\Z", re.ASCII)
+_MONTH_FILE_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])\.csv\Z", re.ASCII)
 _POLL_SECONDS = 0.01
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # a write never follows a symlink
 _QUARANTINE_HINT = (
@@ -711,7 +711,12 @@ def unread_files(root: Path) -> list[Problem]:
             hint=f"make {LOGS_DIR}/ a real folder in the repository: "
             f"rm {LOGS_DIR} && mkdir {LOGS_DIR}, then put the month files in it")]
     if not folder.is_dir():
-        return []
+        if not os.path.lexists(folder):
+            return []
+        return [Problem(
+            Location(LOGS_DIR), f"{LOGS_DIR} is not a folder: no log is read, and "
+            "`dutyctl log` cannot write one",
+            hint=f"move it aside (mv {LOGS_DIR} {LOGS_DIR}.old), then mkdir {LOGS_DIR}")]
     problems = []
     for path in sorted(folder.iterdir()):
         rel = _rel(root, path)

@@ -34,7 +34,7 @@ from dutyctl.store import logfile
 if TYPE_CHECKING:
     from dutyctl.core.compliance import SlotDay, SlotSum
 
-VERSION = 3
+VERSION = 4  # the reader's rules are part of what is stored: a change rebuilds it
 # The indexes of the rows. A refresh that reads more than the index holds (the first
 # build) drops them and sorts the rows into them afterwards, as SQLite loads in bulk:
 # on 1,000,000 rows the inserts took 13.6 s instead of 20 s with the indexes kept up to
