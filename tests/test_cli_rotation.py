@@ -172,10 +172,18 @@ def test_today_json_is_exact_and_knows_review_days(example_repo: Path):
         "end": "2026-11-27",
         "people": ["bruno"],
         "kpi": {"photo": 1, "repost": 1, "news": 1},
+        "kpi_max": {},
         "due": [],
         "due_today": False,
         "due_moves": [],
     }
+    # The plan's `article: 1..2`: the minimum, and the maximum beside it
+    blog = data["duties"][0]
+    assert (blog["duty"], blog["kpi"], blog["kpi_max"]) == ("blog", {"article": 1}, {"article": 2})
+    who = json.loads(run_cli("who", blog["people"][0], "--repo", str(example_repo), "--date",
+                             "2026-11-27", "-f", "json").stdout)
+    assert [(d["kpi"], d["kpi_max"]) for d in who["duties"] if d["duty"] == "blog"][0] == (
+        {"article": 1}, {"article": 2})
     holiday = run_cli("today", "--repo", str(example_repo), "--date", "2026-12-25")
     assert "Holiday: Christmas Day" in holiday.stdout
     assert "Social media duty" not in holiday.stdout

@@ -62,6 +62,11 @@ def kpi_minimums(plan: Plan, duty_id: str) -> dict[str, float]:
     return {m: b.minimum for m, b in plan.duties[duty_id].kpi.items()}
 
 
+def kpi_maximums(plan: Plan, duty_id: str) -> dict[str, float]:
+    """The metrics of a duty's KPI that have a maximum (``1..2``), and that maximum."""
+    return {m: b.maximum for m, b in plan.duties[duty_id].kpi.items() if b.maximum is not None}
+
+
 def next_review(plan: Plan, day: date) -> date | None:
     """The day of the next review on or after ``day``, moved off holidays."""
     moved = next_review_move(plan, day)
@@ -132,6 +137,7 @@ def today_view(plan: Plan, rotation: Rotation, day: date) -> dict:
                 "people": list(a.people),
                 "names": [plan.people[p].name for p in a.people],
                 "kpi": kpi_minimums(plan, a.duty),
+                "kpi_max": kpi_maximums(plan, a.duty),
                 "kpi_text": {m: str(b) for m, b in duty.kpi.items()},
                 "kpi_per": duty.kpi_per,
                 "due": list(duty.due_codes),
@@ -167,6 +173,7 @@ def upcoming_for(plan: Plan, rotation: Rotation, person: str, day: date, count: 
                 **slot_record(a),
                 "name": plan.duties[a.duty].name,
                 "kpi": kpi_minimums(plan, a.duty),
+                "kpi_max": kpi_maximums(plan, a.duty),
                 "due": list(plan.duties[a.duty].due_codes),
             }
             for a in mine

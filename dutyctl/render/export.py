@@ -119,8 +119,9 @@ def render(result, kind: str, format: str, out: IO[str]) -> None:
                         "date": view["date"],
                         "duties": [
                             {
-                                **{k: d[k] for k in ("duty", "start", "end", "people", "kpi")},
-                                **{k: d[k] for k in ("due", "due_today", "due_moves")},
+                                **{k: d[k] for k in ("duty", "start", "end", "people", "kpi",
+                                                     "kpi_max", "due", "due_today",
+                                                     "due_moves")},
                             }
                             for d in view["duties"]
                         ],
