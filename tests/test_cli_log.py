@@ -326,6 +326,20 @@ def test_entries_filters_periods_and_output_file(example_repo, tmp_path):
     assert entries(example_repo)[0]["id"] in table.stdout  # whole ids, for --void
 
 
+def test_entries_table_in_a_pipe_squeezes_no_column(example_repo):
+    """Not a terminal: every column in full, the note too (at 100 columns it vanished)."""
+    note = "Reposted the launch video with a caption"  # 40 characters: shown whole
+    log_json(example_repo, "repost=1", "--person", "anna", "--note", note,
+             "--channel", "instagram")
+    result = cli(example_repo, "entries", env={"COLUMNS": None})  # as `entries | cat`
+    assert result.exit_code == 0, result.output
+    header, row = [line for line in result.stdout.splitlines() if "anna" in line or
+                   line.strip().startswith("id ")]
+    assert header.split() == ["id", "date", "person", "duty", "metric", "value", "minutes",
+                              "channel", "note"]
+    assert row.rstrip().endswith("instagram   " + note)
+
+
 def test_entries_warns_of_unreadable_rows(example_repo):
     log_json(example_repo, "photo=1", "--person", "anna")
     with open(example_repo / "logs" / "2026-11.csv", "ab") as handle:

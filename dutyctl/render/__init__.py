@@ -75,7 +75,10 @@ def _console_class() -> type[Console]:
     return OneRuleForBrokenPipes
 
 
-def console(*, stderr: bool = False, file: IO[str] | None = None, record: bool = False) -> Console:
+def console(*, stderr: bool = False, file: IO[str] | None = None, record: bool = False,
+            pipe_width: int = 100) -> Console:
+    """A console on stdout (or stderr, or ``file``): the terminal's width, else
+    ``$COLUMNS``, else ``pipe_width``."""
     no_color = not _settings["color"] or "NO_COLOR" in os.environ
     stream = file or (sys.stderr if stderr else sys.stdout)
     return _console_class()(
@@ -85,7 +88,7 @@ def console(*, stderr: bool = False, file: IO[str] | None = None, record: bool =
         emoji=False,
         record=record,
         soft_wrap=stderr,  # messages stay one line each, for grep and for cron mail
-        width=None if stream.isatty() or "COLUMNS" in os.environ else 100,
+        width=None if stream.isatty() or "COLUMNS" in os.environ else pipe_width,
     )
 
 

@@ -235,7 +235,9 @@ def entries_list(result: EntriesResult, format: str, out: IO[str]) -> None:
         )
         return
     where = "the whole log" if result.label == "all" else result.label
-    rich = console(file=out)
+    # In a pipe no column is squeezed (the note would vanish at 100 columns): each row in
+    # full, a stable width whatever the terminal was.
+    rich = console(file=out, pipe_width=10_000)
     entries = list(result.entries)  # a table is laid out whole: for a terminal, not a pipe
     if not entries:
         rich.print(f"No entries in {where}.")
@@ -247,7 +249,7 @@ def entries_list(result: EntriesResult, format: str, out: IO[str]) -> None:
         "duty",
         "metric",
         "value",
-        "min",
+        "minutes",
         "channel",
         "note",
         title=f"{escape(result.plan.team)}: {len(entries)} entries in {where}",
