@@ -119,16 +119,46 @@ def rev_arg(rev: str | None) -> str | None:
     return rev if rev is not None else root_options.get("rev")
 
 
-def output_arg(output: Path | None, repo: str | Path | None) -> Path | None:
-    """The command's --output, refused (exit 2) when it names a file dutyctl keeps (the
-    plan, its roster, the log, git's or the cache's files) or a symlink; see
-    :mod:`dutyctl.store.safefiles`. Checked before any work is done."""
+def output_arg(
+    ctx: typer.Context, output: Path | None, repo: str | Path | None, format: str
+) -> tuple[Path | None, str]:
+    """The command's --output and the format to write: --output is refused (exit 2) when
+    it names a file dutyctl keeps (the plan, its roster, the log, git's or the cache's
+    files) or a symlink (see :mod:`dutyctl.store.safefiles`); without --format, the
+    file's extension names the format (``-o board.html``: html). Checked before any work
+    is done."""
+    format = str(format)
     if output is None:
-        return None
+        return None, format
     from dutyctl.app.load import open_repo
     from dutyctl.store.safefiles import check_output
 
-    return check_output(output, open_repo(repo_arg(repo)))
+    return check_output(output, open_repo(repo_arg(repo))), _format_for(ctx, output, format)
+
+
+# The extensions that name a format; any other (.txt) keeps the command's default.
+_EXTENSION_FORMATS = {".json": "json", ".csv": "csv", ".md": "md", ".markdown": "md",
+                      ".html": "html", ".htm": "html", ".svg": "svg", ".ics": "ics"}
+
+
+def _format_for(ctx: typer.Context, output: Path, format: str) -> str:
+    from dutyctl.errors import UsageError
+
+    named = _EXTENSION_FORMATS.get(output.suffix.lower())
+    source = ctx.get_parameter_source("format")
+    if named is None or (source is not None and source.name != "DEFAULT"):
+        return format  # --format given: it is what the user asked for, whatever the name
+    option = next(p for p in ctx.command.params if p.name == "format")
+    choices = list(getattr(option.type, "choices", ()))
+    if named not in choices:
+        endings = ", ".join(e for e, f in _EXTENSION_FORMATS.items() if f in choices)
+        raise UsageError(
+            f"--output {output.name}: this command writes no {named}; it writes "
+            + ", ".join(choices),
+            hint=f"give --format (one of {', '.join(choices)}), or a file name ending in "
+            f"{endings or '.txt'}",
+        )
+    return named
 
 
 RepoOption = Annotated[
@@ -198,7 +228,8 @@ OutputOption = Annotated[
         "--output",
         "-o",
         metavar="FILE",
-        help="Write to FILE instead of standard output.",
+        help="Write to FILE instead of standard output. Without --format, its extension "
+        "(.json, .csv, .md, .html, .svg, .ics) names the format.",
         show_default=False,
     ),
 ]

@@ -142,6 +142,7 @@ def log(
 
 
 def entries(
+    ctx: typer.Context,
     month: MonthOption = None,
     all_months: Annotated[bool, typer.Option("--all", help="The whole log.")] = False,
     person: id_option("--person", "person", "Only this person's entries.", "-p") = None,
@@ -155,7 +156,7 @@ def entries(
     Problems found reading the log are warnings on stderr (see dutyctl doctor)."""
     from dutyctl.app.log import list_entries
 
-    output = output_arg(output, repo)
+    output, format = output_arg(ctx, output, repo, format)
     result = list_entries(
         repo_arg(repo), month=month, all_months=all_months, person=person, duty=duty
     )

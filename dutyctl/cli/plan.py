@@ -36,6 +36,7 @@ def check(
 
 @app.command("show")
 def show(
+    ctx: typer.Context,
     repo: RepoOption = None,
     rev: RevOption = None,
     format: format_option("table", "json") = "table",
@@ -47,6 +48,6 @@ def show(
     from dutyctl.cli.output import emit
     from dutyctl.core.overview import plan_overview
 
-    output = output_arg(output, repo)
+    output, format = output_arg(ctx, output, repo, format)
     _, plan = load(repo_arg(repo), rev_arg(rev))
     emit(ViewResult(plan, plan_overview(plan, plan_today(plan))), "plan", format, output)

@@ -52,6 +52,7 @@ def _emit(result, kind: str, format, output) -> None:
 
 @app.command("leaderboard")
 def leaderboard(
+    ctx: typer.Context,
     month: MonthOption = None,
     week: WeekOption = None,
     quarter: QuarterOption = None,
@@ -68,7 +69,7 @@ def leaderboard(
     from dutyctl.app import report
     from dutyctl.render import progress_bar
 
-    output = output_arg(output, repo)
+    output, format = output_arg(ctx, output, repo, format)
 
     with progress_bar("Reading the log") as progress:
         result = report.leaderboard(
@@ -80,6 +81,7 @@ def leaderboard(
 
 @app.command("month")
 def month(
+    ctx: typer.Context,
     month: Annotated[
         str | None,
         typer.Argument(
@@ -99,7 +101,7 @@ def month(
     best entries, time budgets, goals, the award and the next review."""
     from dutyctl.app import report
 
-    output = output_arg(output, repo)
+    output, format = output_arg(ctx, output, repo, format)
 
     _emit(report.month(repo_arg(repo), rev_arg(rev), month, department), "month", format,
           output)
@@ -107,6 +109,7 @@ def month(
 
 @app.command("week")
 def week(
+    ctx: typer.Context,
     week: Annotated[
         str | None,
         typer.Argument(
@@ -123,13 +126,14 @@ def week(
     """A short weekly report per duty and person, in Markdown ready to paste in a chat."""
     from dutyctl.app import report
 
-    output = output_arg(output, repo)
+    output, format = output_arg(ctx, output, repo, format)
 
     _emit(report.week(repo_arg(repo), rev_arg(rev), week, department), "week", format, output)
 
 
 @app.command("person")
 def person(
+    ctx: typer.Context,
     person_id: Annotated[
         str,
         typer.Argument(
@@ -149,7 +153,7 @@ def person(
     (default: from the plan's start)."""
     from dutyctl.app import report
 
-    output = output_arg(output, repo)
+    output, format = output_arg(ctx, output, repo, format)
 
     result = report.person(
         repo_arg(repo), rev_arg(rev), person_id, month=month, quarter=quarter, year=year,

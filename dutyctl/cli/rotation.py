@@ -22,6 +22,7 @@ from dutyctl.cli.common import (
 
 
 def rotate(
+    ctx: typer.Context,
     start: Annotated[
         str | None,
         typer.Option("--from", metavar="DATE", help="First day (with --to): YYYY-MM-DD, today..."),
@@ -61,7 +62,7 @@ def rotate(
     from dutyctl.app.rotation import rotation_period
     from dutyctl.cli.output import emit
 
-    output = output_arg(output, repo)
+    output, format = output_arg(ctx, output, repo, format)
     result = rotation_period(
         repo_arg(repo),
         rev_arg(rev),
@@ -80,6 +81,7 @@ def rotate(
 
 
 def today(
+    ctx: typer.Context,
     date: DateOption = None,
     format: format_option("text", "json") = "text",
     output: OutputOption = None,
@@ -90,11 +92,12 @@ def today(
     from dutyctl.app.rotation import today_duties
     from dutyctl.cli.output import emit
 
-    output = output_arg(output, repo)
+    output, format = output_arg(ctx, output, repo, format)
     emit(today_duties(repo_arg(repo), rev_arg(rev), date), "today", format, output)
 
 
 def who(
+    ctx: typer.Context,
     person: Annotated[
         str | None,
         typer.Argument(
@@ -116,7 +119,7 @@ def who(
     from dutyctl.app.rotation import next_duties
     from dutyctl.cli.output import emit
 
-    output = output_arg(output, repo)
+    output, format = output_arg(ctx, output, repo, format)
     emit(next_duties(repo_arg(repo), rev_arg(rev), person, count, date), "who", format, output)
 
 
