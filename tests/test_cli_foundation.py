@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -322,3 +325,67 @@ def test_output_to_a_full_disk_is_an_error_not_a_traceback(example_repo: Path):
         assert child.returncode == 2, args
         assert "No space left on device" in child.stderr, args
         assert "Traceback" not in child.stderr, args
+
+
+def test_quiet_works_after_the_command_too(example_repo: Path):
+    env = {"DUTYCTL_TODAY": "2026-11-30"}
+    where = ("--repo", str(example_repo))
+    before = run_cli("--quiet", "log", "photo=1", "--person", "anna", *where, env=env)
+    after = run_cli("log", "photo=1", "--person", "anna", *where, "-q", env=env)
+    for result in (before, after):
+        assert result.exit_code == 0, result.output
+        assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{26}\n", result.stdout), result.stdout
+    # An option's value is never taken for the flag: this note reads "--quiet".
+    noted = run_cli("log", "photo=1", "--person", "anna", *where, "--note", "--quiet", env=env)
+    assert noted.exit_code == 0 and noted.stdout.startswith("Logged 1 entry")
+    listed = run_cli("entries", "--month", "2026-11", "-f", "json", *where, env=env).stdout
+    assert [e["note"] for e in json.loads(listed)][-1] == "--quiet"
+    shown = run_cli("report", "month", "2026-11", *where, "--quiet", env=env)
+    assert shown.exit_code == 0 and shown.stdout == run_cli(
+        "--quiet", "report", "month", "2026-11", *where, env=env).stdout
+
+
+def _on_a_terminal(*args: str, cwd: Path) -> bytes:
+    """What dutyctl prints to a real terminal (a pseudo-terminal), colour allowed."""
+    import pty
+
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    env.update(TERM="xterm-256color", COLUMNS="100", DUTYCTL_TODAY="2026-11-30")
+    leader, follower = pty.openpty()
+    try:
+        child = subprocess.Popen([sys.executable, "-m", "dutyctl", *args], cwd=cwd, env=env,
+                                 stdin=subprocess.DEVNULL, stdout=follower,
+                                 stderr=subprocess.DEVNULL)
+        os.close(follower)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the child is gone and the terminal closed
+                break
+            if not chunk:
+                break
+            out += chunk
+        assert child.wait(timeout=60) == 0
+        return out
+    finally:
+        os.close(leader)
+
+
+def test_no_color_works_after_the_command_too(example_repo: Path):
+    assert _colours(_on_a_terminal("rotate", "--weeks", "1", cwd=example_repo))
+    for args in (("--no-color", "rotate", "--weeks", "1"), ("rotate", "--weeks", "1",
+                                                              "--no-color")):
+        out = _on_a_terminal(*args, cwd=example_repo)
+        assert b"Anna" in out or b"anna" in out.lower()
+        assert not _colours(out), args
+
+
+def _colours(out: bytes) -> set[str]:
+    """The colours set in terminal output (not bold or italic, which NO_COLOR keeps)."""
+    found = set()
+    for params in re.findall(rb"\x1b\[([0-9;]*)m", out):
+        for code in params.split(b";"):
+            if code and (30 <= int(code) <= 48 or 90 <= int(code) <= 107):
+                found.add(code.decode())
+    return found

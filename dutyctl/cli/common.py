@@ -18,6 +18,21 @@ INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug in dutyctl, not in the input
 class DutyctlGroup(TyperGroup):
     """Catches every DutyctlError in one place: a clear message on stderr and its exit code."""
 
+    # Root flags that also work after the command's name (dutyctl today --quiet), as a
+    # user types them on the end of a line they already have.
+    ANYWHERE = ("quiet", "no_color")
+
+    def get_command(self, ctx, cmd_name):
+        command = super().get_command(ctx, cmd_name)
+        root = ctx.find_root().command
+        if command is None or command is root:
+            return command
+        names = {param.name for param in command.params}
+        for param in root.params:
+            if param.name in self.ANYWHERE and param.name not in names:
+                command.params.append(_anywhere(param))
+        return command
+
     def invoke(self, ctx: typer.Context):
         try:
             return super().invoke(ctx)
@@ -56,6 +71,25 @@ class DutyctlGroup(TyperGroup):
                 )
             )
             ctx.exit(INTERNAL_ERROR)
+
+
+def _anywhere(param):
+    """A copy of a root flag for a command: it sets what the root's does, when given,
+    and hands the command no value (its help is the root's: `dutyctl --help`)."""
+    import copy
+
+    key = {"no_color": "color", "quiet": "quiet"}[param.name]
+
+    def given(ctx, _param, value):
+        if value:
+            from dutyctl import render
+
+            render.configure(**{key: key == "quiet"})
+        return value
+
+    flag = copy.copy(param)
+    flag.expose_value, flag.callback, flag.hidden = False, given, True
+    return flag
 
 
 def stdout_gone() -> None:
