@@ -309,6 +309,47 @@ def test_malformed_log_rows_are_warnings(repo: Path):
     assert json.loads(result.stdout)["rows"]
 
 
+STRANGERS = (
+    "warning: 2 entries name metric 'fotos', which is not in the plan; they count as entries, "
+    "for no points\n"
+    "  hint: did you mean 'photo'? `dutyctl doctor` lists the rows: void each (dutyctl log "
+    "--void ID) and log it again, or add the metric to the plan\n"
+)
+STRANGER = (
+    "warning: 1 entry names person 'annna', who is not in the plan; the report counts it "
+    "under that name\n"
+    "  hint: did you mean 'anna'? `dutyctl doctor` lists the rows: void each (dutyctl log "
+    "--void ID) and log it again, or add the person to the plan\n"
+)
+
+
+@pytest.mark.parametrize("args, said", [
+    (("leaderboard", "--month", "2026-11"), STRANGERS + STRANGER),
+    (("month", "2026-11", "-f", "json"), STRANGERS + STRANGER),
+    (("week", "2026-W47"), STRANGERS + STRANGER),
+    (("person", "anna", "--month", "2026-11"), STRANGERS),
+    (("leaderboard", "--month", "2026-10"), ""),  # none of them is in October
+])
+def test_people_and_metrics_not_in_the_plan_are_warned_of(repo: Path, args: tuple, said: str):
+    """A typo in a hand-edited or imported row is counted under its own name, and said."""
+    from dutyctl.store.logfile import append_entries
+
+    def entry(n: int, person: str, metric: str, value: float = 1) -> Entry:
+        return Entry(f"S{n:05d}", "2026-11-24T08:00:00.000Z", date(2026, 11, 17), person,
+                     "", "", metric, value, None, "", "", "")
+
+    append_entries(repo, [entry(1, "anna", "fotos"), entry(2, "anna", "fotos"),
+                          entry(3, "annna", "photo"), entry(4, "anna", "photo", 2)])
+    result = report(repo, *args)
+    assert result.exit_code == 0, result.output
+    footer = "" if not said else (
+        f"{said.count('warning:')} problem{'s' * (said.count('warning:') > 1)} in the log: "
+        "`dutyctl doctor` checks every file and says what to do\n")
+    assert result.stderr == said + footer
+    if "json" in args:
+        assert json.loads(result.stdout)
+
+
 def test_rev_reads_the_plan_as_committed(repo: Path):
     init_git(repo)
     git(repo, "add", "plan.yaml")

@@ -112,6 +112,49 @@ def _warnings(index, months: set[str]) -> tuple[Problem, ...]:
     )
 
 
+class _Strangers:
+    """The people and metrics the plan does not know, counted as a report's sums stream
+    past on their way to the core: a typo (``anan``) is said, not only shown as one more
+    name on the leaderboard. No second pass over the log."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.found: dict[tuple[str, str], int] = {}
+
+    def watch(self, sums):
+        for item in sums:
+            self.note(item.person, item.metric, item.entries)
+            yield item
+
+    def note(self, person: str, metric: str, entries: int) -> None:
+        """``entries`` entries of ``person`` and ``metric`` (either "": not summed by)."""
+        found = self.found
+        if person and person not in self.plan.people:
+            found["person", person] = found.get(("person", person), 0) + entries
+        if metric and metric not in self.plan.metrics:
+            found["metric", metric] = found.get(("metric", metric), 0) + entries
+
+    def problems(self) -> tuple[Problem, ...]:
+        found = []
+        for (kind, name), count in sorted(self.found.items()):
+            known = self.plan.people if kind == "person" else self.plan.metrics
+            _, suggestion = unknown(kind, name, known)
+            one = count == 1
+            entries = f"{count} {'entry names' if one else 'entries name'}"
+            if kind == "person":
+                what = f"{kind} '{name}', who is not in the plan; the report counts " + (
+                    "it under that name" if one else "them under that name")
+            else:
+                what = f"{kind} '{name}', which is not in the plan; " + (
+                    "it counts as an entry" if one else "they count as entries") + ", for no points"
+            found.append(Problem(
+                None, f"{entries} {what}",
+                hint=suggestion.rstrip(".") + (" " if suggestion.endswith("?") else ". ")
+                + f"`dutyctl doctor` lists the rows: void each (dutyctl log --void ID) and log "
+                f"it again, or add the {kind} to the plan", severity="warning"))
+        return tuple(found)
+
+
 def _index(found):
     from dutyctl.store.logindex import LogIndex
 
@@ -155,13 +198,15 @@ def leaderboard(
         plan, today, month=month, week=week, quarter=quarter, year=year, all_time=all_time
     )
     rotation, first, last = _rotation_for(found, plan, span, today)
+    strangers = _Strangers(plan)
     with _index(found) as index:
         board = reports.leaderboard_of(
             plan, _judge(index, plan, rotation, judged_slots(rotation, span, today), today),
-            index.sums(span.start, span.end, ("person", "metric")),
+            strangers.watch(index.sums(span.start, span.end, ("person", "metric"))),
             span, label=label, department=department,
         )
         problems = _warnings(index, months_between(min(first, span.start), max(last, span.end)))
+    problems += strangers.problems()
     return ReportResult(plan, board, problems)
 
 
@@ -182,6 +227,7 @@ def month(
     keep = None if department is None else {
         p.id for p in plan.roster if p.department == department}
     attribution = Attribution(rotation.assignments)
+    strangers = _Strangers(plan)
     with _index(found) as index:
         results, before = (
             list(_judge(index, plan, rotation, judged_slots(rotation, s, today), today,
@@ -190,15 +236,16 @@ def month(
         )
         # One pass in the index's own order, no sort, whatever the month's size; the three
         # groupings are added up as it streams.
-        people, channels, days = resum(index.sums(span.start, span.end, SUM_KEYS, keep),
-                                       *((key, "metric") for key in reports.MONTH_KEYS))
+        people, channels, days = resum(
+            strangers.watch(index.sums(span.start, span.end, SUM_KEYS, keep)),
+            *((key, "metric") for key in reports.MONTH_KEYS))
         report = reports.month_report_of(
             plan, results, before, people, channels, days,
             index.values(plan.start, span.end, reports.goal_wanted(plan)),
             _best(index, plan, span, keep), period.label, span, today, department=department,
         )
         problems = _warnings(index, months_between(min(first, span.start), last))
-    return ReportResult(plan, report, problems)
+    return ReportResult(plan, report, problems + strangers.problems())
 
 
 def _rotation_for(found, plan: Plan, period: Span, today: date):
@@ -234,13 +281,17 @@ def week(
     found, plan, today = _load(repo, rev, department)
     period = parse_week(week_text or "this", today)
     rotation, first, last = _rotation_for(found, plan, period.span, today)
+    strangers = _Strangers(plan)
     with _index(found) as index:
         entries = list(index.entries(first, last))
         problems = _warnings(index, months_between(first, last))
+    for entry in entries:
+        if period.span.start <= entry.date <= period.span.end:
+            strangers.note(entry.person, entry.metric, 1)
     report = reports.week_report(
         plan, rotation, entries, period.label, period.span, today, department=department
     )
-    return ReportResult(plan, report, problems)
+    return ReportResult(plan, report, problems + strangers.problems())
 
 
 def person(
@@ -263,11 +314,12 @@ def person(
     )
     rotation, first, last = _rotation_for(found, plan, span, today)
     slots = reports.person_slots(rotation, person_id, span, today)
+    strangers = _Strangers(plan)
     with _index(found) as index:
         report = reports.person_report_of(
             plan, list(_judge(index, plan, rotation, slots, today)),
-            index.sums(span.start, span.end, ("date", "metric"), {person_id}),
+            strangers.watch(index.sums(span.start, span.end, ("date", "metric"), {person_id})),
             _best(index, plan, span, {person_id}), person_id, span, today,
         )
         problems = _warnings(index, months_between(first, last))
-    return ReportResult(plan, report, problems)
+    return ReportResult(plan, report, problems + strangers.problems())
