@@ -64,7 +64,7 @@ def test_base_plan_is_valid():
     assert plan.metrics["followers"].points == 0  # outcomes earn nothing by default
     assert plan.metrics["photo"].points == 3
     assert plan.people["cleo"].active_from == date(2026, 6, 1)
-    assert plan.where("people.bob.channels[0]").line == 15
+    assert plan.where("roster.bob.channels[0]").line == 15
 
 
 CASES = [

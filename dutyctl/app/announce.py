@@ -211,7 +211,7 @@ def _check_headers(plan, addresses: list[str], subject: str) -> None:
     check_header(subject, "the mail subject, made from the team name,", plan.locations.get("team"))
     for person in plan.roster:
         if person.email in addresses:
-            where = plan.locations.get(f"people.{person.id}.email")
+            where = plan.locations.get(f"roster.{person.id}.email")
             check_header(person.email, f"the e-mail address of {person.id}", where)
 
 

@@ -31,7 +31,7 @@ def check_plan(plan: Plan) -> list[Problem]:
         ref("person", channel.owner, people, f"channels.{channel.id}.owner")
 
     for person in plan.roster:
-        path = f"people.{person.id}"
+        path = f"roster.{person.id}"
         if plan.departments or person.department is not None:
             ref("department", person.department, departments, f"{path}.department")
         for i, channel_id in enumerate(person.channels):

@@ -41,7 +41,8 @@ except ImportError:  # another Python: the public names
 # 10: one entry per plan (the plan and its start-up values), no note beside it
 # 11: a person's days, a duty's weight (issue 21)
 # 12: a duty's KPI maximums in the start-up views (today, who)
-FORMAT = 12
+# 13: a person's place in the plan is roster.ID (was people.ID), as the file says
+FORMAT = 13
 
 # The cache key of each plan served or stored here (by object id), so that results
 # computed from that plan (a rotation, the slot rows of a query) can be cached next to it.

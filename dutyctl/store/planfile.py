@@ -951,7 +951,7 @@ def _read_person(reader: _Reader, roster: list, index: int, seen: dict) -> Perso
         )
         return None
     seen[pid] = reader.at(body, "id")
-    path = f"people.{pid}"
+    path = f"roster.{pid}"
     reader.remember(path, where)
     away: list[Span] = reader.parsed_list(body, "away", f"{path}.away", parse_span)
     return Person(
