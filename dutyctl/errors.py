@@ -106,8 +106,11 @@ class RepoNotFound(DutyctlError):
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """A "did you mean" suggestion for a misspelt id, or None when nothing is close."""
-    matches = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f"did you mean '{matches[0]}'?" if matches else None
+    word = str(word)
+    matches = difflib.get_close_matches(word, [str(c) for c in choices], n=3, cutoff=0.6)
+    # Swapped letters are the commonest typo: 'anan' is 'anna', though 'hana' is as close.
+    swapped = [m for m in matches if sorted(m) == sorted(word)]
+    return f"did you mean '{(swapped or matches)[0]}'?" if matches else None
 
 
 def unknown(kind: str, word: str, choices: Iterable[str]) -> tuple[str, str]:

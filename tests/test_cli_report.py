@@ -162,6 +162,17 @@ def test_leaderboard_json_shape_and_ranking(repo: Path):
     assert points == {r["person"]: r["points"] for r in data["rows"]}
 
 
+@pytest.mark.parametrize("format", ["table", "md"])
+def test_no_medals_for_nothing_earned(repo: Path, format: str):
+    """In a month nobody has logged in yet, all are at 0: the first names in the alphabet
+    are ranked first, as documented, but no medal says they won something."""
+    empty = report(repo, "leaderboard", "--month", "2026-08", "-f", format)
+    assert empty.exit_code == 0 and "1" in empty.stdout
+    assert not any(medal in empty.stdout for medal in "🥇🥈🥉")
+    full = report(repo, "leaderboard", "--month", "2026-11", "-f", format).stdout
+    assert all(medal in full for medal in "🥇🥈🥉")
+
+
 def test_leaderboard_table_csv_and_department(repo: Path):
     table = report(repo, "leaderboard", "--month", "2026-11")
     assert table.exit_code == 0 and "🥇 1" in table.stdout and "🥉 3" in table.stdout

@@ -168,6 +168,16 @@ def test_did_you_mean_for_unknown_key_and_id():
     assert problem.hint == "did you mean 'bob'?"
 
 
+def test_did_you_mean_prefers_swapped_letters():
+    from dutyctl.errors import did_you_mean
+
+    # 'hana' is as close to 'anan' as 'anna' by difflib's measure; two swapped letters
+    # are the likelier typo.
+    assert did_you_mean("anan", ["hana", "anna", "bruno"]) == "did you mean 'anna'?"
+    assert did_you_mean("anan", ["hana", "bruno"]) == "did you mean 'hana'?"
+    assert did_you_mean("zzz", ["hana"]) is None
+
+
 def test_every_problem_is_reported_at_once():
     text = edit("coordinator: anna", "coordinater: anna")
     text = text.replace("kpi: {photo: 1}", "kpi: {phot: 1}").replace("to: bob}]", "to: zed}]")

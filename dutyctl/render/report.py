@@ -368,7 +368,7 @@ def leaderboard_markdown(plan: Plan, board: Leaderboard) -> str:
         "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in board.rows:
-        medal = f"{MEDALS[r.rank]} " if r.rank in MEDALS else ""
+        medal = _medal(r)
         lines.append(
             f"| {medal}{r.rank} | {md_escape(r.name)} | {text_num(r.points)} | {r.entries} | "
             f"{r.slots} | {r.slots_met} | {pct(r.compliance)} | {minutes_text(r.minutes)} | "
@@ -379,6 +379,14 @@ def leaderboard_markdown(plan: Plan, board: Leaderboard) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _medal(row) -> str:
+    """The medal of a top-three row that earned something (points or a slot met): in a
+    month nobody has logged yet, the first name in the alphabet gets no gold."""
+    if row.rank not in MEDALS or not (row.points > 0 or row.slots_met):
+        return ""
+    return MEDALS[row.rank] + " "
+
+
 def draw_leaderboard(plan: Plan, board: Leaderboard, out: Console, fancy: bool) -> None:
     scope = f", department {board.department}" if board.department else ""
     grid = _table(
@@ -387,7 +395,7 @@ def draw_leaderboard(plan: Plan, board: Leaderboard, out: Console, fancy: bool) 
         fancy=fancy,
     )
     for r in board.rows:
-        medal = f"{MEDALS[r.rank]} " if r.rank in MEDALS else ""
+        medal = _medal(r)
         colour = status(r.compliance) if r.slots else "grey"
         grid.add_row(
             f"{medal}{r.rank}",
