@@ -162,6 +162,17 @@ def test_leaderboard_json_shape_and_ranking(repo: Path):
     assert points == {r["person"]: r["points"] for r in data["rows"]}
 
 
+@pytest.mark.parametrize("month, said", [
+    ("2027-03", "(the month has not begun: today is 2026-11-24)"),
+    ("2025-03", "(before the plan's start, 2026-01-05: no slots)"),
+])
+@pytest.mark.parametrize("format", ["table", "md"])
+def test_a_month_without_slots_says_why(repo: Path, month: str, said: str, format: str):
+    result = report(repo, "month", month, "-f", format)
+    assert result.exit_code == 0 and said in result.stdout.splitlines()[2 if format == "md"
+                                                                         else 1]
+
+
 @pytest.mark.parametrize("format", ["table", "md"])
 def test_no_medals_for_nothing_earned(repo: Path, format: str):
     """In a month nobody has logged in yet, all are at 0: the first names in the alphabet

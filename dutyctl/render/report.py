@@ -521,8 +521,12 @@ def _in_progress(headline) -> str:
     return f", {headline.in_progress} in progress" if headline.in_progress else ""
 
 
-def _change_text(report: MonthReport) -> str:
+def _change_text(plan: Plan, report: MonthReport) -> str:
     h = report.headline
+    if report.span.start > report.today:
+        return f"the month has not begun: today is {report.today.isoformat()}"
+    if report.span.end < plan.start:
+        return f"before the plan's start, {plan.start.isoformat()}: no slots"
     if h.change is None:
         return "no previous month to compare"
     points = round(h.change * 100)
@@ -566,7 +570,7 @@ def month_markdown(plan: Plan, report: MonthReport) -> str:
         "",
         f"**{h.slots} slots**, {h.met} met, {h.missed} missed{_in_progress(h)}: "
         f"**{pct(h.compliance)} "
-        f"compliance** ({_change_text(report)}).",
+        f"compliance** ({_change_text(plan, report)}).",
         "",
         "## Duties",
         "",
@@ -659,7 +663,8 @@ def draw_month(plan: Plan, report: MonthReport, out: Console, fancy: bool) -> No
     colour = status(h.compliance) if h.slots else "grey"
     out.print(
         f"{h.slots} slots, {h.met} met, {h.missed} missed{_in_progress(h)}: "
-        f"{_coloured(pct(h.compliance) + ' compliance', colour)} ({escape(_change_text(report))})"
+        f"{_coloured(pct(h.compliance) + ' compliance', colour)} "
+        f"({escape(_change_text(plan, report))})"
     )
     out.print()
     duties = _table("duty", "slots", "met", "metric", "target", "actual", "%",
