@@ -142,8 +142,8 @@ class _Strangers:
             one = count == 1
             entries = f"{count} {'entry names' if one else 'entries name'}"
             if kind == "person":
-                what = f"{kind} '{name}', who is not in the plan; the report counts " + (
-                    "it under that name" if one else "them under that name")
+                what = (f"{kind} '{name}', who is not in the plan; the report counts "
+                        f"{'it' if one else 'them'} under that name")
             else:
                 what = f"{kind} '{name}', which is not in the plan; " + (
                     "it counts as an entry" if one else "they count as entries") + ", for no points"
@@ -206,8 +206,7 @@ def leaderboard(
             span, label=label, department=department,
         )
         problems = _warnings(index, months_between(min(first, span.start), max(last, span.end)))
-    problems += strangers.problems()
-    return ReportResult(plan, board, problems)
+    return ReportResult(plan, board, problems + strangers.problems())
 
 
 def month(
