@@ -1,13 +1,21 @@
-"""Progress on long reads: the loaders report bytes done, the bar shows only on a terminal."""
+"""Progress on long work: a first build of the log's index reports bytes done, and the
+bar shows only on a terminal, only for a build big enough to wait for."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from dutyctl.core.entries import Entry
-from dutyctl.store.logfile import append_entries, next_entry_id, read_log
-from tests.conftest import run_cli, run_process
+from dutyctl.store.logfile import HEADER_LINE, append_entries, encode_entries, next_entry_id
+from dutyctl.store.logindex import PROGRESS_FROM, LogIndex
+from tests.conftest import EXAMPLE_PLAN, run_cli, run_process
 
 
 def _entries(month: int, count: int) -> list[Entry]:
@@ -18,16 +26,95 @@ def _entries(month: int, count: int) -> list[Entry]:
     ]
 
 
-def test_read_log_reports_increasing_bytes_ending_at_the_total(example_repo: Path):
-    for month in (9, 10, 11):
-        append_entries(example_repo, _entries(month, 300))
-    total = sum(p.stat().st_size for p in (example_repo / "logs").glob("*.csv"))
+@pytest.fixture(scope="module")
+def big_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A repository whose log is just over PROGRESS_FROM bytes, never indexed."""
+    repo = tmp_path_factory.mktemp("big") / "team"
+    (repo / "logs").mkdir(parents=True)
+    shutil.copy(EXAMPLE_PLAN, repo / "plan.yaml")
+    for month in (10, 11):
+        (repo / "logs" / f"2026-{month}.csv").write_bytes(
+            HEADER_LINE + encode_entries(_entries(month, 25_000)))
+    assert sum(p.stat().st_size for p in (repo / "logs").iterdir()) > PROGRESS_FROM
+    return repo
+
+
+@pytest.fixture
+def cold(big_log: Path, tmp_path: Path) -> Path:
+    """A copy of the big log with no index yet."""
+    return Path(shutil.copytree(big_log, tmp_path / "cold"))
+
+
+def test_a_first_build_reports_increasing_progress_ending_at_its_total(cold: Path):
     calls: list[tuple[int, int]] = []
-    read = read_log(example_repo, progress=lambda done, of: calls.append((done, of)))
-    assert len(read.entries) == 900
-    assert calls and all(of == total for _, of in calls)
+    with LogIndex(cold, lambda done, of: calls.append((done, of))) as index:
+        assert index.count() == 50_000
+    totals = {of for _, of in calls}
+    assert len(calls) > 10 and len(totals) == 1
     done = [d for d, _ in calls]
-    assert done == sorted(done) and done[-1] == total
+    assert done == sorted(done) and done[-1] == totals.pop()
+
+
+def test_a_warm_index_an_append_or_a_small_build_report_nothing(cold: Path, example_repo: Path):
+    LogIndex(cold).close()
+    append_entries(cold, _entries(11, 1))
+    calls: list[tuple[int, int]] = []
+    for _ in range(2):  # reads the appended row, then nothing
+        with LogIndex(cold, lambda done, of: calls.append((done, of))) as index:
+            assert index.count() == 50_001
+    append_entries(example_repo, _entries(11, 2000))
+    with LogIndex(example_repo, lambda done, of: calls.append((done, of))) as index:
+        assert index.count() == 2000
+    assert calls == []
+
+
+def _stderr_on_a_terminal(*args: str, cwd: Path) -> bytes:
+    """What dutyctl writes to stderr when stderr is a pseudo-terminal (stdout a pipe)."""
+    import pty
+
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    env.update(TERM="xterm-256color", COLUMNS="100", DUTYCTL_TODAY="2026-11-30")
+    leader, follower = pty.openpty()
+    try:
+        child = subprocess.Popen([sys.executable, "-m", "dutyctl", *args], cwd=cwd, env=env,
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                 stderr=follower)
+        os.close(follower)
+        err = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the child is gone and the terminal closed
+                break
+            if not chunk:
+                break
+            err += chunk
+        assert child.communicate(timeout=60)[0]
+        assert child.returncode == 0, err
+        return err
+    finally:
+        os.close(leader)
+
+
+def test_a_first_build_draws_a_bar_on_a_terminal_and_a_warm_run_does_not(cold: Path):
+    assert b"Indexing the log" in _stderr_on_a_terminal("report", "month", "2026-11",
+                                                        cwd=cold)
+    assert b"Indexing" not in _stderr_on_a_terminal("report", "month", "2026-11", cwd=cold)
+
+
+def test_a_first_build_draws_no_bar_in_a_pipe(cold: Path):
+    result = run_process("entries", "--month", "2026-11", "--format", "csv", "--repo",
+                         str(cold), env={"DUTYCTL_TODAY": "2026-11-30"})
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "" and result.stdout.count("\n") == 25_001
+
+
+def test_a_file_name_in_the_bar_is_text_not_markup(example_repo: Path, tmp_path: Path):
+    sheet = tmp_path / "[bold]sheet.csv"
+    sheet.write_text("date,person,metric,value\n" + "".join(
+        f"2026-11-{1 + i % 20:02d},anna,photo,1\n" for i in range(1200)))
+    err = _stderr_on_a_terminal("import", str(sheet), "--dry-run", cwd=example_repo)
+    assert b"Checking [bold]sheet.csv" in err
 
 
 def test_doctor_and_import_draw_no_bar_in_a_pipe(example_repo: Path, tmp_path: Path):

@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # a warm `dutyctl log` checks against a LogView, without the 
     from dutyctl.core.logview import KpiBound, LogView
     from dutyctl.core.model import Plan
     from dutyctl.core.rotation import Assignment
+    from dutyctl.store.logfile import Progress
 
 ENTRY_FIELDS = ("date", "person", "duty", "channel", "metric", "value", "minutes", "url", "note")
 IMPORT_MAX_BYTES = 50 * 1024 * 1024
@@ -166,6 +167,7 @@ def log_entries(
     url: str | None = None,
     note: str | None = None,
     commit: bool = False,
+    progress: Progress | None = None,
 ) -> LogResult:
     """Check the arguments, append one row per metric, and say where the slot stands.
 
@@ -235,7 +237,8 @@ def log_entries(
     warnings.extend(appended.repaired)
     standing = None
     if chosen_duty:
-        standing, read_problems = standing_for(found.root, view, chosen_duty, pid, day, on_day)
+        standing, read_problems = standing_for(found.root, view, chosen_duty, pid, day, on_day,
+                                                progress)
         warnings.extend(read_problems)
     committed, commit_error = None, None
     if commit:
@@ -255,6 +258,7 @@ def void_entry(
     person: str | None = None,
     reason: str | None = None,
     commit: bool = False,
+    progress: Progress | None = None,
 ) -> LogResult:
     """Append a void row cancelling ``entry_id`` to the month file of that entry's date."""
     from dutyctl.app.load import PlanViews, open_repo
@@ -270,7 +274,7 @@ def void_entry(
     from dutyctl.store.logindex import LogIndex
 
     wanted = entry_id.strip().upper()
-    with LogIndex(found.root) as index:
+    with LogIndex(found.root, progress) as index:
         rows = index.find(wanted) or index.find(entry_id.strip())
         ids = [] if rows else list(index.ids())
     target = rows[0] if rows and rows[0][0].id in (wanted, entry_id.strip()) else None
@@ -328,7 +332,8 @@ def void_entry(
     standing = None
     if old.duty in view.duties:
         standing, read_problems = standing_for(
-            found.root, view, old.duty, old.person, old.date, views.slots_on(old.date)
+            found.root, view, old.duty, old.person, old.date, views.slots_on(old.date),
+            progress,
         )
         warnings.extend(read_problems)
     committed, commit_error = None, None
@@ -382,7 +387,8 @@ def parse_metric_args(
 
 
 def standing_for(
-    root: Path, view: LogView, duty_id: str, person: str, day: date, on_day: list[DaySlot]
+    root: Path, view: LogView, duty_id: str, person: str, day: date, on_day: list[DaySlot],
+    progress: Progress | None = None,
 ) -> tuple[Standing | None, list[Problem]]:
     """The KPI standing of the slot of ``duty_id`` that covers ``day`` (the person's if any).
 
@@ -396,7 +402,7 @@ def standing_for(
     slot = next((a for a in slots if person in a.people), slots[0])
     per_person = duty.kpi_per == "person"
     totals: dict[str, float] = {}
-    with LogIndex(root) as index:
+    with LogIndex(root, progress) as index:
         for item in index.sums(slot.start, slot.end, ("person", "duty", "metric")):
             if item.duty != duty_id or (per_person and item.person != person):
                 continue
@@ -427,6 +433,7 @@ def list_entries(
     all_months: bool = False,
     person: str | None = None,
     duty: str | None = None,
+    progress: Progress | None = None,
 ) -> EntriesResult:
     """Active entries (voids applied, duplicates once) of a month or of the whole log."""
     from dutyctl.app.load import load, plan_today
@@ -448,7 +455,7 @@ def list_entries(
         period = parse_month(month or "this", plan_today(plan))
         label, months = period.label, {period.label}
         first, last = period.span.start, period.span.end
-    index = LogIndex(found.root)
+    index = LogIndex(found.root, progress)
     try:
         problems = index.problems(months)
     except BaseException:
@@ -486,7 +493,7 @@ def entry_record(entry: Entry) -> dict:
 # -- doctor --------------------------------------------------------------------------------
 
 
-def doctor(repo, fix: bool = False, progress=None) -> DoctorResult:
+def doctor(repo, fix: bool = False, progress: Progress | None = None) -> DoctorResult:
     """Every problem of the log; with ``fix``, re-saved files written again in the log's
     format and then unreadable rows moved to quarantine.csv."""
     from dutyctl.app.load import load, plan_today
@@ -512,7 +519,7 @@ def doctor(repo, fix: bool = False, progress=None) -> DoctorResult:
         if done.quarantine_file is not None:
             quarantine_file = found.relative(done.quarantine_file)
     today = plan_today(plan)
-    with LogIndex(found.root) as index:
+    with LogIndex(found.root, progress) as index:
         problems = index.problems()
         unknown_names: list[Problem] = []
         rows = index.suspects(set(plan.people), set(plan.metrics), set(plan.duties),

@@ -10,11 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dutyctl.core.dates import months_between
 from dutyctl.core.model import Plan, Span
 from dutyctl.errors import Problem, UsageError, unknown
+
+if TYPE_CHECKING:
+    from dutyctl.store.logfile import Progress
 
 # A slot that starts in a period may run past its end: its entries are read too.
 MAX_SPILL_DAYS = 400
@@ -155,10 +158,10 @@ class _Strangers:
         return tuple(found)
 
 
-def _index(found):
+def _index(found, progress: Progress | None):
     from dutyctl.store.logindex import LogIndex
 
-    return LogIndex(found.root)
+    return LogIndex(found.root, progress)
 
 
 def _judge(index, plan: Plan, rotation, slots, today: date, attribution=None):
@@ -188,7 +191,7 @@ def leaderboard(
     year: str | None = None,
     all_time: bool = False,
     department: str | None = None,
-    progress=None,
+    progress: Progress | None = None,
 ) -> ReportResult:
     from dutyctl.core import reports
     from dutyctl.core.compliance import judged_slots
@@ -199,7 +202,7 @@ def leaderboard(
     )
     rotation, first, last = _rotation_for(found, plan, span, today)
     strangers = _Strangers(plan)
-    with _index(found) as index:
+    with _index(found, progress) as index:
         board = reports.leaderboard_of(
             plan, _judge(index, plan, rotation, judged_slots(rotation, span, today), today),
             strangers.watch(index.sums(span.start, span.end, ("person", "metric"))),
@@ -210,7 +213,8 @@ def leaderboard(
 
 
 def month(
-    repo: str | Path | None, rev: str | None, month_text: str | None, department: str | None
+    repo: str | Path | None, rev: str | None, month_text: str | None, department: str | None,
+    progress: Progress | None = None,
 ) -> ReportResult:
     from dutyctl.core import reports
     from dutyctl.core.compliance import Attribution, judged_slots
@@ -227,7 +231,7 @@ def month(
         p.id for p in plan.roster if p.department == department}
     attribution = Attribution(rotation.assignments)
     strangers = _Strangers(plan)
-    with _index(found) as index:
+    with _index(found, progress) as index:
         results, before = (
             list(_judge(index, plan, rotation, judged_slots(rotation, s, today), today,
                         attribution))
@@ -272,7 +276,8 @@ def _rotation_for(found, plan: Plan, period: Span, today: date):
 
 
 def week(
-    repo: str | Path | None, rev: str | None, week_text: str | None, department: str | None
+    repo: str | Path | None, rev: str | None, week_text: str | None, department: str | None,
+    progress: Progress | None = None,
 ) -> ReportResult:
     from dutyctl.core import reports
     from dutyctl.core.syntax import parse_week
@@ -281,7 +286,7 @@ def week(
     period = parse_week(week_text or "this", today)
     rotation, first, last = _rotation_for(found, plan, period.span, today)
     strangers = _Strangers(plan)
-    with _index(found) as index:
+    with _index(found, progress) as index:
         entries = list(index.entries(first, last))
         problems = _warnings(index, months_between(first, last))
     for entry in entries:
@@ -302,6 +307,7 @@ def person(
     quarter: str | None = None,
     year: str | None = None,
     all_time: bool = False,
+    progress: Progress | None = None,
 ) -> ReportResult:
     from dutyctl.core import reports
 
@@ -314,7 +320,7 @@ def person(
     rotation, first, last = _rotation_for(found, plan, span, today)
     slots = reports.person_slots(rotation, person_id, span, today)
     strangers = _Strangers(plan)
-    with _index(found) as index:
+    with _index(found, progress) as index:
         report = reports.person_report_of(
             plan, list(_judge(index, plan, rotation, slots, today)),
             strangers.watch(index.sums(span.start, span.end, ("date", "metric"), {person_id})),

@@ -13,6 +13,7 @@ from typer.core import TyperGroup
 from dutyctl.errors import DutyctlError
 
 INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug in dutyctl, not in the input
+INDEXING = "Indexing the log"  # the progress bar of a first build of the log's index
 
 
 class DutyctlGroup(TyperGroup):

@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from dutyctl.cli.common import (
+    INDEXING,
     DateOption,
     MonthOption,
     OutputOption,
@@ -99,6 +100,7 @@ def log(
     """
     from dutyctl.app.log import log_entries, void_entry
     from dutyctl.errors import UsageError
+    from dutyctl.render import progress_bar
     from dutyctl.render.log import logged
 
     if void is not None:
@@ -120,22 +122,26 @@ def log(
                 f"--void takes no {', '.join(extra)}",
                 hint="a void row only names the entry it cancels; say why with --reason",
             )
-        result = void_entry(repo_arg(repo), void, person=person, reason=reason, commit=commit)
+        with progress_bar(INDEXING) as progress:
+            result = void_entry(repo_arg(repo), void, person=person, reason=reason,
+                                commit=commit, progress=progress)
     else:
         if reason is not None:
             raise UsageError("--reason goes with --void", hint="use --note for a note")
-        result = log_entries(
-            repo_arg(repo),
-            metrics or [],
-            person=person,
-            day_text=date,
-            channel=channel,
-            duty=duty,
-            minutes=minutes,
-            url=url,
-            note=note,
-            commit=commit,
-        )
+        with progress_bar(INDEXING) as progress:
+            result = log_entries(
+                repo_arg(repo),
+                metrics or [],
+                person=person,
+                day_text=date,
+                channel=channel,
+                duty=duty,
+                minutes=minutes,
+                url=url,
+                note=note,
+                commit=commit,
+                progress=progress,
+            )
     logged(result, format)
     if result.commit_error is not None:
         raise result.commit_error
@@ -155,11 +161,12 @@ def entries(
 
     Problems found reading the log are warnings on stderr (see dutyctl doctor)."""
     from dutyctl.app.log import list_entries
+    from dutyctl.render import progress_bar
 
     output, format = output_arg(ctx, output, repo, format)
-    result = list_entries(
-        repo_arg(repo), month=month, all_months=all_months, person=person, duty=duty
-    )
+    with progress_bar(INDEXING) as progress:
+        result = list_entries(repo_arg(repo), month=month, all_months=all_months,
+                              person=person, duty=duty, progress=progress)
     _emit_entries(result, str(format), output)
 
 
@@ -197,7 +204,7 @@ def doctor(
     from dutyctl.render import progress_bar
     from dutyctl.render.log import doctor_report
 
-    with progress_bar("Reading the log") as progress:
+    with progress_bar(INDEXING) as progress:
         result = run_doctor(repo_arg(repo), fix=fix, progress=progress)
     doctor_report(result, str(format))
     if result.errors:

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from dutyctl.cli.common import (
+    INDEXING,
     DepartmentOption,
     OutputOption,
     RepoOption,
@@ -71,7 +72,7 @@ def leaderboard(
 
     output, format = output_arg(ctx, output, repo, format)
 
-    with progress_bar("Reading the log") as progress:
+    with progress_bar(INDEXING) as progress:
         result = report.leaderboard(
             repo_arg(repo), rev_arg(rev), month=month, week=week, quarter=quarter, year=year,
             all_time=all_time, department=department, progress=progress,
@@ -100,11 +101,12 @@ def month(
     """The monthly review: compliance, targets vs actual, missed slots, channels and ROI,
     best entries, time budgets, goals, the award and the next review."""
     from dutyctl.app import report
+    from dutyctl.render import progress_bar
 
     output, format = output_arg(ctx, output, repo, format)
-
-    _emit(report.month(repo_arg(repo), rev_arg(rev), month, department), "month", format,
-          output)
+    with progress_bar(INDEXING) as progress:
+        result = report.month(repo_arg(repo), rev_arg(rev), month, department, progress)
+    _emit(result, "month", format, output)
 
 
 @app.command("week")
@@ -125,10 +127,12 @@ def week(
 ) -> None:
     """A short weekly report per duty and person, in Markdown ready to paste in a chat."""
     from dutyctl.app import report
+    from dutyctl.render import progress_bar
 
     output, format = output_arg(ctx, output, repo, format)
-
-    _emit(report.week(repo_arg(repo), rev_arg(rev), week, department), "week", format, output)
+    with progress_bar(INDEXING) as progress:
+        result = report.week(repo_arg(repo), rev_arg(rev), week, department, progress)
+    _emit(result, "week", format, output)
 
 
 @app.command("person")
@@ -152,11 +156,12 @@ def person(
     """One person's history: slots, compliance by month, points trend, best entries
     (default: from the plan's start)."""
     from dutyctl.app import report
+    from dutyctl.render import progress_bar
 
     output, format = output_arg(ctx, output, repo, format)
-
-    result = report.person(
-        repo_arg(repo), rev_arg(rev), person_id, month=month, quarter=quarter, year=year,
-        all_time=all_time,
-    )
+    with progress_bar(INDEXING) as progress:
+        result = report.person(
+            repo_arg(repo), rev_arg(rev), person_id, month=month, quarter=quarter, year=year,
+            all_time=all_time, progress=progress,
+        )
     _emit(result, "person", format, output)

@@ -115,27 +115,35 @@ def progress_bar(description: str) -> Iterator[Callable[[int, int], None] | None
     """A progress callback ``(done, total)`` drawing a bar on a terminal's stderr.
 
     Yields None (draw nothing) when stderr is not a terminal or with --quiet, so
-    pipes, cron mail and tests see no bar.
+    pipes, cron mail and tests see no bar. The bar (and Rich's progress module) starts
+    at the first call: a command that has nothing long to do never draws one.
     """
     if quiet() or not sys.stderr.isatty():
         yield None
         return
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
+    shown: list = []  # the Progress and its task, once started
 
-    with Progress(
-        f"[bold]{description}",
-        BarColumn(),
-        TaskProgressColumn(),
-        TimeRemainingColumn(),
-        console=console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task(description, total=None)
+    def update(done: int, total: int) -> None:
+        if not shown:
+            from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
 
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total or None)
+            bar = Progress(
+                f"[bold]{escape(description)}",
+                BarColumn(),
+                TaskProgressColumn(),
+                TimeRemainingColumn(),
+                console=console(stderr=True),
+                transient=True,
+            )
+            shown.extend((bar, bar.add_task(description, total=total or None)))
+            bar.start()
+        shown[0].update(shown[1], completed=done, total=total or None)
 
+    try:
         yield update
+    finally:
+        if shown:
+            shown[0].stop()
 
 
 def write_json(data: Any, out: IO[str] | None = None) -> None:

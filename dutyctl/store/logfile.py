@@ -491,7 +491,7 @@ os.register_at_fork(after_in_child=next_entry_id.reset)
 # The longest line read as a row: a row dutyctl writes is a few hundred bytes; a longer
 # line (a file that is not a log, a binary blob) is reported by number, never held.
 MAX_LINE = 64 * 1024
-Progress = Callable[[int, int], None]
+Progress = Callable[[int, int], None]  # (done, total): see LogIndex
 
 
 class _Line(NamedTuple):
@@ -734,20 +734,13 @@ def unread_files(root: Path) -> list[Problem]:
     return problems
 
 
-def iter_log(
-    root: Path, months: set[str] | None = None, progress: Progress | None = None
-) -> Iterator[LoggedEntry | Problem]:
+def iter_log(root: Path, months: set[str] | None = None) -> Iterator[LoggedEntry | Problem]:
     """Entries (each id once) and problems, in file order, one line at a time: the
     careful reader, which the index (:mod:`dutyctl.store.logindex`) must always agree with.
-
-    ``progress(bytes_done, bytes_total)`` is called as the files are read.
     """
     root = Path(root)
     seen: dict[str, tuple[Entry, Location]] = {}
-    files = _log_files(root, months)
-    sizes = [_size(path) for path in files]
-    total, before = sum(sizes), 0
-    for path, size in zip(files, sizes, strict=True):
+    for path in _log_files(root, months):
         rel = _rel(root, path)
         unsafe = unreadable_file(root, path)
         if unsafe is not None:
@@ -779,32 +772,16 @@ def iter_log(
                     where = Location(rel, line.number)
                     seen[entry.id] = (entry, where)
                     yield LoggedEntry(entry, where)
-                    if progress is not None and line.number % 4096 == 0:
-                        progress(min(before + handle.tell(), total), total)
         except DutyctlError as error:
             yield Problem(Location(rel), f"{error.message}; not read", error.hint)
         except OSError as error:
             yield Problem(Location(rel), f"cannot read: {error.strerror}")
-        before += size
-        if progress is not None:
-            progress(min(before, total), total)
-    if progress is not None:
-        progress(total, total)
 
 
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
-
-
-def read_log(
-    root: Path, months: set[str] | None = None, progress: Progress | None = None
-) -> LogRead:
+def read_log(root: Path, months: set[str] | None = None) -> LogRead:
     """Every readable entry of ``logs/*.csv`` (or of some months) and every problem."""
     result = LogRead([], [], _log_files(root, months))
-    for item in iter_log(root, months, progress):
+    for item in iter_log(root, months):
         if isinstance(item, Problem):
             result.problems.append(item)
         else:
