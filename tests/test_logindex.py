@@ -365,8 +365,8 @@ def test_property_the_index_follows_any_change_of_the_files(repo: Path, steps, s
                 target = target._replace(value=target.value + 1)
             with open(path, "ab") as handle:
                 handle.write(encode_entries([target]))
-        elif step == "insert":
-            at = rng.randint(1, len(lines))
+        elif step == "insert":  # after the header; into an emptied file, as its first line
+            at = rng.randint(min(1, len(lines)), len(lines))
             extra = encode_entries(entries(rng, 2, date(2026, 9, 1), date(2026, 11, 24)))
             path.write_bytes(b"".join(lines[:at]) + extra + b"".join(lines[at:]))
         elif step == "edit" and len(lines) > 1:
@@ -481,6 +481,26 @@ def test_best_entries_that_tie_at_the_cut_are_ranked_by_id(repo: Path):
     assert shown[:2] == sorted(e.id for e in better)
     assert shown[2:] == sorted(e.id for e in tied)[: len(shown) - 2]
     assert len(shown) > 2
+
+
+def test_best_entries_with_no_outcome_metric_or_no_metric_at_all(repo: Path):
+    """The ranking is a CASE over the plan's metrics: a plan with no outcome metric, or
+    none with points, still ranks (SQL has no CASE without a WHEN)."""
+    rng = random.Random(11)
+    day = date(2026, 11, 10)
+    logged = [e._replace(date=day, metric=metric, value=value, voids="") for e, (metric, value)
+              in zip(entries(rng, 4, day, day), [("photo", 1.0), ("photo", 3.0),
+                                                 ("reach", 50.0), ("fotos", 9.0)], strict=True)]
+    append_entries(repo, logged)
+    with LogIndex(repo) as index:
+        def best(points: dict) -> list[tuple[str, float]]:
+            return [(e.metric, e.value) for e in index.best(day, day, points, None, 10)]
+
+        assert best({"photo": (2.0, False)}) == [("photo", 3.0), ("photo", 1.0)]
+        assert best({"photo": (2.0, False), "reach": (0.0, True)}) == [
+            ("reach", 50.0), ("photo", 3.0), ("photo", 1.0)]
+        assert best({"reach": (0.0, True)}) == [("reach", 50.0)]
+        assert best({}) == []
 
 
 _GROUPINGS = [("person", "metric"), ("channel", "metric"), ("date", "metric"), ("person",),
