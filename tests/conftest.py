@@ -66,6 +66,35 @@ def run_process(
     )
 
 
+def on_a_terminal(*args: str, cwd: Path, stream: str = "stdout") -> bytes:
+    """What dutyctl writes to ``stream`` (stdout or stderr) when that stream is a real
+    terminal (a pseudo-terminal), colour allowed; the other stream is thrown away. The
+    command must exit 0."""
+    import pty
+
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    env.update(TERM="xterm-256color", COLUMNS="100", DUTYCTL_TODAY="2026-11-30")
+    leader, follower = pty.openpty()
+    streams = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, stream: follower}
+    try:
+        child = subprocess.Popen([sys.executable, "-m", "dutyctl", *args], cwd=cwd, env=env,
+                                 stdin=subprocess.DEVNULL, **streams)
+        os.close(follower)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the child is gone and the terminal closed
+                break
+            if not chunk:
+                break
+            out += chunk
+        assert child.wait(timeout=60) == 0, out
+        return out
+    finally:
+        os.close(leader)
+
+
 def git(cwd: Path, *args: str) -> str:
     result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
     return result.stdout

@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import git, init_git, run_cli, run_process
+from tests.conftest import git, init_git, on_a_terminal, run_cli, run_process
 
 
 def test_version():
@@ -345,38 +343,11 @@ def test_quiet_works_after_the_command_too(example_repo: Path):
         "--quiet", "report", "month", "2026-11", *where, env=env).stdout
 
 
-def _on_a_terminal(*args: str, cwd: Path) -> bytes:
-    """What dutyctl prints to a real terminal (a pseudo-terminal), colour allowed."""
-    import pty
-
-    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
-    env.update(TERM="xterm-256color", COLUMNS="100", DUTYCTL_TODAY="2026-11-30")
-    leader, follower = pty.openpty()
-    try:
-        child = subprocess.Popen([sys.executable, "-m", "dutyctl", *args], cwd=cwd, env=env,
-                                 stdin=subprocess.DEVNULL, stdout=follower,
-                                 stderr=subprocess.DEVNULL)
-        os.close(follower)
-        out = b""
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # the child is gone and the terminal closed
-                break
-            if not chunk:
-                break
-            out += chunk
-        assert child.wait(timeout=60) == 0
-        return out
-    finally:
-        os.close(leader)
-
-
 def test_no_color_works_after_the_command_too(example_repo: Path):
-    assert _colours(_on_a_terminal("rotate", "--weeks", "1", cwd=example_repo))
+    assert _colours(on_a_terminal("rotate", "--weeks", "1", cwd=example_repo))
     for args in (("--no-color", "rotate", "--weeks", "1"), ("rotate", "--weeks", "1",
                                                               "--no-color")):
-        out = _on_a_terminal(*args, cwd=example_repo)
+        out = on_a_terminal(*args, cwd=example_repo)
         assert b"Anna" in out or b"anna" in out.lower()
         assert not _colours(out), args
 

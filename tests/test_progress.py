@@ -3,10 +3,7 @@ bar shows only on a terminal, only for a build big enough to wait for."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -15,7 +12,7 @@ import pytest
 from dutyctl.core.entries import Entry
 from dutyctl.store.logfile import HEADER_LINE, append_entries, encode_entries, next_entry_id
 from dutyctl.store.logindex import PROGRESS_FROM, LogIndex
-from tests.conftest import EXAMPLE_PLAN, run_cli, run_process
+from tests.conftest import EXAMPLE_PLAN, on_a_terminal, run_cli, run_process
 
 
 def _entries(month: int, count: int) -> list[Entry]:
@@ -68,38 +65,10 @@ def test_a_warm_index_an_append_or_a_small_build_report_nothing(cold: Path, exam
     assert calls == []
 
 
-def _stderr_on_a_terminal(*args: str, cwd: Path) -> bytes:
-    """What dutyctl writes to stderr when stderr is a pseudo-terminal (stdout a pipe)."""
-    import pty
-
-    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
-    env.update(TERM="xterm-256color", COLUMNS="100", DUTYCTL_TODAY="2026-11-30")
-    leader, follower = pty.openpty()
-    try:
-        child = subprocess.Popen([sys.executable, "-m", "dutyctl", *args], cwd=cwd, env=env,
-                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                 stderr=follower)
-        os.close(follower)
-        err = b""
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # the child is gone and the terminal closed
-                break
-            if not chunk:
-                break
-            err += chunk
-        assert child.communicate(timeout=60)[0]
-        assert child.returncode == 0, err
-        return err
-    finally:
-        os.close(leader)
-
-
 def test_a_first_build_draws_a_bar_on_a_terminal_and_a_warm_run_does_not(cold: Path):
-    assert b"Indexing the log" in _stderr_on_a_terminal("report", "month", "2026-11",
-                                                        cwd=cold)
-    assert b"Indexing" not in _stderr_on_a_terminal("report", "month", "2026-11", cwd=cold)
+    month = ("report", "month", "2026-11")
+    assert b"Indexing the log" in on_a_terminal(*month, cwd=cold, stream="stderr")
+    assert b"Indexing" not in on_a_terminal(*month, cwd=cold, stream="stderr")
 
 
 def test_a_first_build_draws_no_bar_in_a_pipe(cold: Path):
@@ -113,7 +82,7 @@ def test_a_file_name_in_the_bar_is_text_not_markup(example_repo: Path, tmp_path:
     sheet = tmp_path / "[bold]sheet.csv"
     sheet.write_text("date,person,metric,value\n" + "".join(
         f"2026-11-{1 + i % 20:02d},anna,photo,1\n" for i in range(1200)))
-    err = _stderr_on_a_terminal("import", str(sheet), "--dry-run", cwd=example_repo)
+    err = on_a_terminal("import", str(sheet), "--dry-run", cwd=example_repo, stream="stderr")
     assert b"Checking [bold]sheet.csv" in err
 
 
