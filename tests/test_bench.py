@@ -163,3 +163,26 @@ def test_the_bench_runs_end_to_end_and_renders_before_and_after(tmp_path: Path) 
     assert "| case | target | to | before ms |" in page and "after ms" in page
     assert "## d. " + SHAPES["d"].title in page
     assert compare.render(result).count("## ") == 2  # start-up and d, before alone
+
+
+def test_the_append_bench_measures_every_report_warm_and_after_one_log(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    argv = [sys.executable, str(ROOT / "bench" / "bench_append.py"), "--quick", "--runs", "2",
+            "--shapes", "g", "--data", str(data)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DUTYCTL_")}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "xdg")
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300,
+                          cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = [line.strip("|").split("|") for line in done.stdout.splitlines()
+            if line.startswith("| g |")]
+    assert [cells[1].strip() for cells in rows] == [
+        "index refresh", "leaderboard --all", "month", "person"]
+    for cells in rows:
+        warm, after, ratio = float(cells[2]), float(cells[3]), float(cells[5].strip(" x"))
+        assert warm > 0 and after > 0 and ratio == pytest.approx(after / warm, abs=0.2)
+    # It measured a copy: the generated shape keeps its rows; the two `log`s went elsewhere.
+    made = make("g", data, quick=True)
+    lines = sum(len(path.read_bytes().splitlines()) - 1
+                for path in (made.path / "logs").glob("*.csv"))
+    assert lines == made.entries == SHAPES["g"].quick_entries
