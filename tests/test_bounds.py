@@ -173,6 +173,23 @@ def test_a_server_that_accepts_and_never_answers_is_given_up_on(example_repo, an
     assert not list((Path(announce_env["XDG_STATE_HOME"]) / "dutyctl").glob("*.json"))
 
 
+@pytest.mark.parametrize("target", ["webhook", "email"])
+def test_a_socket_timeout_before_the_deadline_is_said_as_the_deadline_says_it(target):
+    """The socket's own timeout and the deadline end the same wait; under load either may
+    come first (CI once said "timed out" here), and the error must read the same."""
+    def send(port: int) -> None:
+        if target == "webhook":
+            delivery.post_webhook(f"http://127.0.0.1:{port}/hook", "hi", timeout=0.2)
+        else:
+            settings = delivery.SmtpSettings("127.0.0.1", port, "none", "duties@example.com")
+            delivery.send_mail(settings, ["anna@example.com"], [], "duty", "hi", timeout=0.2)
+
+    with SilentServer() as server, pytest.raises(delivery.SendFailed) as caught:
+        delivery.with_retries(lambda: send(server.port), what=target, secrets=[], tries=1,
+                              deadline=30.0)
+    assert caught.value.message == f"{target}: no answer within 0.2s (tried 1 time)"
+
+
 def test_retries_stop_at_the_deadline_pauses_included():
     now = [0.0]
     calls = []

@@ -323,9 +323,9 @@ def post_webhook(url: str, text: str, timeout: float = TIMEOUT) -> None:
             raise _Permanent(f"HTTP {code} (a redirect; give the final URL)") from None
         raise _Permanent(f"HTTP {code}") from None
     except urllib.error.URLError as error:
-        raise _Transient(_reason(error.reason)) from None
+        raise _transient(error.reason, timeout) from None
     except (OSError, TimeoutError) as error:
-        raise _Transient(_reason(error)) from None
+        raise _transient(error, timeout) from None
     except ValueError:
         raise _Permanent("the URL cannot be used") from None
 
@@ -335,9 +335,16 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def _reason(reason: object) -> str:
+def _transient(reason: object, timeout: float) -> _Transient:
+    """A failure worth another try. A socket's timeout is said as the deadline says it
+    (:func:`_within`): they end the same wait, and which comes first is up to the
+    scheduler when the timeout is the deadline."""
     if isinstance(reason, socket.timeout | TimeoutError):
-        return "timed out"
+        return _Transient(f"no answer within {timeout:.1f}s")
+    return _Transient(_reason(reason))
+
+
+def _reason(reason: object) -> str:
     if isinstance(reason, OSError) and reason.strerror:
         return reason.strerror
     if isinstance(reason, OSError):
@@ -394,14 +401,16 @@ def send_mail(
     except smtplib.SMTPResponseException as error:
         kind = _Transient if 400 <= error.smtp_code < 500 else _Permanent
         raise kind(f"the server answered {error.smtp_code}") from None
-    except smtplib.SMTPServerDisconnected:
+    except smtplib.SMTPServerDisconnected as error:
+        if isinstance(error.__context__, TimeoutError):  # smtplib's word for no answer
+            raise _transient(error.__context__, timeout) from None
         raise _Transient("the server closed the connection") from None
     except ssl.SSLError as error:
         raise _Permanent(f"TLS failed ({error.reason or type(error).__name__})") from None
     except smtplib.SMTPException as error:
         raise _Permanent(type(error).__name__) from None
     except (OSError, TimeoutError) as error:
-        raise _Transient(_reason(error)) from None
+        raise _transient(error, timeout) from None
 
 
 def retry_scale(env: Mapping[str, str] | None = None) -> float:
