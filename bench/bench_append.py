@@ -31,11 +31,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TODAY = "2026-11-30"  # bench/run.py's pinned day: the shapes end on it
-os.environ["DUTYCTL_TODAY"] = TODAY
 sys.path.insert(0, str(ROOT))
 
-from bench.generate import make  # noqa: E402
+from bench.generate import TODAY, make  # noqa: E402
+from bench.run import MONTH, copy_repo  # noqa: E402
+
+os.environ["DUTYCTL_TODAY"] = TODAY.isoformat()  # bench/run.py's pinned day, before dutyctl
+
 from dutyctl.app import report  # noqa: E402
 
 
@@ -45,7 +47,7 @@ def reports(root: Path, person: str) -> dict:
     return {
         "index refresh": lambda: LogIndex(root).close(),
         "leaderboard --all": lambda: report.leaderboard(root, None, all_time=True),
-        "month": lambda: report.month(root, None, TODAY[:7], None),
+        "month": lambda: report.month(root, None, MONTH, None),
         "person": lambda: report.person(root, None, person, all_time=True),
     }
 
@@ -60,9 +62,7 @@ def shape(key: str, data: Path, quick: bool, scratch: Path, runs: int,
           dutyctl: str) -> list[tuple]:
     made = make(key, data, quick)
     person, metric = made.people[0], next(iter(made.points))
-    root = scratch / key
-    shutil.copytree(made.path / "logs", root / "logs")
-    shutil.copy(made.path / "plan.yaml", root / "plan.yaml")
+    root = copy_repo(made.path, scratch / key)
     cases = reports(root, person)
     for call in cases.values():  # the first build, and the plan's caches
         call()
