@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.generate import TODAY, make  # noqa: E402
+from bench.generate import SHAPES, TODAY, make  # noqa: E402
 from bench.run import MONTH, copy_repo  # noqa: E402
 
 os.environ["DUTYCTL_TODAY"] = TODAY.isoformat()  # bench/run.py's pinned day, before dutyctl
@@ -82,12 +82,19 @@ def shape(key: str, data: Path, quick: bool, scratch: Path, runs: int,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--shapes", default="a,b,c,d,e,f,g")
-    parser.add_argument("--runs", type=int, default=11)
-    parser.add_argument("--data", type=Path, default=ROOT / "bench" / "data")
+    parser.add_argument("--shapes", default="a,b,c,d,e,f,g",
+                        help="comma-separated shapes of bench/generate.py (default: all)")
+    parser.add_argument("--runs", type=int, default=11,
+                        help="interleaved rounds per shape (default 11)")
+    parser.add_argument("--data", type=Path, default=ROOT / "bench" / "data",
+                        help="the data cache (default bench/data/)")
     parser.add_argument("--quick", action="store_true", help="the tiny shapes")
-    parser.add_argument("--dutyctl", default=str(Path(sys.executable).parent / "dutyctl"))
+    parser.add_argument("--dutyctl", default=str(Path(sys.executable).parent / "dutyctl"),
+                        help="the dutyctl that runs `log` (default: this Python's)")
     args = parser.parse_args()
+    unknown = sorted(set(args.shapes.split(",")) - set(SHAPES))
+    if unknown:
+        parser.error(f"no shape {', '.join(unknown)}; the shapes are {', '.join(SHAPES)}")
     print(f"{args.runs} rounds per shape; CPU ms, medians")
     print("| shape | case | warm | after one `log` | more | ratio |\n"
           "|---|---|---:|---:|---:|---:|")

@@ -186,3 +186,12 @@ def test_the_append_bench_measures_every_report_warm_and_after_one_log(tmp_path:
     lines = sum(len(path.read_bytes().splitlines()) - 1
                 for path in (made.path / "logs").glob("*.csv"))
     assert lines == made.entries == SHAPES["g"].quick_entries
+
+
+def test_the_append_bench_names_an_unknown_shape_with_exit_2(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_append.py"), "--quick",
+                           "--shapes", "d,zz", "--data", str(tmp_path)], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2
+    assert "no shape zz; the shapes are a, b, c, d, e, f, g" in done.stderr
+    assert "Traceback" not in done.stderr and not list(tmp_path.iterdir())
