@@ -441,6 +441,35 @@ def test_sums_agree_whichever_index_answers(repo: Path):
     assert chosen == {"rows_sums", "rows_people"}
 
 
+def test_goal_values_equal_the_sum_of_the_careful_readers_entries(repo: Path):
+    """Goals are summed person by person from the people index (a skip-scan): every
+    person is found, a stranger and a name sorting before or after all others too, and
+    each (metric, channel or any) sums what adding up the careful reader's entries does."""
+    rng = random.Random(13)
+    logged = entries(rng, 400, date(2025, 11, 1), date(2026, 11, 24))
+    logged += [logged[0]._replace(id=new_entry_id(datetime.now(UTC), rng.randbytes(10)),
+                                  person=name, metric="photo", channel="instagram", value=5.0)
+               for name in ("Ångström", "0", "zzz", "a b")]
+    append_entries(repo, logged)
+    active = active_entries(read_log(repo).all_entries())
+    wanted = [("photo", None), ("photo", "instagram"), ("repost", "twitter"),
+              ("news", None), ("photo", "instagram"), ("never-logged", None),
+              ("unknown", None)]
+    spans = [(date(2026, 1, 5), date(2026, 11, 30)), (date(2026, 11, 1), date(2026, 11, 30)),
+             (date(2024, 1, 1), date(2027, 1, 1)), (date(2026, 3, 5), date(2026, 3, 5))]
+    with LogIndex(repo) as index:
+        for first, last in spans:
+            got = index.values(first, last, wanted)
+            want = [sum(e.value for e in active if first <= e.date <= last
+                        and e.metric == metric and channel in (None, e.channel))
+                    for metric, channel in wanted]
+            assert got == pytest.approx(want), (first, last)
+            assert index.values(first, last, wanted[:1]) == pytest.approx(want[:1])
+            if first.year == 2024:  # the test sums something: every metric logged, strangers
+                assert all(want[:5]) and want[0] >= 20 and not want[5]
+        assert index.values(date(2026, 1, 5), date(2026, 11, 30), []) == []
+
+
 def test_a_refresh_reading_more_than_the_index_holds_sorts_the_rows_in_after(repo: Path):
     """The first build, and a refresh that reads more than the index already holds, drop
     the row indexes, write the rows and build the indexes again in the same transaction:
