@@ -263,3 +263,20 @@ def test_the_slot_days_answer_as_slot_for(slots: list[Assignment], data) -> None
                 found = attribution.slot_for(person, written, day)
                 expected = None if found is None else numbers.get((found.duty, found.start))
                 assert rows.get((day.isoformat(), person, written)) == expected
+
+
+def test_slots_judged_from_sums_repeated_per_day_are_judged_as_from_the_entries(plan):
+    """The log index sums a slot's entries per day (one look-up a day, nothing sorted),
+    so a (slot, person, metric) comes once per day: judging adds them up, and the
+    verdicts are those made from the entries themselves."""
+    from dutyctl.core.compliance import judge_sums, judged_slots, sums_per_slot
+    from dutyctl.core.entries import active_entries
+
+    slots = judged_slots(ROTATION, MARCH, TODAY)
+    sums = sums_per_slot(Attribution(ROTATION.assignments), slots, active_entries(LOG))
+    per_day = [(n, p, m, part) for n, p, m, v in sums for part in (v / 4, v * 3 / 4)]
+    expected = [dataclasses.replace(r, entries=())
+                for r in judge_slots(plan, ROTATION, LOG, MARCH, TODAY)]
+    assert list(judge_sums(plan, slots, per_day, TODAY)) == expected
+    assert list(judge_sums(plan, slots, sums, TODAY)) == expected
+    assert any(r.met for r in expected) and not all(r.met for r in expected)

@@ -238,9 +238,10 @@ def judge_sums(
     plan: Plan, slots: Sequence[Assignment], sums: Iterable[SlotSum], today: date
 ) -> Iterator[SlotResult]:
     """:func:`judge_slots` of ``slots`` from what counts for them summed per slot, person
-    and metric (:func:`sums_per_slot`), one at a time (a leaderboard over years of a
-    large team's slots keeps only what it ranks by); the results list no entry ids.
-    ``sums`` is read whole at the first result."""
+    and metric (:func:`sums_per_slot`; a key may come more than once, and its values are
+    added), one at a time (a leaderboard over years of a large team's slots keeps only
+    what it ranks by); the results list no entry ids. ``sums`` is read whole at the first
+    result."""
     numbers = slot_numbers(slots)
     found: list[dict[str, dict[str, float]]] = [{} for _ in numbers]
     for number, person, metric, value in sums:

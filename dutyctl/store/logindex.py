@@ -364,18 +364,25 @@ class LogIndex:
         return "rows_people" if inside > _SCAN_PER_SORTED * total else "rows_sums"
 
     def slot_sums(self, days: Iterable[SlotDay]) -> Iterator[SlotSum]:
-        """The counted entries that count for slots, summed per slot, person and metric:
+        """The counted entries that count for slots, summed per slot, day, person and
+        metric (a slot, person and metric comes once per day: the caller adds them up):
         ``days`` says which (:func:`~dutyctl.core.compliance.slot_days`), and each of its
-        rows is one look-up in the index, whatever the length of the log."""
+        rows is one look-up in the index, whatever the length of the log.
+
+        The days are kept in their key's order, so the rows found come grouped and
+        nothing is sorted: grouping per slot, person and metric alone sorted every row
+        found, 33 ms of 42 on a month of 300,000 entries."""
         db = self.db
-        db.execute("CREATE TEMP TABLE IF NOT EXISTS slot_days (date TEXT, person TEXT,"
-                   " duty TEXT, slot INT)")
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS slot_days (slot INT, date TEXT,"
+                   " person TEXT, duty TEXT, PRIMARY KEY (slot, date, person, duty))"
+                   " WITHOUT ROWID")
         db.execute("DELETE FROM slot_days")
-        db.executemany("INSERT INTO slot_days VALUES (?, ?, ?, ?)", days)
-        yield from db.execute("""SELECT d.slot, r.person, r.metric, sum(r.value) FROM
+        db.executemany("INSERT OR IGNORE INTO slot_days (date, person, duty, slot)"
+                       " VALUES (?, ?, ?, ?)", days)
+        yield from db.execute("""SELECT d.slot, d.person, r.metric, sum(r.value) FROM
             slot_days AS d CROSS JOIN rows AS r INDEXED BY rows_sums WHERE r.counted = 1 AND
             r.date = d.date AND r.person = d.person AND r.duty = d.duty
-            GROUP BY d.slot, r.person, r.metric""")
+            GROUP BY d.slot, d.date, d.person, d.duty, r.metric""")
 
     def values(self, first: date, last: date,
                wanted: Sequence[tuple[str, str | None]]) -> list[float]:
